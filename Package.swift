@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "gssa",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gssa", targets: ["gssa"]),
+        .library(name: "GSSA", targets: ["GSSA"]),
+        .library(name: "Families", targets: ["Families"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libarchive, for every tar.gz we read or write.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        // GSSA-XML model, parser, error taxonomy and comparator.
+        .target(name: "GSSA"),
+        // Safe tar.gz reading and writing on top of libarchive.
+        .target(name: "GSSAArchive", dependencies: ["GSSA", "CArchive"]),
+        // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
+        .target(
+            name: "Families",
+            dependencies: ["GSSA", "GSSAArchive", .product(name: "Yams", package: "Yams")]
+        ),
+        // The `gssa` command tree; a library so that tests can drive it in-process.
+        .target(
+            name: "GSSACLI",
+            dependencies: [
+                "GSSA", "Families",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
+
+        .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
+        .testTarget(
+            name: "FamiliesTests",
+            dependencies: ["Families", "GSSA", "GSSAArchive", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA"]),
+    ]
+)
