@@ -53,7 +53,7 @@ let package = Package(
         // The runner library: no Foundation, no GSSA (which brings FoundationXML).
         .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
         .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
-        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
         // --- end container module ---
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
