@@ -38,7 +38,8 @@ public enum TarGzReader {
                 default: kind = .other
                 }
             }
-            members.append(Member(name: name, kind: kind, size: archive_entry_size(entry)))
+            let trimmed = name.count > 1 && name.hasSuffix("/") ? String(name.dropLast()) : name
+            members.append(Member(name: trimmed, kind: kind, size: archive_entry_size(entry)))
             archive_read_data_skip(archive)
         }
         return members
@@ -71,7 +72,8 @@ public enum TarGzReader {
 
     /// Extracts into `directory` (created if needed) after validating the whole archive.
     @discardableResult
-    public static func extract(_ url: URL, into directory: URL) throws(GSSAError) -> [Member] {
+    public static func extract(_ url: URL, into target: URL) throws(GSSAError) -> [Member] {
+        let directory = target.standardizedFileURL
         let members = try members(of: url)
         try validate(members, archiveName: url.lastPathComponent)
         do {
@@ -83,8 +85,10 @@ public enum TarGzReader {
         defer { archive_read_free(archive) }
         guard let disk = archive_write_disk_new() else { throw GSSAError.server("libarchive: cannot allocate disk writer") }
         defer { archive_write_free(disk) }
+        // Names were validated above and are re-rooted under `directory` below, so absolute
+        // paths are expected here; libarchive still refuses `..` and writing through symlinks.
         let flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS
-            | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS
+            | ARCHIVE_EXTRACT_SECURE_NODOTDOT
         archive_write_disk_set_options(disk, flags)
         var entry: OpaquePointer?
         while true {

@@ -25,7 +25,8 @@ struct GSSFBuilder {
         let document = XMLDocument(rootElement: root)
         document.version = "1.0"
         document.characterEncoding = "UTF-8"
-        return document.xmlString(options: [.nodePrettyPrint, .nodeCompactEmptyElement]) + "\n"
+        let text = document.xmlString(options: [.nodePrettyPrint, .nodeCompactEmptyElement])
+        return text.hasSuffix("\n") ? text : text + "\n"
     }
 
     func build() throws(GSSAError) -> XMLElement {

@@ -74,7 +74,7 @@ public struct Comparator: Sendable {
                 continue
             }
             let prefix = owner.map { "Needle \($0): parameter \(parameter.name)" } ?? "\(label) \(parameter.name)"
-            if parameter.value != other.value {
+            if !parameter.value.isSameValue(as: other.value) {
                 out.append("\(prefix): values differ - \(parameter.rawValue ?? "null") // \(other.rawValue ?? "null")")
             }
             if parameter.type != other.type {

@@ -75,6 +75,18 @@ public enum ParameterValue: Sendable, Hashable {
 
     public var isNull: Bool { self == .null }
 
+    /// Equality that treats `7` and `7.0` as the same number, as a reader of the model would.
+    public func isSameValue(as other: ParameterValue) -> Bool {
+        switch (self, other) {
+        case (.int, .double), (.double, .int): return doubleValue == other.doubleValue
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isSameValue(as: $1) }
+        case (.object(let a), .object(let b)):
+            return a.keys.sorted() == b.keys.sorted() && a.allSatisfy { key, value in b[key].map(value.isSameValue) ?? false }
+        default: return self == other
+        }
+    }
+
     /// Numbers widen to `Double`, so `3` and `3.0` both read as 3.
     public var doubleValue: Double? {
         switch self {
