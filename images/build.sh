@@ -36,7 +36,11 @@ build_base() {
     local start=$SECONDS state=cached
     image_id "$BASE_TAG" >/dev/null || state=built
     "$HERE/base/build.sh" "$@"
-    echo "IMAGE base $BASE_TAG $BASE_TAG $(image_id "$BASE_TAG") $state $((SECONDS - start))"
+    local hash
+    hash=$(docker image inspect --format '{{index .Config.Labels "org.gssa.recipe-hash"}}' "$BASE_TAG" 2>/dev/null || true)
+    local hashtag="$BASE_TAG"
+    [ -n "$hash" ] && [ "$hash" != "<no value>" ] && hashtag="${BASE_TAG%%:*}:$hash"
+    echo "IMAGE base $BASE_TAG $hashtag $(image_id "$BASE_TAG") $state $((SECONDS - start))"
 }
 
 build_docker() { # name dockerfile tag

@@ -40,23 +40,15 @@ public struct ImagesCommand: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            do {
-                let builder = try ImageBuilder(repository: repository.map { URL(fileURLWithPath: $0) } ?? ImageBuilder.findRepository())
-                let records = try builder.build(target, force: force)
-                let ledger = try ImageLedger.standard()
-                try ledger.record(records)
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(records), as: UTF8.self))
-                } else {
-                    for record in records {
-                        print("\(record.name): \(record.tag) = \(record.hashTag) \(record.imageID.prefix(19)) (\(record.state), \(record.seconds)s)")
-                    }
+            let builder = try ImageBuilder(repository: repository.map { URL(fileURLWithPath: $0) } ?? ImageBuilder.findRepository())
+            let records = try builder.build(target, force: force)
+            try ImageLedger.standard().record(records)
+            if json {
+                CLIOutput.printJSON(records)
+            } else {
+                for record in records {
+                    print("\(record.name): \(record.tag) = \(record.hashTag) \(record.imageID.prefix(19)) (\(record.state), \(record.seconds)s)")
                 }
-            } catch let error as GSSAError {
-                FileHandle.standardError.write(Data("\(error.code.name): \(error.message)\n".utf8))
-                throw ExitCode(error.code == .client ? 2 : 1)
             }
         }
     }

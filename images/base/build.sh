@@ -65,13 +65,18 @@ APT::Install-Suggests "false";
 CFG
 rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/* "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/*
 
-say "docker import as $TAG"
+# Content-hash tag of the recipe (this script + suite + mirror), like the Dockerfile images.
+HASH=$( { sha256sum < "$0"; echo "$SUITE $MIRROR"; } | sha256sum | cut -c1-12)
+say "docker import as $TAG (and ${TAG%%:*}:$HASH)"
 start=$(date +%s)
 tar -C "$ROOT" --numeric-owner -c . \
     | docker import \
         --change 'ENV LANG=C.UTF-8' \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["/bin/bash"]' \
+        --change "LABEL org.gssa.recipe-hash=$HASH" \
+        --change "LABEL org.gssa.image=base" \
         --message "gssa base: debootstrap --variant=minbase $SUITE" \
         - "$TAG" >&2
+docker tag "$TAG" "${TAG%%:*}:$HASH"
 say "import took $(( $(date +%s) - start ))s; $TAG = $(docker image inspect --format '{{.Id}}' "$TAG")"
