@@ -93,8 +93,9 @@ def setup(parameters=True, prefix=None, check_declared=False):
 
     declared = None
     if parameters is True:
-        frame = inspect.stack()[1]
-        caller_dir = os.path.dirname(os.path.abspath(frame.filename)) if frame.filename else os.getcwd()
+        # The caller's file (without inspect.stack(), which reads every frame's source).
+        caller_file = inspect.currentframe().f_back.f_code.co_filename
+        caller_dir = os.path.dirname(os.path.abspath(caller_file)) if caller_file and not caller_file.startswith("<") else os.getcwd()
         for candidate in _candidate_parameter_files(caller_dir):
             if os.path.isfile(candidate):
                 declared = _names_from_yaml(candidate)
