@@ -21,11 +21,11 @@ public struct ImagesCommand: ParsableCommand {
 
     public struct Build: ParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Build base (debootstrap + import), python, fenics, or all images.",
+            abstract: "Build base (debootstrap + import), python, fenics, family or all images.",
             discussion: "Progress goes to stderr; the built images (tag, content-hash tag, image ID) to stdout and to $GSSA_STATE_DIR/images.json."
         )
 
-        @Argument(help: "What to build: base, python, fenics or all.")
+        @Argument(help: "What to build: base, python, fenics, families, all, or a family name (families/NAME/Dockerfile).")
         var target: ImageTarget
 
         @Flag(help: "Rebuild the base image even when it exists.")
@@ -54,9 +54,40 @@ public struct ImagesCommand: ParsableCommand {
     }
 }
 
-/// What `gssa images build` can build.
-public enum ImageTarget: String, CaseIterable, Sendable, Codable, ExpressibleByArgument {
-    case base, python, fenics, all
+/// What `gssa images build` can build: `base`, `python`, `fenics`, `families` (every
+/// `families/NAME/Dockerfile`), `all`, or one family by name.
+public enum ImageTarget: Sendable, Equatable, ExpressibleByArgument {
+    case base, python, fenics, families, all
+    case family(String)
+
+    public init?(argument: String) {
+        switch argument {
+        case "base": self = .base
+        case "python": self = .python
+        case "fenics": self = .fenics
+        case "families": self = .families
+        case "all": self = .all
+        default:
+            // A family directory name: no paths, no options.
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+            guard !argument.isEmpty, !argument.hasPrefix("-"), !argument.hasPrefix("."),
+                argument.allSatisfy(allowed.contains)
+            else { return nil }
+            self = .family(argument)
+        }
+    }
+
+    /// The argument images/build.sh takes.
+    public var argument: String {
+        switch self {
+        case .base: "base"
+        case .python: "python"
+        case .fenics: "fenics"
+        case .families: "families"
+        case .all: "all"
+        case .family(let name): name
+        }
+    }
 }
 
 /// One image produced (or found cached) by a build.
@@ -113,7 +144,7 @@ public struct ImageBuilder: Sendable {
     public func build(_ target: ImageTarget, force: Bool = false) throws(GSSAError) -> [ImageBuildRecord] {
         let process = Process()
         process.executableURL = repository.appendingPathComponent("images/build.sh")
-        process.arguments = [target.rawValue] + (force && target == .base ? ["--force"] : [])
+        process.arguments = [target.argument] + (force && target == .base ? ["--force"] : [])
         process.currentDirectoryURL = repository
         let output = Pipe()
         process.standardOutput = output
@@ -124,10 +155,13 @@ public struct ImageBuilder: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let records = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap(ImageBuildRecord.init(line:))
-        guard process.terminationStatus == 0 else {
-            throw .server("images/build.sh \(target.rawValue) failed with exit status \(process.terminationStatus) (see the build output above)")
+        if process.terminationStatus == 2 {
+            throw .client("images/build.sh cannot build '\(target.argument)' (see the message above)")
         }
-        guard !records.isEmpty else { throw .server("images/build.sh \(target.rawValue) reported no image") }
+        guard process.terminationStatus == 0 else {
+            throw .server("images/build.sh \(target.argument) failed with exit status \(process.terminationStatus) (see the build output above)")
+        }
+        guard !records.isEmpty else { throw .server("images/build.sh \(target.argument) reported no image") }
         return records
     }
 }

@@ -22,13 +22,21 @@ import Testing
     @Test func commandLineParsing() throws {
         let command = try ImagesCommand.parseAsRoot(["build", "fenics", "--json"])
         #expect((command as? ImagesCommand.Build)?.target == .fenics)
-        #expect(throws: (any Error).self) { try ImagesCommand.parseAsRoot(["build", "windows"]) }
+        #expect((try ImagesCommand.parseAsRoot(["build", "gmsh-bioheat"]) as? ImagesCommand.Build)?.target == .family("gmsh-bioheat"))
+        for bad in ["../etc", "-x", ".hidden", "a/b"] {
+            #expect(throws: (any Error).self, "\(bad)") { try ImagesCommand.parseAsRoot(["build", "--", bad]) }
+        }
     }
 
     @Test func notASourceTreeIsAClientError() {
         #expect { try ImageBuilder(repository: URL(fileURLWithPath: "/tmp")) } throws: {
             ($0 as? GSSAError)?.code == .client
         }
+    }
+
+    @Test func unknownFamilyIsAClientError() throws {
+        let builder = try ImageBuilder(repository: Self.repository)
+        #expect { try builder.build(.family("no-such-family")) } throws: { ($0 as? GSSAError)?.code == .client }
     }
 
     @Test func ledgerKeepsLatestRecordPerImage() throws {
