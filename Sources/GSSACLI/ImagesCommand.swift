@@ -191,7 +191,7 @@ public struct ImageLedger: Sendable {
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(all).write(to: file, options: .atomic)
         } catch {
             throw .server("cannot record image IDs in \(file.path): \(error.localizedDescription)")

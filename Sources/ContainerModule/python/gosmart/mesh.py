@@ -42,13 +42,20 @@ def _blocks(mesh, kind):
 
 
 def load(path=None, workdir=None):
-    """Return ``MeshBundle(mesh, subdomains, boundaries)`` for ``path`` (default ``<prefix>/input.msh``)."""
+    """Return ``MeshBundle(mesh, subdomains, boundaries)`` for ``path``.
+
+    The default is ``<prefix>/input.msh`` (``prefix`` from ``gosmart.setup``, default ``input``),
+    or ``<prefix>/mesh-0.msh`` when only an uploaded mesh is present.
+    """
     import meshio
     import numpy
     import dolfin
 
     if path is None:
-        path = os.path.join(gosmart._prefix, "input.msh")
+        # input.msh from the mesher; else an uploaded mesh-0.msh (original bug 20: the uploaded
+        # mesh was honoured only server-side).
+        candidates = [os.path.join(gosmart._prefix, name) for name in ("input.msh", "mesh-0.msh")]
+        path = next((c for c in candidates if os.path.isfile(c)), candidates[0])
     if not os.path.isfile(path):
         raise IOError("Mesh file %s does not exist" % path)
 

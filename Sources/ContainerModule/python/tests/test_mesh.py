@@ -63,6 +63,13 @@ def test_load_returns_mesh_subdomains_and_boundaries(gosmart, rundir):
     assert abs(dolfin.assemble(dolfin.Constant(1.0) * dx(1)) - 1.0 / 6.0) < 1e-12
 
 
+def test_uploaded_mesh_is_used_when_there_is_no_mesher_output(gosmart, rundir):
+    (rundir / "input" / "mesh-0.msh").write_text(MSH)
+    import gosmart.mesh
+    mesh, subdomains, _ = gosmart.mesh.load()
+    assert mesh.num_cells() == 2 and sorted(subdomains.array().tolist()) == [1, 2]
+
+
 def test_missing_mesh_is_a_clear_error(gosmart, rundir):
     import gosmart.mesh
     with pytest.raises(IOError) as info:
