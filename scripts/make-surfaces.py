@@ -1,110 +1,119 @@
 #!/usr/bin/env python3
-"""Generate closed, outward-oriented test surfaces (STL binary/ASCII or OFF) for MesherCGAL.
+"""Generate closed, outward-oriented triangulated test surfaces as binary STL.
 
-  make-surfaces.py sphere   OUT.stl --radius R [--centre X Y Z] [--level N] [--ascii]
-  make-surfaces.py ellipsoid OUT.stl --axes A B C [--centre X Y Z] [--level N]
-  make-surfaces.py cylinder OUT.stl --radius R --from X Y Z --to X Y Z [--segments N]
+Used for the repo's examples and tests: an organ-like ellipsoid, a tumour sphere and a vessel
+cylinder. Pure Python (no numpy) so it runs on a bare machine.
 
-Spheres and ellipsoids are subdivided icosahedra (level 4 = 5120 triangles)."""
-import argparse, math, struct, sys
-
-
-def icosphere(level):
-    t = (1 + 5 ** 0.5) / 2
-    v = [(-1, t, 0), (1, t, 0), (-1, -t, 0), (1, -t, 0), (0, -1, t), (0, 1, t), (0, -1, -t), (0, 1, -t),
-         (t, 0, -1), (t, 0, 1), (-t, 0, -1), (-t, 0, 1)]
-    v = [tuple(c / math.sqrt(sum(x * x for x in p)) for c in p) for p in v]
-    f = [(0, 11, 5), (0, 5, 1), (0, 1, 7), (0, 7, 10), (0, 10, 11), (1, 5, 9), (5, 11, 4), (11, 10, 2), (10, 7, 6),
-         (7, 1, 8), (3, 9, 4), (3, 4, 2), (3, 2, 6), (3, 6, 8), (3, 8, 9), (4, 9, 5), (2, 4, 11), (6, 2, 10),
-         (8, 6, 7), (9, 8, 1)]
-    for _ in range(level):
-        cache = {}
-
-        def mid(a, b):
-            key = (min(a, b), max(a, b))
-            if key not in cache:
-                p = [(v[a][i] + v[b][i]) / 2 for i in range(3)]
-                n = math.sqrt(sum(x * x for x in p))
-                v.append(tuple(x / n for x in p))
-                cache[key] = len(v) - 1
-            return cache[key]
-
-        nf = []
-        for a, b, c in f:
-            ab, bc, ca = mid(a, b), mid(b, c), mid(c, a)
-            nf += [(a, ab, ca), (b, bc, ab), (c, ca, bc), (ab, bc, ca)]
-        f = nf
-    return v, f
+  make-surfaces.py ellipsoid OUT.stl --centre X Y Z --radii A B C [--segments N]
+  make-surfaces.py sphere    OUT.stl --centre X Y Z --radius R   [--segments N]
+  make-surfaces.py cylinder  OUT.stl --start X Y Z --end X Y Z --radius R [--segments N]
+  make-surfaces.py examples  DIR     (the example set used by examples/)
+"""
+import argparse
+import math
+import os
+import struct
 
 
-def cylinder(r, a, b, n):
-    axis = [b[i] - a[i] for i in range(3)]
-    L = math.sqrt(sum(x * x for x in axis))
-    u = [x / L for x in axis]
-    helper = (1, 0, 0) if abs(u[0]) < 0.9 else (0, 1, 0)
-    e1 = [u[1] * helper[2] - u[2] * helper[1], u[2] * helper[0] - u[0] * helper[2], u[0] * helper[1] - u[1] * helper[0]]
-    m = math.sqrt(sum(x * x for x in e1)); e1 = [x / m for x in e1]
-    e2 = [u[1] * e1[2] - u[2] * e1[1], u[2] * e1[0] - u[0] * e1[2], u[0] * e1[1] - u[1] * e1[0]]
-    v = []
-    for end in (a, b):
-        for k in range(n):
-            th = 2 * math.pi * k / n
-            v.append(tuple(end[i] + r * (math.cos(th) * e1[i] + math.sin(th) * e2[i]) for i in range(3)))
-    v.append(tuple(a)); v.append(tuple(b))
-    ca, cb = 2 * n, 2 * n + 1
-    f = []
-    for k in range(n):
-        k1 = (k + 1) % n
-        f += [(k, k1, n + k1), (k, n + k1, n + k), (ca, k1, k), (cb, n + k, n + k1)]
-    return v, f
+def normal(a, b, c):
+    u = [b[i] - a[i] for i in range(3)]
+    v = [c[i] - a[i] for i in range(3)]
+    n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]]
+    length = math.sqrt(sum(x * x for x in n)) or 1.0
+    return [x / length for x in n]
 
 
-def write(path, v, f, ascii_stl):
-    if path.endswith('.off'):
-        with open(path, 'w') as out:
-            out.write('OFF\n%d %d 0\n' % (len(v), len(f)))
-            for p in v: out.write('%.17g %.17g %.17g\n' % p)
-            for t in f: out.write('3 %d %d %d\n' % t)
-        return
-    if ascii_stl:
-        with open(path, 'w') as out:
-            out.write('solid gssa\n')
-            for t in f:
-                out.write(' facet normal 0 0 0\n  outer loop\n')
-                for i in t: out.write('   vertex %.9g %.9g %.9g\n' % v[i])
-                out.write('  endloop\n endfacet\n')
-            out.write('endsolid gssa\n')
-        return
-    with open(path, 'wb') as out:
-        out.write(b'gssa make-surfaces'.ljust(80, b' '))
-        out.write(struct.pack('<I', len(f)))
-        for t in f:
-            out.write(struct.pack('<3f', 0, 0, 0))
-            for i in t: out.write(struct.pack('<3f', *v[i]))
-            out.write(b'\0\0')
+def write_stl(path, triangles):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"gssa generated surface".ljust(80, b" "))
+        f.write(struct.pack("<I", len(triangles)))
+        for a, b, c in triangles:
+            f.write(struct.pack("<3f", *normal(a, b, c)))
+            for p in (a, b, c):
+                f.write(struct.pack("<3f", *p))
+            f.write(b"\0\0")
+
+
+def ellipsoid(centre, radii, segments=32):
+    rings = segments // 2
+    verts = [[centre[0], centre[1], centre[2] + radii[2]]]
+    for i in range(1, rings):
+        theta = math.pi * i / rings
+        for j in range(segments):
+            phi = 2 * math.pi * j / segments
+            verts.append([centre[0] + radii[0] * math.sin(theta) * math.cos(phi),
+                          centre[1] + radii[1] * math.sin(theta) * math.sin(phi),
+                          centre[2] + radii[2] * math.cos(theta)])
+    verts.append([centre[0], centre[1], centre[2] - radii[2]])
+    bottom = len(verts) - 1
+    ring = lambda i, j: 1 + (i - 1) * segments + (j % segments)
+    tris = []
+    for j in range(segments):
+        tris.append((verts[0], verts[ring(1, j)], verts[ring(1, j + 1)]))
+    for i in range(1, rings - 1):
+        for j in range(segments):
+            a, b = ring(i, j), ring(i, j + 1)
+            c, d = ring(i + 1, j), ring(i + 1, j + 1)
+            tris.append((verts[a], verts[c], verts[d]))
+            tris.append((verts[a], verts[d], verts[b]))
+    for j in range(segments):
+        tris.append((verts[bottom], verts[ring(rings - 1, j + 1)], verts[ring(rings - 1, j)]))
+    return tris
+
+
+def cylinder(start, end, radius, segments=32):
+    axis = [end[i] - start[i] for i in range(3)]
+    length = math.sqrt(sum(x * x for x in axis))
+    w = [x / length for x in axis]
+    helper = [1.0, 0.0, 0.0] if abs(w[0]) < 0.9 else [0.0, 1.0, 0.0]
+    u = [w[1] * helper[2] - w[2] * helper[1], w[2] * helper[0] - w[0] * helper[2], w[0] * helper[1] - w[1] * helper[0]]
+    ul = math.sqrt(sum(x * x for x in u))
+    u = [x / ul for x in u]
+    v = [w[1] * u[2] - w[2] * u[1], w[2] * u[0] - w[0] * u[2], w[0] * u[1] - w[1] * u[0]]
+
+    def rim(base, j):
+        phi = 2 * math.pi * j / segments
+        return [base[i] + radius * (math.cos(phi) * u[i] + math.sin(phi) * v[i]) for i in range(3)]
+
+    tris = []
+    for j in range(segments):
+        a0, a1 = rim(start, j), rim(start, j + 1)
+        b0, b1 = rim(end, j), rim(end, j + 1)
+        tris.append((a0, a1, b1))
+        tris.append((a0, b1, b0))
+        tris.append((list(start), a1, a0))
+        tris.append((list(end), b0, b1))
+    return tris
+
+
+def examples(directory):
+    # Organ-like ellipsoid around the origin, a tumour near the needle tips, a vessel passing by.
+    write_stl(os.path.join(directory, "organ.stl"), ellipsoid([0, 0, 0], [40, 30, 25], 48))
+    write_stl(os.path.join(directory, "tumour.stl"), ellipsoid([0, 0, 0], [8, 8, 8], 32))
+    write_stl(os.path.join(directory, "vessel.stl"), cylinder([-30, 15, -5], [30, 15, -5], 3, 24))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('shape', choices=['sphere', 'ellipsoid', 'cylinder'])
-    ap.add_argument('out')
-    ap.add_argument('--radius', type=float, default=1.0)
-    ap.add_argument('--axes', type=float, nargs=3)
-    ap.add_argument('--centre', type=float, nargs=3, default=[0, 0, 0])
-    ap.add_argument('--level', type=int, default=4)
-    ap.add_argument('--from', dest='a', type=float, nargs=3)
-    ap.add_argument('--to', dest='b', type=float, nargs=3)
-    ap.add_argument('--segments', type=int, default=48)
-    ap.add_argument('--ascii', action='store_true')
-    a = ap.parse_args()
-    if a.shape == 'cylinder':
-        v, f = cylinder(a.radius, a.a, a.b, a.segments)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("shape", choices=["ellipsoid", "sphere", "cylinder", "examples"])
+    parser.add_argument("out")
+    parser.add_argument("--centre", nargs=3, type=float, default=[0, 0, 0])
+    parser.add_argument("--radii", nargs=3, type=float)
+    parser.add_argument("--radius", type=float, default=1.0)
+    parser.add_argument("--start", nargs=3, type=float)
+    parser.add_argument("--end", nargs=3, type=float)
+    parser.add_argument("--segments", type=int, default=32)
+    args = parser.parse_args()
+    if args.shape == "examples":
+        examples(args.out)
+    elif args.shape == "ellipsoid":
+        write_stl(args.out, ellipsoid(args.centre, args.radii, args.segments))
+    elif args.shape == "sphere":
+        write_stl(args.out, ellipsoid(args.centre, [args.radius] * 3, args.segments))
     else:
-        v, f = icosphere(a.level)
-        ax = a.axes if a.shape == 'ellipsoid' else [a.radius] * 3
-        v = [tuple(a.centre[i] + ax[i] * p[i] for i in range(3)) for p in v]
-    write(a.out, v, f, a.ascii)
+        write_stl(args.out, cylinder(args.start, args.end, args.radius, args.segments))
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()
