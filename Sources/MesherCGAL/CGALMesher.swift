@@ -53,7 +53,8 @@ public struct CGALMesher: Mesher {
             throw GSSAError.server("cannot create output directory \(directory.path): \(error.localizedDescription)")
         }
         let mshURL = directory.appendingPathComponent("\(settings.name).msh")
-        let temporary = directory.appendingPathComponent(".\(settings.name).msh.partial-\(UUID().uuidString)")
+        // gmsh picks the format from the extension, so the temporary name keeps ".msh".
+        let temporary = directory.appendingPathComponent(".\(settings.name).partial-\(UUID().uuidString).msh")
         let status = gssa_mesher_write_msh(core.handle, temporary.path, options.format.version, options.binary ? 1 : 0)
         guard status == GSSA_MESH_OK else {
             try? FileManager.default.removeItem(at: temporary)
