@@ -18,7 +18,7 @@ struct MeshCommand: AsyncParsableCommand {
         commandName: "mesh",
         abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
         discussion: """
-            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--json]
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--optimise-time S] [--json]
             gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
             gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
             gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
@@ -40,6 +40,7 @@ struct MeshCommand: AsyncParsableCommand {
         var threads: Int?
         var maxCells: Int?
         var optimise = true
+        var optimiseTime: Double?
         var json = false
         var batch = false
         var jobs = 1
@@ -101,6 +102,10 @@ struct MeshCommand: AsyncParsableCommand {
             case "--threads": o.threads = try positive(arg)
             case "--max-cells": o.maxCells = try positive(arg)
             case "--no-optimise", "--no-optimize": o.optimise = false
+            case "--optimise-time":
+                let raw = try value(arg)
+                guard let v = Double(raw), v >= 0 else { throw GSSAError.client("--optimise-time expects seconds, got '\(raw)'") }
+                o.optimiseTime = v
             case "--json": o.json = true
             case "--batch": o.batch = true
             case "-j", "--jobs": o.jobs = try positive(arg)
@@ -137,6 +142,7 @@ struct MeshCommand: AsyncParsableCommand {
         if let threads = o.threads { settings.threads = threads }
         if let maxCells = o.maxCells { settings.maxCells = maxCells }
         if !o.optimise { settings.optimise = false }
+        if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
         return try await CGALMesher().mesh(settings, into: out, options: o.output)
     }
 

@@ -34,6 +34,8 @@ public struct MeshSettings: Sendable, Hashable, Codable {
     public var omitZoneTree = false
     /// Sliver removal (perturb + exude).
     public var optimise = true
+    /// Seconds for each of perturb and exude; 0 = as long as refinement took (at least 1 s).
+    public var optimiseTimeLimit = 0.0
     public var threads = 1
     /// Refuse to mesh when the estimated tetrahedron count exceeds this.
     public var maxCells = 5_000_000
