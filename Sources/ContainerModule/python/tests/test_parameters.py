@@ -121,3 +121,21 @@ def test_dicts_sets_up_automatically(gosmart, rundir):
     dicts = importlib.import_module("gosmart.dicts")
     assert gosmart._setup_done and gosmart._declared == {"LABEL"}
     assert dicts.P.LABEL == "rfa"
+
+
+def test_mesh_labelling_is_merged_into_regions(gosmart, rundir):
+    (rundir / "input" / "regions.yml").write_text(
+        "organ-1: {format: zone, groups: [organs], input: organ-1.stl, meaning: organ}\n")
+    (rundir / "input" / "mesh_labelling.yml").write_text(
+        "# Written by gssa MesherCGAL\n"
+        "\"organ-1\":\n  meshed_as: zone\n  id: 2\n  filename: \"organ-1.stl\"\n  groups: [\"organs\", \"tissues\"]\n"
+        "\"tissue\":\n  meshed_as: zone\n  id: 1\n  filename: null\n  groups: [\"tissue\"]\n"
+        "\"needle-1\":\n  meshed_as: surface\n  id: 5\n  filename: null\n  groups: [\"needles\", \"boundaries\"]\n")
+    from gosmart.parameters import R
+    organ = R["organ-1"]
+    assert organ.idx == 2 and organ.meshed_as == "zone" and organ.filename == "organ-1.stl"
+    assert organ.groups == ["all", "organs", "tissues"]
+    assert organ.format == "zone" and organ.meaning == "organ"
+    assert R.zone(1).key == "tissue" and R.surface(5).key == "needle-1"
+    assert [r.key for r in R.group("needles")] == ["needle-1"]
+    assert [r.key for r in R.meshed_as("zone")] == ["organ-1", "tissue"]
