@@ -14,6 +14,7 @@ public struct GSSACommand: AsyncParsableCommand {
             CompareCommand.self,
             FamiliesCommand.self,
             ImagesCommand.self,
+            MeshCommand.self,
         ]
     )
 

@@ -123,19 +123,19 @@ def test_dicts_sets_up_automatically(gosmart, rundir):
     assert dicts.P.LABEL == "rfa"
 
 
-def test_mesh_labelling_is_merged_into_regions(gosmart, rundir):
-    (rundir / "input" / "regions.yml").write_text(
-        "organ-1: {format: zone, groups: [organs], input: organ-1.stl, meaning: organ}\n")
+def test_mesh_labelling_is_merged_into_regions(rundir):
     (rundir / "input" / "mesh_labelling.yml").write_text(
-        "# Written by gssa MesherCGAL\n"
-        "\"organ-1\":\n  meshed_as: zone\n  id: 2\n  filename: \"organ-1.stl\"\n  groups: [\"organs\", \"tissues\"]\n"
-        "\"tissue\":\n  meshed_as: zone\n  id: 1\n  filename: null\n  groups: [\"tissue\"]\n"
-        "\"needle-1\":\n  meshed_as: surface\n  id: 5\n  filename: null\n  groups: [\"needles\", \"boundaries\"]\n")
+        "tumour-4: {meshed_as: zone, id: 5, filename: tumour-4.stl, groups: [tumours]}\n"
+        "tissue: {meshed_as: zone, id: 1, filename: null, groups: [tissue]}\n"
+        "needle-2 inactive: {meshed_as: surface, id: 11, filename: null, groups: [needles-inactive]}\n")
+    from conftest import fresh_gosmart
+    fresh_gosmart()
     from gosmart.parameters import R
-    organ = R["organ-1"]
-    assert organ.idx == 2 and organ.meshed_as == "zone" and organ.filename == "organ-1.stl"
-    assert organ.groups == ["all", "organs", "tissues"]
-    assert organ.format == "zone" and organ.meaning == "organ"
-    assert R.zone(1).key == "tissue" and R.surface(5).key == "needle-1"
-    assert [r.key for r in R.group("needles")] == ["needle-1"]
-    assert [r.key for r in R.meshed_as("zone")] == ["organ-1", "tissue"]
+    tumour = R["tumour-4"]
+    assert tumour.idx == 5 and tumour.meshed_as == "zone" and tumour.filename == "input/tumour-4.stl"
+    assert tumour.groups == ["all", "tumour-4", "tumours"]
+    assert R["tissue"].idx == 1 and R["tissue"].am("all")
+    assert R.surface(11).key == "needle-2 inactive"
+    assert [r.key for r in R.group("needles-inactive")] == ["needle-2 inactive"]
+    # Regions the mesher did not label keep what regions.yml said.
+    assert R["organ-1"].idx == 3
