@@ -1,5 +1,12 @@
 import CArchive
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GSSACore
 
 /// Reads and safely extracts tar archives (any compression libarchive knows).
