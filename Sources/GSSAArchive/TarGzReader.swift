@@ -86,7 +86,7 @@ public enum TarGzReader {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw GSSAError.server("cannot create \(directory.path): \(error.localizedDescription)")
+            throw GSSAError.server("cannot create \(directory.path): \(error)")
         }
         let archive = try open(url)
         defer { archive_read_free(archive) }
