@@ -8,10 +8,21 @@ let package = Package(
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
         .library(name: "Families", targets: ["Families"]),
+        // --- launch daemon (branch daemon) ---
+        .executable(name: "gssa-dockerlaunch", targets: ["gssa-dockerlaunch"]),
+        .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
+        .library(name: "LaunchClient", targets: ["LaunchClient"]),
+        // --- end launch daemon ---
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // --- launch daemon (branch daemon) ---
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // --- end launch daemon ---
     ],
     targets: [
         // libarchive, for every tar.gz we read or write.
@@ -34,10 +45,70 @@ let package = Package(
             name: "GSSACLI",
             dependencies: [
                 "GSSA", "Families",
+                "LaunchClient",  // launch daemon: `gssa container run`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
+
+        // --- launch daemon (branch daemon) ---
+        // The seam to Docker: a small protocol, the Engine API over a Unix socket, an
+        // in-memory engine with fault injection, and the tar plumbing both need.
+        .target(
+            name: "ContainerEngine",
+            dependencies: [
+                "GSSA", "CArchive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Wire format shared by daemon and client: JSON lines, commands, events.
+        .target(
+            name: "LaunchProtocol",
+            dependencies: ["GSSA", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The privilege-separated daemon as a library (config, registry, server).
+        .target(
+            name: "LaunchDaemon",
+            dependencies: [
+                "GSSA", "ContainerEngine", "LaunchProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Async client of the daemon, used by `gssa container run` and the server.
+        .target(
+            name: "LaunchClient",
+            dependencies: [
+                "GSSA", "LaunchProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "gssa-dockerlaunch",
+            dependencies: [
+                "LaunchDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LaunchDaemonTests",
+            dependencies: [
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // --- end launch daemon ---
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(
