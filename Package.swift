@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
         .library(name: "LaunchClient", targets: ["LaunchClient"]),
         // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .library(name: "GSSAServer", targets: ["GSSAServer"]),
+        // --- end simulation server ---
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +26,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // --- end simulation server ---
     ],
     targets: [
         // libarchive, for every tar.gz we read or write.
@@ -46,6 +56,9 @@ let package = Package(
             dependencies: [
                 "GSSA", "Families",
                 "LaunchClient",  // launch daemon: `gssa container run`
+                "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`, client commands
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,6 +122,36 @@ let package = Package(
             ]
         ),
         // --- end launch daemon ---
+
+        // --- simulation server (branch server) ---
+        // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
+        .target(
+            name: "GSSAServer",
+            dependencies: [
+                "GSSA", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "GSSAServerTests",
+            dependencies: [
+                "GSSAServer", "GSSACLI", "GSSA", "GSSAArchive", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
+                "ContainerEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        // --- end simulation server ---
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(
