@@ -149,7 +149,7 @@ public final class DockerEngine: ContainerEngine {
         let (stream, continuation) = AsyncThrowingStream<LogChunk, any Error>.makeStream()
         let task = Task {
             do {
-                var request = HTTPClientRequest(url: self.url("/containers/\(id)/logs", query: [
+                var request = Self.request(self.url("/containers/\(id)/logs", query: [
                     ("follow", follow ? "1" : "0"), ("stdout", "1"), ("stderr", "1"),
                 ]))
                 request.method = .GET
@@ -210,7 +210,7 @@ public final class DockerEngine: ContainerEngine {
     }
 
     public func putArchive(_ id: String, path: String, tar: Data) async throws {
-        var request = HTTPClientRequest(url: self.url("/containers/\(id)/archive", query: [("path", path)]))
+        var request = Self.request(self.url("/containers/\(id)/archive", query: [("path", path)]))
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/x-tar")
         request.body = .bytes(ByteBuffer(bytes: tar))
@@ -220,7 +220,7 @@ public final class DockerEngine: ContainerEngine {
     }
 
     public func getArchive(_ id: String, path: String, to file: URL) async throws -> Bool {
-        var request = HTTPClientRequest(url: self.url("/containers/\(id)/archive", query: [("path", path)]))
+        var request = Self.request(self.url("/containers/\(id)/archive", query: [("path", path)]))
         request.method = .GET
         let response = try await self.http.execute(request, timeout: .minutes(30), logger: self.logger)
         if response.status == .notFound { return false }
@@ -278,7 +278,7 @@ public final class DockerEngine: ContainerEngine {
 
     /// `GET /version` without a version prefix, so it works before negotiation.
     private func rawVersion() async throws -> Version {
-        var request = HTTPClientRequest(url: self.base + "/version")
+        var request = Self.request(self.base + "/version")
         request.method = .GET
         let response: HTTPClientResponse
         do {
@@ -289,6 +289,13 @@ public final class DockerEngine: ContainerEngine {
         let body = try await response.body.collect(upTo: 1 << 20)
         try Self.check(response.status, body, "query engine version")
         return try Self.decode(Version.self, body, "engine version")
+    }
+
+    /// Docker's Go server insists on a Host header, which a Unix-socket URL does not provide.
+    private static func request(_ url: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.headers.replaceOrAdd(name: "Host", value: "docker")
+        return request
     }
 
     private func url(_ path: String, query: [(String, String)] = []) -> String {
@@ -303,7 +310,7 @@ public final class DockerEngine: ContainerEngine {
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONAny? = nil,
         timeout: TimeAmount = .seconds(120)
     ) async throws -> (HTTPResponseStatus, ByteBuffer) {
-        var request = HTTPClientRequest(url: self.url(path, query: query))
+        var request = Self.request(self.url(path, query: query))
         request.method = method
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -204,9 +204,9 @@ public enum TarArchive {
         }
         archive_read_support_format_tar(archive)
         archive_read_support_filter_all(archive)
-        let flags =
-            ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS
-            | ARCHIVE_EXTRACT_TIME
+        // Members are rewritten to absolute paths under `root` (so no chdir is needed); the
+        // absolute-path check on member names is done above, in `check`.
+        let flags = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_TIME
         archive_write_disk_set_options(disk, flags)
         guard archive_read_open_filename(archive, tar.path, 64 * 1024) == ARCHIVE_OK else {
             throw GSSAError.server("cannot read tar \(tar.path): \(self.message(archive))")

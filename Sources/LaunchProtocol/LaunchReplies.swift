@@ -17,7 +17,17 @@ public struct LaunchResponse<Message: Codable & Sendable>: Codable, Sendable {
 public struct LaunchFrameHead: Codable, Sendable {
     public var event: String?
     public var success: Bool?
+    /// The message when it is a string (always so for failures).
     public var message: String?
+
+    private enum CodingKeys: String, CodingKey { case event, success, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.event = try? c.decodeIfPresent(String.self, forKey: .event)
+        self.success = try? c.decodeIfPresent(Bool.self, forKey: .success)
+        self.message = try? c.decodeIfPresent(String.self, forKey: .message)
+    }
 }
 
 /// Reply to `START` and `ATTACH`.
