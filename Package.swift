@@ -143,8 +143,11 @@ let package = Package(
         .testTarget(
             name: "GSSAServerTests",
             dependencies: [
-                "GSSAServer", "GSSACLI", "GSSA", "GSSAArchive", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
+                "GSSAServer", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
                 "ContainerEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Yams", package: "Yams"),

@@ -8,6 +8,8 @@ import GSSAServer
 struct BundleDownload {
     static func fetch(_ kind: SimulationManager.Bundle, guid: String, to directory: String, extract: Bool,
                       client: ServerClient) async throws -> (archive: URL, extracted: URL?) {
+        // Resolve a prefix first, so the file is named after the full GUID.
+        let guid = try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid)).guid
         let bytes = try await client.send(.GET, ServerClient.runPath(guid, kind.rawValue))
         let target = URL(fileURLWithPath: directory)
         do {
@@ -15,7 +17,7 @@ struct BundleDownload {
         } catch {
             throw GSSAError.client("cannot create \(directory): \(error.localizedDescription)")
         }
-        let name = "\(guid.uppercased())-\(kind.rawValue).tar.gz"
+        let name = "\(guid)-\(kind.rawValue).tar.gz"
         let archive = target.appendingPathComponent(name)
         do { try Data(buffer: bytes).write(to: archive) } catch {
             throw GSSAError.client("cannot write \(archive.path): \(error.localizedDescription)")

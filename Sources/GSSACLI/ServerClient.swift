@@ -87,7 +87,7 @@ struct ServerClient: Sendable {
 
     /// `/api/v1/simulations/<guid>` with the GUID percent-safe (GUIDs are [A-Za-z0-9_-]).
     static func runPath(_ guid: String, _ action: String = "") -> String {
-        "/api/v1/simulations/\(guid.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? guid)" + (action.isEmpty ? "" : "/\(action)")
+        "/api/v1/simulations/\(guid.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_"))) ?? guid)" + (action.isEmpty ? "" : "/\(action)")
     }
 
     /// The WebSocket URL of the event stream.

@@ -228,7 +228,7 @@ extension SimulationManager {
     /// keep their place. No run stays in progress forever.
     public func recover() async {
         let active = (try? await store.records(in: [.starting, .running])) ?? []
-        for record in active {
+        for record in active where tasks[record.guid] == nil && !starting.contains(record.guid) {
             let state: LauncherRunState
             do {
                 state = try await launcher.state(guid: record.guid)
