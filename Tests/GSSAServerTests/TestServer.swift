@@ -11,7 +11,7 @@ import ServiceLifecycle
 import Testing
 
 /// A gssa server on a loopback port, with three users, for tests over real HTTP.
-final class TestServer: Sendable {
+final class TestServer: APITarget, Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
@@ -81,71 +81,6 @@ final class TestServer: Sendable {
         _ = try? await task.value
     }
 
-    struct Reply: Sendable {
-        var status: HTTPResponseStatus
-        var body: Data
-        var contentType: String?
-        func json() throws -> [String: Any] {
-            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
-                throw GSSAError.server("not a JSON object: \(String(decoding: body, as: UTF8.self))")
-            }
-            return object
-        }
-        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
-        var errorCode: String? { ((try? json())?["error"] as? [String: Any])?["code"] as? String }
-        var errorMessage: String { (((try? json())?["error"] as? [String: Any])?["message"] as? String) ?? "" }
-    }
-
-    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json") async throws -> Reply {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        let bytes = try await response.body.collect(upTo: 1 << 28)
-        return Reply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"))
-    }
-
-    func json(_ method: HTTPMethod, _ path: String, token: String?, _ object: Any) async throws -> Reply {
-        try await request(method, path, token: token, body: try JSONSerialization.data(withJSONObject: object))
-    }
-
-    /// init → definition → (archive) → finalize; returns the finalize reply.
-    @discardableResult
-    func submit(guid: String, xml: String, token: String, archive: Data? = nil) async throws -> Reply {
-        let initReply = try await request(.POST, "/api/v1/simulations/\(guid)/init", token: token)
-        #expect(initReply.status == .ok)
-        let upload = try await request(.PUT, "/api/v1/simulations/\(guid)/definition", token: token, body: Data(xml.utf8), contentType: "application/xml")
-        #expect(upload.status == .ok, "\(String(decoding: upload.body, as: UTF8.self))")
-        if let archive {
-            let stored = try await request(.PUT, "/api/v1/simulations/\(guid)/archive", token: token, body: archive, contentType: "application/gzip")
-            #expect(stored.status == .ok, "\(String(decoding: stored.body, as: UTF8.self))")
-        }
-        return try await json(.POST, "/api/v1/simulations/\(guid)/finalize", token: token, ["directory": "."])
-    }
-
-    func start(guid: String, token: String) async throws -> Reply {
-        try await request(.POST, "/api/v1/simulations/\(guid)/start", token: token)
-    }
-
-    func summary(_ guid: String, token: String) async throws -> SimulationSummary {
-        try await request(.GET, "/api/v1/simulations/\(guid)", token: token).decode(SimulationSummary.self)
-    }
-
-    /// Polls the status until the run is terminal (bounded), for tests that do not watch events.
-    func waitTerminal(_ guid: String, token: String, seconds: Double = 120) async throws -> SimulationSummary {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            let summary = try await summary(guid, token: token)
-            if summary.state.isTerminal { return summary }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw GSSAError.server("run \(guid) did not finish within \(seconds) s")
-    }
-
     static func fixture(_ name: String) throws -> String {
         try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
     }
@@ -174,3 +109,82 @@ func scratchDirectory(_ label: String) -> URL {
 func newGUID() -> String { UUID().uuidString }
 
 import GSSAArchive
+
+/// Anything serving the gssa API at `base`.
+protocol APITarget: Sendable {
+    var base: String { get }
+}
+
+/// A server in another process.
+struct RemoteServer: APITarget {
+    let base: String
+}
+
+struct APIReply: Sendable {
+    var status: HTTPResponseStatus
+    var body: Data
+    var contentType: String?
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw GSSAError.server("not a JSON object: \(String(decoding: body, as: UTF8.self))")
+        }
+        return object
+    }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
+    var errorCode: String? { ((try? json())?["error"] as? [String: Any])?["code"] as? String }
+    var errorMessage: String { (((try? json())?["error"] as? [String: Any])?["message"] as? String) ?? "" }
+}
+
+
+extension APITarget {
+    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json") async throws -> APIReply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 1 << 28)
+        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"))
+    }
+
+    func json(_ method: HTTPMethod, _ path: String, token: String?, _ object: Any) async throws -> APIReply {
+        try await request(method, path, token: token, body: try JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// init → definition → (archive) → finalize; returns the finalize reply.
+    @discardableResult
+    func submit(guid: String, xml: String, token: String, archive: Data? = nil) async throws -> APIReply {
+        let initReply = try await request(.POST, "/api/v1/simulations/\(guid)/init", token: token)
+        #expect(initReply.status == .ok)
+        let upload = try await request(.PUT, "/api/v1/simulations/\(guid)/definition", token: token, body: Data(xml.utf8), contentType: "application/xml")
+        #expect(upload.status == .ok, "\(String(decoding: upload.body, as: UTF8.self))")
+        if let archive {
+            let stored = try await request(.PUT, "/api/v1/simulations/\(guid)/archive", token: token, body: archive, contentType: "application/gzip")
+            #expect(stored.status == .ok, "\(String(decoding: stored.body, as: UTF8.self))")
+        }
+        return try await json(.POST, "/api/v1/simulations/\(guid)/finalize", token: token, ["directory": "."])
+    }
+
+    func start(guid: String, token: String) async throws -> APIReply {
+        try await request(.POST, "/api/v1/simulations/\(guid)/start", token: token)
+    }
+
+    func summary(_ guid: String, token: String) async throws -> SimulationSummary {
+        try await request(.GET, "/api/v1/simulations/\(guid)", token: token).decode(SimulationSummary.self)
+    }
+
+    /// Polls the status until the run is terminal (bounded), for tests that do not watch events.
+    func waitTerminal(_ guid: String, token: String, seconds: Double = 120) async throws -> SimulationSummary {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            let summary = try await summary(guid, token: token)
+            if summary.state.isTerminal { return summary }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw GSSAError.server("run \(guid) did not finish within \(seconds) s")
+    }
+
+}
