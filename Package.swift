@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
+        .library(name: "GSSAArchive", targets: ["GSSAArchive"]),
         .library(name: "Families", targets: ["Families"]),
         // --- launch daemon (branch daemon) ---
         .executable(name: "gssa-dockerlaunch", targets: ["gssa-dockerlaunch"]),
@@ -16,6 +17,11 @@ let package = Package(
         // --- simulation server (branch server) ---
         .library(name: "GSSAServer", targets: ["GSSAServer"]),
         // --- end simulation server ---
+        // --- container module (branch `container`) ---
+        .executable(name: "gssa-container", targets: ["gssa-container"]),
+        .library(name: "ContainerModule", targets: ["ContainerModule"]),
+        // --- end container module ---
+        .library(name: "MesherCGAL", targets: ["MesherCGAL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,10 +47,12 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        // GSSA-XML model, parser, error taxonomy and comparator.
-        .target(name: "GSSA"),
+        // The error taxonomy and path rules: no XML, so static executables can link it.
+        .target(name: "GSSACore"),
+        // GSSA-XML model, parser and comparator (re-exports GSSACore).
+        .target(name: "GSSA", dependencies: ["GSSACore"]),
         // Safe tar.gz reading and writing on top of libarchive.
-        .target(name: "GSSAArchive", dependencies: ["GSSA", "CArchive"]),
+        .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
         .target(
             name: "Families",
@@ -54,7 +62,7 @@ let package = Package(
         .target(
             name: "GSSACLI",
             dependencies: [
-                "GSSA", "Families",
+                "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
                 "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`, client commands
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -154,7 +162,58 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Benchmarks for docs/performance.md, section "Server".
+        .executableTarget(
+            name: "gssa-server-bench",
+            dependencies: [
+                "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ServerBenchmarks"
+        ),
         // --- end simulation server ---
+
+        // --- container module (branch `container`) ---
+        // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the
+        // runner, built with --static-swift-stdlib, needs nothing but glibc in the image.
+        .target(
+            name: "CContainerSupport",
+            linkerSettings: [.linkedLibrary(":libarchive.a"), .linkedLibrary(":libz.a")]
+        ),
+        // The runner library: no Foundation, no GSSA (which brings FoundationXML).
+        .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
+        .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
+        // --- end container module ---
+        // ---- MesherCGAL (issue 3) ----
+        // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
+        // unusably slow) and without debug info (it triples the compile time of the CGAL TU).
+        .target(
+            name: "CGALMesherCore",
+            path: "Sources/CGALMesherCore",
+            cxxSettings: [
+                .define("NDEBUG"),
+                .define("CGAL_LINKED_WITH_TBB"),
+                // -fdelayed-template-parsing: CGAL 5.5 has template bodies (boost/graph/iterator.h) that
+                // clang 21 rejects although they are never instantiated.
+                .unsafeFlags(["-O2", "-g0", "-std=c++17", "-fdelayed-template-parsing", "-Wno-deprecated-declarations"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("gmsh"), .linkedLibrary("tbb"), .linkedLibrary("tbbmalloc"),
+                .linkedLibrary("gmp"), .linkedLibrary("mpfr"), .linkedLibrary("stdc++"),
+            ]
+        ),
+        // Swift API: MeshSettings -> MeshResult, GSSF-XML and mesher_cgal-flag readers, needle library.
+        .target(
+            name: "MesherCGAL",
+            dependencies: ["GSSA", "CGALMesherCore"],
+            resources: [.copy("Resources/needle-library.json")]
+        ),
+        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families"]),
+        // ---- end MesherCGAL ----
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(

@@ -17,6 +17,8 @@ public struct GSSACommand: AsyncParsableCommand {
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
             CleanCommand.self,
+            ImagesCommand.self,
+            MeshCommand.self,
         ]
     )
 

@@ -13,14 +13,15 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Directory for the SQLite database and the working directories.") var data: String
     @Option(help: "The launch daemon's Unix socket.") var launcher: String
     @Option(help: "Wall-clock limit per run in seconds (default: the daemon's).") var walltime: Double?
-    @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument.")
+    @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: CGAL in-process).")
     var mesher: String?
+    @Option(help: "Threads per host mesh (default: the mesher's).") var meshThreads: Int?
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
         let (host, port) = try Self.parseListen(listen)
         let mesher: any HostMesher = self.mesher.map { CommandHostMesher(executable: $0, arguments: ["{run}"]) }
-            ?? UnavailableHostMesher()
+            ?? CGALHostMesher(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: launcher, mesher: mesher,
             walltime: walltime)
