@@ -167,6 +167,8 @@ let package = Package(
             name: "gssa-server-bench",
             dependencies: [
                 "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

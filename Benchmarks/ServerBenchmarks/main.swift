@@ -16,6 +16,7 @@ import HummingbirdWSClient
 import LaunchDaemon
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -69,7 +70,7 @@ struct Server {
         return Server(port: await iterator.next()!, manager: manager, store: store, group: group, token: token)
     }
 
-    func get(_ path: String) async throws -> HTTPClientResponse.Status {
+    func get(_ path: String) async throws -> HTTPResponseStatus {
         var request = HTTPClientRequest(url: base + path)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
