@@ -19,8 +19,8 @@ extension SimulationManager {
         if let limit, limit < 0 { throw APIFailure(.badRequest, .client("limit must not be negative")) }
         let records = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: limit)
         var positions: [String: Int] = [:]
-        if records.contains(where: { $0.state == .queued }) {
-            for (index, queued) in try await store.records(in: [.queued]).enumerated() { positions[queued.guid] = index + 1 }
+        for record in records where record.state == .queued {
+            positions[record.guid] = try await store.queuePosition(guid: record.guid)
         }
         return records.map { SimulationSummary(record: $0, serverID: configuration.serverID, position: positions[$0.guid]) }
     }

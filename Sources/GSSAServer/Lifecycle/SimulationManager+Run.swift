@@ -41,8 +41,7 @@ extension SimulationManager {
 
     /// 1-based place of a queued run; nil when it is not queued.
     public func queuePosition(of guid: String) async throws -> Int? {
-        let queued = try await store.records(in: [.queued])
-        return queued.firstIndex { $0.guid == guid }.map { $0 + 1 }
+        try await store.queuePosition(guid: guid)
     }
 
     /// Starts queued runs while the daemon has free slots, oldest first.
@@ -56,7 +55,7 @@ extension SimulationManager {
         repeat {
             pumpAgain = false
             while true {
-                guard !shuttingDown, let queued = try? await store.records(in: [.queued]), let next = queued.first else { break }
+                guard !shuttingDown, let next = try? await store.nextQueued() else { break }
                 var free = 1
                 if let usage = try? await launcher.usage() {
                     free = usage.max - usage.running - starting.count

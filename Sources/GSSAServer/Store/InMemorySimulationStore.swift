@@ -35,6 +35,12 @@ public actor InMemorySimulationStore: SimulationStore {
             .sorted { ($0.queueSequence ?? .max, $0.createdAt.timeIntervalSince1970, $0.guid) < ($1.queueSequence ?? .max, $1.createdAt.timeIntervalSince1970, $1.guid) }
     }
 
+    public func nextQueued() -> SimulationRecord? { records(in: [.queued]).first }
+
+    public func queuePosition(guid: String) -> Int? {
+        records(in: [.queued]).firstIndex { $0.guid == guid }.map { $0 + 1 }
+    }
+
     public func countByState() -> [SimulationState: Int] {
         var counts: [SimulationState: Int] = [:]
         for run in runs.values { counts[run.state, default: 0] += 1 }

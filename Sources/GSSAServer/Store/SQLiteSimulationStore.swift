@@ -71,6 +71,9 @@ public final class SQLiteSimulationStore: SimulationStore {
                 t.column("at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2: queue index") { db in
+            try db.create(index: "runs_queue", on: "runs", columns: ["state", "queueSequence"])
+        }
         return migrator
     }
 
@@ -119,6 +122,28 @@ public final class SQLiteSimulationStore: SimulationStore {
                 .filter(states.map(\.rawValue).contains(Column("state")))
                 .order(Column("queueSequence").ascNullsLast, Column("createdAt"), Column("guid"))
                 .fetchAll(db)
+        }
+    }
+
+    public func nextQueued() async throws -> SimulationRecord? {
+        try await pool.read { db in
+            try SimulationRecord.filter(Column("state") == SimulationState.queued.rawValue)
+                .order(Column("queueSequence").ascNullsLast, Column("createdAt"), Column("guid"))
+                .fetchOne(db)
+        }
+    }
+
+    public func queuePosition(guid: String) async throws -> Int? {
+        try await pool.read { db in
+            guard let record = try SimulationRecord.fetchOne(db, key: guid), record.state == .queued else { return nil }
+            guard let sequence = record.queueSequence else {
+                return try SimulationRecord.filter(Column("state") == SimulationState.queued.rawValue).fetchCount(db)
+            }
+            // Runs ahead in the FIFO, counted on the (state, queueSequence) index.
+            let ahead = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM runs WHERE state = ? AND queueSequence < ?
+                """, arguments: [SimulationState.queued.rawValue, sequence]) ?? 0
+            return ahead + 1
         }
     }
 

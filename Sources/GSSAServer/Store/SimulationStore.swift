@@ -17,6 +17,10 @@ public protocol SimulationStore: Sendable {
     func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord]
     /// Runs in any of `states`, queued ones in FIFO order.
     func records(in states: Set<SimulationState>) async throws -> [SimulationRecord]
+    /// The oldest queued run (lowest queue sequence).
+    func nextQueued() async throws -> SimulationRecord?
+    /// 1-based place of a queued run in the FIFO; nil when it is not queued.
+    func queuePosition(guid: String) async throws -> Int?
     /// Number of runs per state.
     func countByState() async throws -> [SimulationState: Int]
 
