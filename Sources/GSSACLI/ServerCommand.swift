@@ -24,7 +24,7 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: launcher, mesher: mesher,
-            walltime: walltime)
+            walltime: walltime, registry: options.registry())
     }
 
     static func parseListen(_ text: String) throws(GSSAError) -> (String, Int) {

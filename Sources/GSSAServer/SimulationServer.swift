@@ -1,3 +1,4 @@
+import Families
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -34,14 +35,14 @@ public enum SimulationServer {
     /// SIGTERM/SIGINT. Runs survive a stop: they are re-attached at the next start.
     public static func run(
         listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
-        walltime: Double? = nil, logger: Logger = Logger(label: "gssa.server")
+        walltime: Double? = nil, registry: FamilyRegistry = .standard(), logger: Logger = Logger(label: "gssa.server")
     ) async throws {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),
-            mesher: mesher, logger: logger)
+            mesher: mesher, registry: registry, logger: logger)
         let app = makeApplication(manager: manager, store: store, host: host, port: port, logger: logger) { bound in
             logger.info("gssa server listening", metadata: ["address": "\(host):\(bound)", "data": "\(data.path)"])
             print("gssa server listening on \(host):\(bound)")

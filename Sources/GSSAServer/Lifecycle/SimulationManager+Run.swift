@@ -89,7 +89,7 @@ extension SimulationManager {
             if configuration.workflow == .dockerCGAL && !configuration.hasUploadedMesh {
                 let clock = ContinuousClock.now
                 try await mesher.mesh(runDirectory: directory) { percentage, message in
-                    await self.status(guid: guid, owner: owner, percentage: percentage, message: message)
+                    await self.status(guid: guid, owner: owner, percentage: percentage, message: message, state: .starting)
                 }
                 metrics.record(metrics.meshing, ContinuousClock.now - clock)
             }
@@ -116,6 +116,8 @@ extension SimulationManager {
         } catch {
             if shuttingDown { return }
             if cancelling.contains(guid) || error is CancellationError {
+                // A START may have reached the daemon just as we were cancelled: make sure.
+                try? await launcher.cancel(guid: guid)
                 await finish(guid: guid, outcome: .cancelled("Cancelled at user request"))
             } else {
                 await finish(guid: guid, outcome: GSSAError.wrapping(error))

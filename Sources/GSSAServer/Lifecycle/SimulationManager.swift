@@ -297,9 +297,9 @@ public actor SimulationManager {
 
     /// A status line from a run: published at once, written to the store at most every
     /// `statusPersistInterval` (the last one is always written).
-    func status(guid: String, owner: String, percentage: Double?, message: String) async {
+    func status(guid: String, owner: String, percentage: Double?, message: String, state: SimulationState = .running) async {
         guard !cancelling.contains(guid) || message.hasPrefix("Cancel") else { return }
-        await hub.publish(ServerEvent(type: .status, guid: guid, state: .running, percentage: percentage,
+        await hub.publish(ServerEvent(type: .status, guid: guid, state: state, percentage: percentage,
                                       status: GSSAError(.inProgress, message)), owner: owner)
         pendingStatus[guid] = (percentage, message)
         let now = ContinuousClock.now
