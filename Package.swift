@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
+        .library(name: "GSSAArchive", targets: ["GSSAArchive"]),
         .library(name: "Families", targets: ["Families"]),
         // --- launch daemon (branch daemon) ---
         .executable(name: "gssa-dockerlaunch", targets: ["gssa-dockerlaunch"]),
@@ -31,10 +32,12 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        // GSSA-XML model, parser, error taxonomy and comparator.
-        .target(name: "GSSA"),
+        // The error taxonomy and path rules: no XML, so static executables can link it.
+        .target(name: "GSSACore"),
+        // GSSA-XML model, parser and comparator (re-exports GSSACore).
+        .target(name: "GSSA", dependencies: ["GSSACore"]),
         // Safe tar.gz reading and writing on top of libarchive.
-        .target(name: "GSSAArchive", dependencies: ["GSSA", "CArchive"]),
+        .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
         .target(
             name: "Families",

@@ -1,0 +1,113 @@
+import Foundation
+import GSSA
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// GSSF/Elmer: the whole GSSF-XML (mesher, ElmerGrid, Elmer variant, lesion, validation) is
+/// written to `input/settings.xml` and GSSF runs inside the image.
+public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
+    public let image: String
+    public var name: String { "elmer-libnuma" }
+    public var workflow: Workflow { .dockerOnly }
+    public var retrievableFiles: [String] {
+        ["logs/job.out", "logs/job.err", "lesion_surface.vtp", "output.vtu", "lesion_volume.vtu"]
+    }
+
+    /// MATC functions that could touch the file system or evaluate strings.
+    public static let forbiddenMATC: [String] = [
+        "funcdel", "sprintf", "sscanf", "eval", "source", "fread", "fscanf", "fgets", "fwrite", "fprintf",
+        "fputs", "fopen", "freopen", "fclose", "save", "load", "format",
+    ]
+
+    public init(image: String = "gssa/goosefoot:bookworm") {
+        self.image = image
+    }
+
+    public func validate(_ definition: SimulationDefinition) throws(GSSAError) {
+        for algorithm in definition.algorithms {
+            for word in Self.forbiddenMATC where algorithm.content.contains(word) || algorithm.result.contains(word) {
+                throw GSSAError.client(
+                    "algorithm uses the forbidden MATC function '\(word)'", line: algorithm.line,
+                    element: "<algorithm result=\"\(algorithm.result)\">")
+            }
+        }
+        let lesions = definition.regions.filter { $0.groups.contains("segmented-lesions") }
+        if lesions.count > 1 {
+            throw GSSAError.client(
+                "only one region may be in group segmented-lesions, found \(lesions.map(\.id).joined(separator: ", "))",
+                line: lesions[1].line, element: "<region id=\"\(lesions[1].id)\">", attribute: "groups")
+        }
+    }
+
+    public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] {
+        [.init(path: "input/settings.xml", contents: Data(GSSFBuilder.render(try settings(for: definition)).utf8))]
+    }
+
+    /// The full GSSF-XML: the mesher document plus the Elmer sections.
+    public func settings(for definition: SimulationDefinition) throws(GSSAError) -> XMLElement {
+        try validate(definition)
+        let root = try gssfDocument(for: definition)
+        let parameters = definition.parameters
+        root.addChild(element("elmergrid"))
+
+        let elmer = element("elmer")
+        var modules: [String] = []
+        if let value = parameters.value("ELMER_NUMA_MODULES") {
+            modules = value.arrayValue?.map { $0.stringValue ?? $0.pythonJSON } ?? [value.stringValue ?? value.pythonJSON]
+        }
+        let variant = element("variant", [("modules", modules.joined(separator: "; "))])
+        variant.stringValue = definition.definition.inlineText ?? ""
+        elmer.addChild(variant)
+
+        for needle in definition.needles where needle.needleClass == "point-sources" {
+            let system = needle.file.mode == .library ? needle.file.value : "extrapolated"
+            let sources = element("pointsources", [("system", system)])
+            if case .object(let phases)? = parameters.value("CONSTANT_NEEDLE_EXTENSIONS") {
+                let extensions = element("extensions")
+                for phase in phases.keys.sorted() {
+                    let length = phases[phase]!.doubleValue.map { "\($0)" } ?? phases[phase]!.pythonJSON
+                    extensions.addChild(element("extension", [("phase", phase), ("length", length)]))
+                }
+                sources.addChild(extensions)
+            }
+            if needle.file.mode == .library && needle.file.value == "straight tines",
+                let prongs = needle.parameters.array([[Double]].self, "NEEDLE_PRONGS_LOCATIONS")
+            {
+                let points = element("points")
+                for (i, prong) in prongs.enumerated() where prong.count == 3 {
+                    points.addChild(element("point", [("i", "\(i)"), ("x", "\(prong[0])"), ("y", "\(prong[1])"), ("z", "\(prong[2])")]))
+                }
+                sources.addChild(points)
+            }
+            elmer.addChild(sources)
+        }
+
+        if !definition.algorithms.isEmpty {
+            let algorithms = element("algorithms")
+            for algorithm in definition.algorithms {
+                let node = element("algorithm", [("result", algorithm.result), ("arguments", algorithm.arguments.joined(separator: ","))])
+                let arguments = element("arguments")
+                for argument in algorithm.arguments { arguments.addChild(element("argument", [("name", argument)])) }
+                node.addChild(arguments)
+                let content = element("content")
+                content.stringValue = algorithm.content
+                node.addChild(content)
+                algorithms.addChild(node)
+            }
+            elmer.addChild(algorithms)
+        }
+        root.addChild(elmer)
+
+        if let field = parameters.string("SETTING_LESION_FIELD") {
+            var attributes = [("field", field)]
+            if let upper = parameters.value("SETTING_LESION_THRESHOLD_UPPER") { attributes.append(("threshold_upper", upper.doubleValue.map { "\($0)" } ?? upper.pythonJSON)) }
+            if let lower = parameters.value("SETTING_LESION_THRESHOLD_LOWER") { attributes.append(("threshold_lower", lower.doubleValue.map { "\($0)" } ?? lower.pythonJSON)) }
+            root.addChild(element("lesion", attributes))
+        }
+        if let lesion = definition.regions.first(where: { $0.groups.contains("segmented-lesions") }) {
+            root.addChild(element("validation", [("reference", lesion.id)]))
+        }
+        return root
+    }
+}

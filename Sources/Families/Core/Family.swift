@@ -1,0 +1,28 @@
+import GSSA
+
+/// A family turns a GSSA-XML definition into what one kind of solver container needs.
+///
+/// Families are the extension point researchers touch: a Swift type conforming to this protocol,
+/// or a drop-in folder (see ``DropInFamily``). Both are found through ``FamilyRegistry``.
+public protocol Family: Sendable {
+    /// The name used in `<definition family="…">`.
+    var name: String { get }
+    var workflow: Workflow { get }
+    /// The solver image, e.g. `gssa/fenics:bookworm`.
+    var image: String { get }
+    /// Output files, relative to the run directory, that results bundles must include.
+    var retrievableFiles: [String] { get }
+    /// How the runner starts the model inside the container, e.g. `python3`.
+    var interpreter: String { get }
+    /// Where the family came from, shown by `gssa families`.
+    var origin: String { get }
+
+    /// Builds the solver input for a definition. Pure: it reads no files and writes none.
+    func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration
+}
+
+extension Family {
+    public var retrievableFiles: [String] { ["logs/job.out", "logs/job.err"] }
+    public var interpreter: String { "python3" }
+    public var origin: String { "built-in" }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GSSA
+
+/// Everything a family decided for one run: generated files and the inputs to fetch.
+///
+/// Keeping this a value (rather than writing as we go) lets the CLI show exactly what a family
+/// will hand to its container, and lets the server fetch inputs with any transferrer.
+public struct FamilyConfiguration: Sendable {
+    /// A file the family generated, at a path relative to the run directory.
+    public struct GeneratedFile: Sendable, Hashable {
+        public var path: String
+        public var contents: Data
+        public init(path: String, contents: Data) {
+            self.path = path
+            self.contents = contents
+        }
+    }
+
+    /// An input to fetch: `local` relative to the run directory, `remote` as named in the XML.
+    public struct RequiredFile: Sendable, Hashable {
+        public var local: String
+        public var remote: String
+        public init(local: String, remote: String) {
+            self.local = local
+            self.remote = remote
+        }
+    }
+
+    public var family: String
+    public var image: String
+    public var workflow: Workflow
+    public var interpreter: String
+    public var generated: [GeneratedFile]
+    public var required: [RequiredFile]
+    /// True when the definition uploads its own mesh, so host meshing is skipped.
+    public var hasUploadedMesh: Bool
+
+    public init(
+        family: String, image: String, workflow: Workflow, interpreter: String = "python3",
+        generated: [GeneratedFile] = [], required: [RequiredFile] = [], hasUploadedMesh: Bool = false
+    ) {
+        self.family = family
+        self.image = image
+        self.workflow = workflow
+        self.interpreter = interpreter
+        self.generated = generated
+        self.required = required
+        self.hasUploadedMesh = hasUploadedMesh
+    }
+
+    public func generatedFile(_ path: String) -> GeneratedFile? { generated.first { $0.path == path } }
+
+    /// Writes generated files and copies required inputs from `inputs` into `directory`.
+    ///
+    /// Nothing is written unless every required input exists, so a failed configure never
+    /// leaves a half-populated run directory behind.
+    /// - Returns: the relative paths written, in order.
+    @discardableResult
+    public func write(to directory: URL, inputs: URL) throws(GSSAError) -> [String] {
+        let fm = FileManager.default
+        var sources: [(RequiredFile, URL)] = []
+        for file in required {
+            guard SafePath.isSafeRelative(file.remote), SafePath.isSafeRelative(file.local) else {
+                throw GSSAError.client("input name must be relative without '..': \(file.remote)")
+            }
+            let source = inputs.appendingPathComponent(file.remote)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: source.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw GSSAError.client("input file \(file.remote) (for \(file.local)) not found in \(inputs.path)")
+            }
+            sources.append((file, source))
+        }
+        var written: [String] = []
+        do {
+            for file in generated {
+                let target = directory.appendingPathComponent(file.path)
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try file.contents.write(to: target, options: .atomic)
+                written.append(file.path)
+            }
+            for (file, source) in sources {
+                let target = directory.appendingPathComponent(file.local)
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+                try fm.copyItem(at: source, to: target)
+                written.append(file.local)
+            }
+        } catch {
+            throw GSSAError.server("cannot write family input to \(directory.path): \(error.localizedDescription)")
+        }
+        return written
+    }
+}

@@ -1,0 +1,33 @@
+import GSSA
+
+/// The generic Docker workflow: YAML inputs plus a start tarball, run in a whitelisted image.
+///
+/// Conforming families get ``configure(_:)`` for free and can add files (such as GSSF-XML)
+/// through ``additionalFiles(for:)``.
+public protocol DockerFamily: Family {
+    /// Extra generated files, e.g. `input/settings.xml` for mesher families.
+    func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile]
+    /// A start script used when the definition carries none.
+    var defaultStartArchive: StartArchive? { get }
+    /// Family-specific checks beyond GSSA-XML validity.
+    func validate(_ definition: SimulationDefinition) throws(GSSAError)
+}
+
+extension DockerFamily {
+    public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] { [] }
+    public var defaultStartArchive: StartArchive? { nil }
+    public func validate(_ definition: SimulationDefinition) throws(GSSAError) {}
+
+    public func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration {
+        try validate(definition)
+        let input = SolverInput(definition: definition)
+        let uploadedMesh = input.effectiveRegions.contains { $0.format == .mesh }
+        var generated = try input.generatedFiles(fallbackScript: defaultStartArchive)
+        if !uploadedMesh || workflow == .dockerOnly {
+            generated += try additionalFiles(for: definition)
+        }
+        return FamilyConfiguration(
+            family: name, image: image, workflow: workflow, interpreter: interpreter,
+            generated: generated, required: input.requiredFiles, hasUploadedMesh: uploadedMesh)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GSSA
+import GSSAArchive
+
+/// The model that a container runs, packed as `start.tar.gz`.
+///
+/// An inline definition may begin with a declared-parameters YAML header ended by the exact
+/// line `==========ENDPARAMETERS========`; the header becomes `parameters.yml` inside the
+/// archive (used by `gosmart.setup(check_declared=True)`), the rest becomes `start.py`.
+public struct StartArchive: Sendable, Hashable {
+    public static let separator = "==========ENDPARAMETERS========"
+
+    /// Files in the archive, in order: name → contents.
+    public var files: [(name: String, contents: Data)]
+
+    public init(files: [(name: String, contents: Data)]) {
+        self.files = files
+    }
+
+    public init(inline text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let cut = lines.firstIndex(where: { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r")) == Self.separator }) {
+            let header = lines[..<cut].joined(separator: "\n")
+            let script = lines[(cut + 1)...].joined(separator: "\n")
+            files = [("parameters.yml", Data((header + "\n").utf8)), ("start.py", Data(script.utf8))]
+        } else {
+            files = [("start.py", Data(text.utf8))]
+        }
+    }
+
+    public var startScript: String? {
+        files.first { $0.name == "start.py" }.map { String(decoding: $0.contents, as: UTF8.self) }
+    }
+
+    public var declaredParameters: String? {
+        files.first { $0.name == "parameters.yml" }.map { String(decoding: $0.contents, as: UTF8.self) }
+    }
+
+    /// The gzip-compressed tarball.
+    public func tarball() throws(GSSAError) -> Data {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-start-\(UUID().uuidString).tar.gz")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let writer = try TarGzWriter(url: url)
+        for file in files {
+            try writer.add(file.name, .file(file.contents, mode: file.name.hasSuffix(".sh") ? 0o755 : 0o644), modified: Date(timeIntervalSince1970: 0))
+        }
+        try writer.finish()
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw GSSAError.server("cannot read back start archive: \(error.localizedDescription)")
+        }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.files.map(\.name) == rhs.files.map(\.name) && lhs.files.map(\.contents) == rhs.files.map(\.contents)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(files.map(\.name)) }
+}

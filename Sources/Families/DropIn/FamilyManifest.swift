@@ -1,0 +1,54 @@
+import Foundation
+import GSSA
+import Yams
+
+/// `family.yml`: what a drop-in family folder declares.
+///
+/// ```yaml
+/// image: gssa/python:bookworm
+/// workflow: docker-only          # or docker+cgal
+/// start: start.py                # the model run when a definition brings none
+/// interpreter: python3
+/// retrievable: [run/summary.json]
+/// parameters:                    # declared parameters: NAME -> type
+///   CONSTANT_X: float
+/// ```
+public struct FamilyManifest: Sendable, Hashable, Decodable {
+    public var name: String?
+    public var description: String?
+    public var image: String
+    public var workflow: Workflow
+    public var start: String?
+    public var interpreter: String?
+    public var retrievable: [String]?
+    public var parameters: [String: String]?
+
+    /// Reads and checks a manifest; errors name the file and field.
+    public static func load(from url: URL) throws(GSSAError) -> FamilyManifest {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw GSSAError.client("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        let manifest: FamilyManifest
+        do {
+            manifest = try YAMLDecoder().decode(FamilyManifest.self, from: text)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw GSSAError.client("\(url.path): \(key.stringValue) is required")
+        } catch let DecodingError.dataCorrupted(context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw GSSAError.client("\(url.path): \(field.isEmpty ? "" : field + ": ")\(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw GSSAError.client("\(url.path): \(field) has the wrong type (\(context.debugDescription))")
+        } catch {
+            throw GSSAError.client("\(url.path): \(error)")
+        }
+        if let start = manifest.start, !SafePath.isSafeComponent(start) {
+            throw GSSAError.client("\(url.path): start must be a file in the family folder, not \(start)")
+        }
+        guard !manifest.image.isEmpty else { throw GSSAError.client("\(url.path): image must not be empty") }
+        return manifest
+    }
+}

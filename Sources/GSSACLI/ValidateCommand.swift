@@ -1,0 +1,59 @@
+import ArgumentParser
+import Families
+import Foundation
+import GSSA
+
+/// `gssa validate DEF.xml`: parse, pick the family, and let it configure (in memory).
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check a GSSA-XML definition and summarise it.")
+
+    @Argument(help: "The GSSA-XML definition.") var definition: String
+    @OptionGroup var options: CommonOptions
+
+    struct Summary: Encodable {
+        var valid = true
+        var family: String
+        var workflow: String
+        var image: String
+        var transferrer: String?
+        var needles: Int
+        var regions: Int
+        var parameters: Int
+        var algorithms: Int
+        var model: String
+        var inputs: [String: String]
+    }
+
+    func run() async throws {
+        let parsed = try loadDefinition(definition)
+        let family = try options.registry().family(for: parsed)
+        let configuration = try family.configure(parsed)
+        let model: String
+        switch parsed.definition.source {
+        case .location(let location): model = "archive \(location)"
+        case .inline(let text) where text.isEmpty: model = "family default start script"
+        case .inline(let text):
+            let start = StartArchive(inline: text)
+            model = "inline, \(text.split(separator: "\n", omittingEmptySubsequences: false).count) lines"
+                + (start.declaredParameters != nil ? ", with declared parameters" : "")
+        }
+        let summary = Summary(
+            family: family.name, workflow: family.workflow.rawValue, image: family.image,
+            transferrer: parsed.transferrer?.kind, needles: parsed.needles.count, regions: parsed.regions.count,
+            parameters: parsed.parameters.count, algorithms: parsed.algorithms.count, model: model,
+            inputs: Dictionary(configuration.required.map { ($0.local, $0.remote) }, uniquingKeysWith: { a, _ in a }))
+        if options.json {
+            CLIOutput.printJSON(summary)
+            return
+        }
+        print("\(definition): valid")
+        print("  family:      \(summary.family) (\(summary.workflow), image \(summary.image))")
+        print("  transferrer: \(summary.transferrer ?? "(none)")")
+        print("  needles:     \(summary.needles)")
+        print("  regions:     \(summary.regions)")
+        print("  parameters:  \(summary.parameters)")
+        print("  algorithms:  \(summary.algorithms)")
+        print("  model:       \(summary.model)")
+    }
+}

@@ -1,0 +1,3 @@
+import GSSACLI
+
+await GSSACommand.runAndExit()

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+    @Test(arguments: ["fenics-ire/definition.xml", "python-demo/definition.xml", "inline-header/definition.xml"])
+    func examplesValidate(example: String) throws {
+        let result = try GSSABinary.run(["validate", GSSABinary.example(example)])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(": valid"))
+        #expect(result.stdout.contains("family:"))
+    }
+
+    @Test func validateSummaryAsJSON() throws {
+        let result = try GSSABinary.run(["validate", GSSABinary.example("fenics-ire/definition.xml"), "--json"])
+        #expect(result.status == 0)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(summary["family"] as? String == "fenics")
+        #expect(summary["workflow"] as? String == "docker+cgal")
+        #expect(summary["transferrer"] as? String == "tmp")
+        #expect(summary["needles"] as? Int == 2)
+        #expect(summary["regions"] as? Int == 3)
+        #expect(summary["parameters"] as? Int == 12)
+        #expect((summary["inputs"] as? [String: String])?["input/organ-1.stl"] == "organ.stl")
+    }
+
+    @Test func badInputExitsTwoWithTheLineOnStderr() throws {
+        let directory = scratchDirectory()
+        let bad = directory.appendingPathComponent("bad.xml")
+        let text = try String(contentsOfFile: GSSABinary.example("fenics-ire/definition.xml"), encoding: .utf8)
+            .replacingOccurrences(of: "groups='[\"tumours\"]'", with: "groups='tumours'")
+        try text.write(to: bad, atomically: true, encoding: .utf8)
+        let line = text.components(separatedBy: "groups='tumours'")[0].filter { $0 == "\n" }.count + 1
+        let result = try GSSABinary.run(["validate", bad.path])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("E_CLIENT: line \(line): <region id=\"tumour-1\">: groups is not a JSON array"))
+
+        let json = try GSSABinary.run(["validate", bad.path, "--json"])
+        #expect(json.status == 2)
+        let envelope = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]])
+        #expect(envelope["error"]?["code"] as? String == "E_CLIENT")
+        #expect(envelope["error"]?["id"] as? Int == 2)
+
+        let missing = try GSSABinary.run(["validate", directory.appendingPathComponent("nope.xml").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("not found"))
+
+        let usage = try GSSABinary.run(["validate"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.hasPrefix("E_CLIENT: "))
+
+        let family = try GSSABinary.run(["validate", GSSABinary.example("python-demo/definition.xml")], environment: ["GSSA_FAMILIES_PATH": directory.path])
+        #expect(family.status == 2)
+        #expect(family.stderr.contains("unknown family 'python-demo' (known: elmer-libnuma, fenics)"))
+    }
+
+    @Test func configureWritesTheInputDirectory() throws {
+        let out = scratchDirectory().appendingPathComponent("run")
+        let result = try GSSABinary.run(["configure", GSSABinary.example("fenics-ire/definition.xml"), "--out", out.path, "--inputs", GSSABinary.example("fenics-ire/inputs")])
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in ["regions.yml", "parameters.yml", "needle_parameters.yml", "start.tar.gz", "settings.xml", "organ-1.stl", "tumour-1.stl", "vessel-1.stl"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("input/\(file)").path), "\(file)")
+            #expect(result.stdout.contains("wrote input/\(file)"))
+        }
+        let settings = try String(contentsOf: out.appendingPathComponent("input/settings.xml"), encoding: .utf8)
+        #expect(settings.contains("<gssf name=\"elmer_libnuma\" version=\"1.0.2\">"))
+
+        // Without --inputs the definition's folder is used; a missing file is named.
+        let missing = try GSSABinary.run(["configure", GSSABinary.example("fenics-ire/definition.xml"), "--out", scratchDirectory().path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("E_CLIENT: input file organ.stl (for input/organ-1.stl) not found"))
+
+        let dropIn = scratchDirectory()
+        let json = try GSSABinary.run(["configure", GSSABinary.example("python-demo/definition.xml"), "--out", dropIn.path, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["family"] as? String == "python-demo")
+        #expect((report["written"] as? [String])?.contains("input/start.tar.gz") == true)
+        #expect(!FileManager.default.fileExists(atPath: dropIn.appendingPathComponent("input/settings.xml").path))
+    }
+
+    @Test func gssfPrintsTheMeshingConfiguration() throws {
+        let result = try GSSABinary.run(["gssf", GSSABinary.example("fenics-ire/definition.xml")])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("<?xml"))
+        #expect(result.stdout.contains("<zone region=\"tumour-1\" priority=\"1\" characteristic_length=\"2.5\"/>"))
+        #expect(result.stdout.contains("<centre x=\"0.0\" y=\"0.0\" z=\"-5.0\"/>"))
+    }
+
+    @Test func compareReportsDifferencesAndExitsOne() throws {
+        let directory = scratchDirectory()
+        let original = GSSABinary.example("fenics-ire/definition.xml")
+        let changed = directory.appendingPathComponent("changed.xml")
+        try (try String(contentsOfFile: original, encoding: .utf8))
+            .replacingOccurrences(of: "value=\"[[1, 2, 1500.0]]\"", with: "value=\"[[1, 2, 1800.0]]\"")
+            .replacingOccurrences(of: "format=\"zone\"", with: "format=\"surface\"")
+            .write(to: changed, atomically: true, encoding: .utf8)
+        let result = try GSSABinary.run(["compare", original, changed.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.split(separator: "\n") == [
+            "Parameter CONSTANT_IRE_NEEDLEPAIR_VOLTAGE: values differ - [[1, 2, 1500.0]] // [[1, 2, 1800.0]]",
+            "Region: for ID tumour-1, format fields differ zone // surface",
+        ])
+        let same = try GSSABinary.run(["compare", original, original, "--json"])
+        #expect(same.status == 0)
+        let report = try #require(JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+        #expect(report["equal"] as? Bool == true)
+    }
+
+    @Test func familiesListsWorkflowAndImage() throws {
+        let result = try GSSABinary.run(["families", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let listing = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let families = try #require(listing["families"] as? [[String: String]])
+        #expect(families.map { $0["name"]! } == ["elmer-libnuma", "fenics", "gmsh-bioheat", "python-demo"])
+        #expect(families.first { $0["name"] == "fenics" }?["workflow"] == "docker+cgal")
+        #expect(families.first { $0["name"] == "python-demo" }?["image"] == "gssa/python:bookworm")
+        let text = try GSSABinary.run(["families"])
+        #expect(text.stdout.contains("fenics"))
+        #expect(text.stdout.contains("docker+cgal"))
+    }
+}
