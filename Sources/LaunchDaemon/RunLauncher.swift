@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 
 /// START, supervision, collection, reconcile and reaping.

@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol

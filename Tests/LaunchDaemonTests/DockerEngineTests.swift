@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import Testing
 
 /// ``DockerEngine`` against the real dockerd (CI starts one; a missing engine fails under CI=true).
