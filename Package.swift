@@ -14,6 +14,10 @@ let package = Package(
         .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
         .library(name: "LaunchClient", targets: ["LaunchClient"]),
         // --- end launch daemon ---
+        // --- container module (branch `container`) ---
+        .executable(name: "gssa-container", targets: ["gssa-container"]),
+        .library(name: "ContainerModule", targets: ["ContainerModule"]),
+        // --- end container module ---
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -112,6 +116,18 @@ let package = Package(
             ]
         ),
         // --- end launch daemon ---
+        // --- container module (branch `container`) ---
+        // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the
+        // runner, built with --static-swift-stdlib, needs nothing but glibc in the image.
+        .target(
+            name: "CContainerSupport",
+            linkerSettings: [.linkedLibrary(":libarchive.a"), .linkedLibrary(":libz.a")]
+        ),
+        // The runner library: no Foundation, no GSSA (which brings FoundationXML).
+        .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
+        .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
+        // --- end container module ---
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(

@@ -14,6 +14,7 @@ public struct GSSACommand: AsyncParsableCommand {
             CompareCommand.self,
             FamiliesCommand.self,
             ContainerCommand.self,
+            ImagesCommand.self,
         ]
     )
 
