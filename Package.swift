@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "LaunchDaemonTests",
             dependencies: [
-                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI",
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI", "GSSAArchive",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
