@@ -223,11 +223,26 @@ public final class LaunchDaemon: Sendable {
 
     func kill(_ guid: String) async throws {
         guard let id = await self.registry.run(guid)?.containerID else { return }
+        await self.stop(containerID: id, reason: "run \(guid)")
+    }
+
+    /// SIGTERM (the runner forwards it to the model and still writes `exit_status` and
+    /// publishes its output), then SIGKILL if the container outlives `stop_grace`.
+    func stop(containerID id: String, reason: String) async {
         do {
-            try await self.engine.killContainer(id, signal: "KILL")
+            try await self.engine.killContainer(id, signal: "TERM")
         } catch {
             // Gone already is fine; anything else is reported once the run settles.
-            self.logger.info("kill of \(guid) (\(id.prefix(12))): \(error)")
+            self.logger.info("SIGTERM to \(reason) (\(id.prefix(12))): \(error)")
+        }
+        let grace = self.configuration.stopGrace
+        let engine = self.engine
+        let logger = self.logger
+        Task {
+            try? await Task.sleep(for: .seconds(grace))
+            guard let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
+            logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+            try? await engine.killContainer(id, signal: "KILL")
         }
     }
 }

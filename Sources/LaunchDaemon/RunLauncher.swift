@@ -157,7 +157,7 @@ extension LaunchDaemon {
                 guard !Task.isCancelled else { return }
                 self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
                 await self.registry.markTimedOut(guid)
-                try? await self.engine.killContainer(containerID, signal: "KILL")
+                await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
             }
             defer { walltime.cancel() }
             await self.follow(guid: guid, containerID: containerID)

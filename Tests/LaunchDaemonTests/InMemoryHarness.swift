@@ -7,7 +7,7 @@ import Logging
 import NIOCore
 
 /// Programs for ``InMemoryEngine`` containers, read from `/shared/input/job.txt`:
-/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
+/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `await HOSTFILE`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
 let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ in
     { process in
         let script = process.file("/shared/input/job.txt").map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -22,6 +22,11 @@ let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ i
                 do { try await Task.sleep(for: .seconds(Double(words[1]) ?? 0)) } catch { return 137 }
             case "write":
                 process.write("/shared/output/" + words[1], words.count > 2 ? words[2] : "")
+            case "await":
+                // Blocks until the host file words[1] exists (a test-controlled gate).
+                while !FileManager.default.fileExists(atPath: words[1]) {
+                    do { try await Task.sleep(for: .milliseconds(5)) } catch { return 137 }
+                }
             case "hang":
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 return 137

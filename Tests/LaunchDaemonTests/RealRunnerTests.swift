@@ -110,6 +110,27 @@ struct RealRunnerTests {
         await tearDown(engine, daemon)
     }
 
+    @Test func walltimeStopsTheRunnerWhichStillPublishes() async throws {
+        guard let (engine, daemon) = try await setUp() else { return }
+        let scratch = daemon.scratch
+        let input = try input(scratch, "wt", script: """
+            import time
+            from gosmart.parameters import update
+            update.status("sleeping", 1)
+            time.sleep(600)
+            """)
+        let args = StartArguments(
+            guid: "wt", image: "gssa/python:bookworm", input: input.path,
+            output: scratch.root.appendingPathComponent("wt/output").path, walltime: 3, archive: "start.tar.gz",
+            target: "start.py", interpreter: "python3")
+        let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
+        #expect(run.result.timedOut)
+        #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
+        let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
+        #expect(status.code == .cancelled, "\(status)")
+        await tearDown(engine, daemon)
+    }
+
     @Test func exitFourWithErrorMessageIsEModelThroughTheCLI() async throws {
         guard let (engine, daemon) = try await setUp() else { return }
         let scratch = daemon.scratch
