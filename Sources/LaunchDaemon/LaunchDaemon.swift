@@ -149,6 +149,8 @@ public final class LaunchDaemon: Sendable {
                 if let result = await self.registry.waitForFinish(run.guid, timeout: arguments?.timeout) {
                     return .reply(Self.success(result))
                 }
+                // Daemon shutting down: leave the run alone (it is adopted on restart).
+                if Task.isCancelled { return .reply(Self.failure("Could not wait: the daemon is shutting down")) }
                 // The documented, never implemented, behaviour of the original (§9 item 26).
                 await self.registry.markTimedOut(run.guid)
                 try await self.kill(run.guid)

@@ -161,6 +161,40 @@ struct DockerDaemonTests {
         }
     }
 
+    @Test func thirtyFirstConcurrentContainerIsRefusedAtTheDefaultCap() async throws {
+        try await withDaemon(maxContainers: DaemonConfiguration(socket: "", dataRoot: "", allowedImages: [], runner: "").maxContainers) {
+            engine, image, daemon in
+            #expect(daemon.daemon.configuration.maxContainers == 30)
+            let arguments = try (0..<31).map { try shellJob(daemon.scratch, "d\($0)", image: image, "sleep 600") }
+            // 31 clients START at once; exactly one is refused.
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for args in arguments {
+                    group.addTask {
+                        do {
+                            _ = try await LaunchClient.withConnection(socket: daemon.socket) { try await $0.start(args) }
+                            return "started"
+                        } catch {
+                            return (error as? GSSAError)?.message ?? "\(error)"
+                        }
+                    }
+                }
+                var outcomes: [String] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.filter { $0 == "started" }.count == 30)
+            #expect(outcomes.filter { $0 == "Too many containers (max: 30)" }.count == 1, "\(outcomes.filter { $0 != "started" })")
+            let running = try await engine.listContainers(
+                labels: [LaunchDaemon.Label.daemon: daemon.daemon.configuration.daemonID], all: false)
+            #expect(running.count == 30)
+            let after = try await LaunchClient.withConnection(socket: daemon.socket) { client -> Int in
+                for index in 0..<31 { _ = try? await client.destroy(guid: "d\(index)") }
+                return try await client.usage().running
+            }
+            #expect(after == 0)
+        }
+    }
+
     @Test func anotherUidCannotActOnTheRun() async throws {
         // The socket's group is nogroup, so uid 65534 (nobody) may connect, as a second user.
         try await withDaemon(group: "nogroup") { _, image, daemon in
