@@ -29,6 +29,7 @@ public final class LaunchDaemon: Sendable {
     public let registry: RunRegistry
     let logger: Logger
     let users = ImageUserCache()
+    let runnerTar = RunnerArchiveCache()
     let supervisors = TaskBag()
 
     public init(configuration: DaemonConfiguration, engine: any ContainerEngine, logger: Logger = Logger(label: "gssa.dockerlaunch")) {

@@ -60,8 +60,9 @@ extension LaunchDaemon {
                 pidsLimit: limits.pids, initProcess: true)
             let id = try await self.engine.createContainer(spec, name: nil)
             containerID = id
-            let tar = try self.stagingArchive(input: input, user: user)
-            try await self.engine.putArchive(id, path: "/", tar: tar)
+            // Two PUTs at `/`: the runner (a cached tar; it is the same for every run) and the input.
+            try await self.engine.putArchive(id, path: "/", tar: try await self.runnerTar.tar(for: self.configuration.runner))
+            try await self.engine.putArchive(id, path: "/", tar: try self.inputArchive(input: input, user: user))
             // Subscribe before starting, so not one event is missed.
             let events = await self.registry.subscribe(guid, logs: arguments.logs ?? false)
             try await self.engine.startContainer(id)
@@ -128,21 +129,12 @@ extension LaunchDaemon {
         return limits
     }
 
-    /// One tar, put at `/`: `/shared/input/…` owned by the container user, and the runner.
-    func stagingArchive(input: URL, user: ImageUserCache.User) throws -> Data {
-        let runner = URL(fileURLWithPath: self.configuration.runner)
-        guard FileManager.default.isReadableFile(atPath: runner.path) else {
-            throw GSSAError.server("runner binary \(runner.path) (config 'runner') is not readable")
-        }
+    /// `/shared/input/…`, owned by the container user, as a tar to put at `/`.
+    func inputArchive(input: URL, user: ImageUserCache.User) throws -> Data {
         var entries = [
             TarEntry(path: "shared", content: .directory, mode: 0o755, uid: user.uid, gid: user.gid)
         ]
         entries += try TarArchive.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
-        entries += [
-            TarEntry(path: "gssa", content: .directory, mode: 0o755),
-            TarEntry(path: "gssa/bin", content: .directory, mode: 0o755),
-            TarEntry(path: "gssa/bin/gssa-container", content: .file(runner), mode: 0o755),
-        ]
         return try TarArchive.build(entries)
     }
 
