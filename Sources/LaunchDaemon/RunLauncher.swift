@@ -135,6 +135,17 @@ extension LaunchDaemon {
             TarEntry(path: "shared", content: .directory, mode: 0o755, uid: user.uid, gid: user.gid)
         ]
         entries += try TarArchive.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
+        // The tar is built in memory: bound it, so one START cannot exhaust the daemon.
+        var total: Int64 = 0
+        for entry in entries {
+            guard case .file(let url) = entry.content else { continue }
+            total += ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        guard total <= self.configuration.maxInputBytes else {
+            throw GSSAError.client(
+                "START: input directory holds \(total) bytes, more than max_input_bytes (\(self.configuration.maxInputBytes))",
+                attribute: "input")
+        }
         return try TarArchive.build(entries)
     }
 

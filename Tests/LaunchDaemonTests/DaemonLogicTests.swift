@@ -185,6 +185,20 @@ struct DaemonLogicTests {
         await client.close()
     }
 
+    @Test func oversizedInputIsRefusedBeforeAnyContainerExists() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let engine = memoryEngine()
+        let daemon = try memoryDaemon(engine, scratch: scratch, maxInputBytes: 64)
+        let client = Harness(daemon, uid: 7)
+        try scratch.write(String(repeating: "x", count: 100), to: "big/input/data.bin")
+        let reply = try await client.request(.start, try job(scratch, "big", "exit 0"))
+        #expect(!reply.success && reply.line.contains("max_input_bytes"))
+        #expect(engine.containerIDs.isEmpty)
+        #expect(await daemon.registry.activeCount == 0)
+        await client.close()
+    }
+
     @Test func failedStartReleasesTheSlotAndTheContainer() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

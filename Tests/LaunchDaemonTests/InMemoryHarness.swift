@@ -118,14 +118,14 @@ final class Harness: @unchecked Sendable {
 
 func memoryDaemon(
     _ engine: InMemoryEngine, scratch: Scratch, maxContainers: Int = 2, orphanTTL: Double = 3600,
-    daemonID: String = "mem-daemon"
+    daemonID: String = "mem-daemon", maxInputBytes: Int64 = 1 << 30
 ) throws -> LaunchDaemon {
     let runner = scratch.root.appendingPathComponent("runner")
     try "#!/bin/sh\n".write(to: runner, atomically: true, encoding: .utf8)
     let configuration = DaemonConfiguration(
         socket: scratch.root.appendingPathComponent("d.sock").path, dataRoot: scratch.root.path,
         allowedImages: ["gssa/test"], maxContainers: maxContainers, orphanTTL: orphanTTL, runner: runner.path,
-        daemonID: daemonID)
+        daemonID: daemonID, maxInputBytes: maxInputBytes)
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     return LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
