@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "gssa-container", targets: ["gssa-container"]),
         .library(name: "ContainerModule", targets: ["ContainerModule"]),
         // --- end container module ---
+        .library(name: "MesherCGAL", targets: ["MesherCGAL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,7 +52,7 @@ let package = Package(
         .target(
             name: "GSSACLI",
             dependencies: [
-                "GSSA", "Families",
+                "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -128,6 +129,32 @@ let package = Package(
         .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
         .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
         // --- end container module ---
+        // ---- MesherCGAL (issue 3) ----
+        // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
+        // unusably slow) and without debug info (it triples the compile time of the CGAL TU).
+        .target(
+            name: "CGALMesherCore",
+            path: "Sources/CGALMesherCore",
+            cxxSettings: [
+                .define("NDEBUG"),
+                .define("CGAL_LINKED_WITH_TBB"),
+                // -fdelayed-template-parsing: CGAL 5.5 has template bodies (boost/graph/iterator.h) that
+                // clang 21 rejects although they are never instantiated.
+                .unsafeFlags(["-O2", "-g0", "-std=c++17", "-fdelayed-template-parsing", "-Wno-deprecated-declarations"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("gmsh"), .linkedLibrary("tbb"), .linkedLibrary("tbbmalloc"),
+                .linkedLibrary("gmp"), .linkedLibrary("mpfr"), .linkedLibrary("stdc++"),
+            ]
+        ),
+        // Swift API: MeshSettings -> MeshResult, GSSF-XML and mesher_cgal-flag readers, needle library.
+        .target(
+            name: "MesherCGAL",
+            dependencies: ["GSSA", "CGALMesherCore"],
+            resources: [.copy("Resources/needle-library.json")]
+        ),
+        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families"]),
+        // ---- end MesherCGAL ----
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(

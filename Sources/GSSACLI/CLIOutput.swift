@@ -7,6 +7,11 @@ enum CLIOutput {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
+    /// Writes without adding a newline (progress bars).
+    static func standardErrorRaw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     /// Errors: always a `CODE: message` line on stderr; with `--json` also `{"error": …}` on stdout.
     static func report(_ error: GSSAError, json: Bool) {
         standardError(error.description)

@@ -15,6 +15,7 @@ public struct GSSACommand: AsyncParsableCommand {
             FamiliesCommand.self,
             ContainerCommand.self,
             ImagesCommand.self,
+            MeshCommand.self,
         ]
     )
 

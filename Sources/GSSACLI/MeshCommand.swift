@@ -1,0 +1,172 @@
+import ArgumentParser
+import Families
+import Foundation
+import GSSA
+import MesherCGAL
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `gssa mesh`: labelled volumetric meshing on the host with CGAL (issue 3).
+///
+/// Arguments are parsed by hand so that the original `mesher_cgal` flags (`--organ FILE:ID`,
+/// `--zones FILE:ID:CL:PRIORITY:X_Y_Z_R_I`, `-c X Y Z` with negative numbers, …) work unchanged
+/// next to gssa's own options.
+struct MeshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mesh",
+        abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
+        discussion: """
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--optimise-time S] [--json]
+            gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
+            gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
+            gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
+                      [--needles FILE:ID ...] [--nearfield L] [--farfield L] [--zonefield L] [--granularity G]
+                      [--bounding_radius R] [--centre X Y Z] [--centre_radius R] [--dense_centre]
+                      [--mark_zone_boundaries] [--tissueid N] [--output_prefix NAME] --out DIR
+                      (flags of the original mesher_cgal)
+            Writes DIR/<name>.msh, DIR/mesh_labelling.yml and DIR/mesh_report.json.
+            """)
+
+    @Argument(parsing: .captureForPassthrough, help: "Settings file(s) and options (see discussion).")
+    var arguments: [String] = []
+
+    struct Options {
+        var files: [String] = []
+        var out: String?
+        var inputs: String?
+        var output = MeshOutputOptions()
+        var threads: Int?
+        var maxCells: Int?
+        var optimise = true
+        var optimiseTime: Double?
+        var json = false
+        var batch = false
+        var jobs = 1
+        var flags = MesherCGALFlags()
+    }
+
+    func run() async throws {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(MeshCommand.helpMessage())
+            return
+        }
+        let options = try Self.parse(arguments)
+        if options.batch {
+            let failed = try await BatchMesh(options: options).run()
+            if failed > 0 { throw ExitCode(1) }
+            return
+        }
+        let result = try await Self.meshOne(options)
+        if options.json {
+            CLIOutput.printJSON(result)
+        } else {
+            let r = result.report
+            print("wrote \(result.mesh.path): \(r.tetrahedra) tetrahedra, \(r.vertices) vertices, \(r.triangles) boundary triangles")
+            print("  subdomains: " + r.subdomains.map { "\($0.id) (\($0.name)): \($0.tetrahedra) tets, volume \(String(format: "%.4g", $0.volume))" }.joined(separator: "; "))
+            print("  boundaries: " + r.boundaries.map { "\($0.id) (\($0.name)): \($0.triangles)" }.joined(separator: "; "))
+            print(String(format: "  min dihedral %.1f°, max radius-edge %.2f, %.2f s total",
+                         r.quality.minDihedral, r.quality.maxRadiusEdgeRatio, r.timings.map(\.seconds).reduce(0, +)))
+        }
+    }
+
+    static func parse(_ arguments: [String]) throws(GSSAError) -> Options {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        var o = Options()
+        o.flags = try MesherCGALFlags.parse(arguments, relativeTo: cwd)
+        let rest = o.flags.remaining
+        var i = 0
+        func value(_ flag: String) throws(GSSAError) -> String {
+            guard i + 1 < rest.count else { throw GSSAError.client("\(flag) needs a value") }
+            i += 1
+            return rest[i]
+        }
+        func positive(_ flag: String) throws(GSSAError) -> Int {
+            let raw = try value(flag)
+            guard let v = Int(raw), v > 0 else { throw GSSAError.client("\(flag) expects a positive integer, got '\(raw)'") }
+            return v
+        }
+        while i < rest.count {
+            let arg = rest[i]
+            switch arg {
+            case "--out", "-o": o.out = try value(arg)
+            case "--inputs": o.inputs = try value(arg)
+            case "--format":
+                let raw = try value(arg)
+                guard let format = MeshOutputOptions.Format(rawValue: raw) else {
+                    throw GSSAError.client("--format must be msh22 or msh41, got '\(raw)'")
+                }
+                o.output.format = format
+            case "--binary": o.output.binary = true
+            case "--threads": o.threads = try positive(arg)
+            case "--max-cells": o.maxCells = try positive(arg)
+            case "--no-optimise", "--no-optimize": o.optimise = false
+            case "--optimise-time":
+                let raw = try value(arg)
+                guard let v = Double(raw), v >= 0 else { throw GSSAError.client("--optimise-time expects seconds, got '\(raw)'") }
+                o.optimiseTime = v
+            case "--json": o.json = true
+            case "--batch": o.batch = true
+            case "-j", "--jobs": o.jobs = try positive(arg)
+            default:
+                if arg.hasPrefix("-") { throw GSSAError.client("unknown option \(arg) for gssa mesh (see gssa mesh --help)") }
+                o.files.append(arg)
+            }
+            i += 1
+        }
+        guard o.out != nil else { throw GSSAError.client("gssa mesh needs --out DIR") }
+        if o.batch {
+            guard !o.files.isEmpty else { throw GSSAError.client("--batch needs at least one settings file") }
+            guard !o.flags.used else { throw GSSAError.client("--batch takes settings files, not mesher_cgal flags") }
+        } else if o.flags.used {
+            guard o.files.isEmpty else { throw GSSAError.client("give either a settings file or mesher_cgal flags, not both") }
+        } else {
+            guard o.files.count == 1 else {
+                throw GSSAError.client(o.files.isEmpty ? "gssa mesh needs a settings file or --organ/--zones flags"
+                                                      : "gssa mesh takes one settings file (use --batch for several)")
+            }
+        }
+        return o
+    }
+
+    /// Meshes one item: GSSF settings, GSSA-XML definition, or original flags.
+    static func meshOne(_ o: Options) async throws -> MeshResult {
+        let out = URL(fileURLWithPath: o.out!)
+        var settings: MeshSettings
+        if o.flags.used {
+            settings = o.flags.settings
+        } else {
+            settings = try loadSettings(o.files[0], inputs: o.inputs, out: out)
+        }
+        if let threads = o.threads { settings.threads = threads }
+        if let maxCells = o.maxCells { settings.maxCells = maxCells }
+        if !o.optimise { settings.optimise = false }
+        if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
+        return try await CGALMesher().mesh(settings, into: out, options: o.output)
+    }
+
+    /// GSSF settings directly, or a GSSA-XML definition configured through its family first.
+    static func loadSettings(_ path: String, inputs: String?, out: URL) throws(GSSAError) -> MeshSettings {
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw GSSAError.client("settings file not found: \(path)") }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw GSSAError.client("cannot read \(path)") }
+        let root = try XMLTreeReader.read(data)
+        let reader = try GSSFSettingsReader()
+        if root.name == "simulationDefinition" {
+            let definition = try SimulationDefinition.parse(contentsOf: url)
+            let family = try FamilyRegistry.standard().family(for: definition)
+            let configuration = try family.configure(definition)
+            let configured = out.appendingPathComponent("configured")
+            let source = URL(fileURLWithPath: inputs ?? url.deletingLastPathComponent().path)
+            _ = try configuration.write(to: configured, inputs: source)
+            let settingsURL = configured.appendingPathComponent("input/settings.xml")
+            guard FileManager.default.fileExists(atPath: settingsURL.path) else {
+                throw GSSAError.client("family \(family.name) does not mesh with CGAL (it writes no input/settings.xml)")
+            }
+            return try reader.read(contentsOf: settingsURL)
+        }
+        return try reader.read(data, settingsFile: url)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Everything MesherCGAL needs to mesh one labelled domain.
+///
+/// This is the contract between the settings readers (GSSF-XML from the Families mesher mixin,
+/// `mesher_cgal`-compatible flags) and the meshing core, so that both front ends mesh exactly the
+/// same way. Lengths are in the units of the input surfaces (millimetres for clinical data).
+public struct MeshSettings: Sendable, Hashable, Codable {
+    /// Output base name (`<name>.msh`); GSSF uses the `<gssf name=…>` run name.
+    public var name: String = "mesh"
+    /// Conceptual centre; `nil` means the centre of the organ's bounding box.
+    public var centre: SIMD3<Double>?
+    /// Refine a ball of ``centreRadius`` around the centre to the near-field length.
+    public var denseCentre = false
+    public var centreRadius = 1.0
+    /// Radius of the outer bounding sphere around the centre; `nil` or ≤ 0 for none.
+    public var boundingRadius: Double? = 50
+    public var nearField = 0.3
+    public var farField = 3.0
+    public var zoneField = 0.3
+    /// Default length scale for needle zones (library needles).
+    public var needleZoneField: Double?
+    /// Decay length of the size field in units of the far-field length.
+    public var granularity = 1.0
+    /// Padding around zones for the zone length scale.
+    public var zoneRadius = 0.0
+    public var tissueID = 1
+    /// Boundary id of the outer extent; `nil` picks the smallest id not used by another boundary.
+    public var extentID: Int?
+    public var markZoneBoundaries = false
+    public var solidZone = false
+    public var boundaryTree = false
+    public var omitNeedleTree = false
+    public var omitZoneTree = false
+    /// Sliver removal (perturb + exude).
+    public var optimise = true
+    /// Seconds for each of perturb and exude; 0 = as long as refinement took (at least 1 s).
+    public var optimiseTimeLimit = 0.0
+    public var threads = 1
+    /// Refuse to mesh when the estimated tetrahedron count exceeds this.
+    public var maxCells = 5_000_000
+    public var regions: [MeshRegion] = []
+
+    public init() {}
+}
+
+/// Role of a region in the labelled implicit domain (reference §6.1).
+public enum MeshRole: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The domain boundary; outside gets the organ's boundary label.
+    case organ
+    /// An explicit outer extent surface.
+    case extent
+    /// A hole whose boundary facets carry its id.
+    case vessel
+    /// A hole that also attracts the near-field size.
+    case needle
+    /// A labelled volume; priorities resolve overlaps (lower wins, then lower id).
+    case zone
+}
+
+/// Where a region's geometry comes from.
+public enum MeshGeometry: Sendable, Hashable, Codable {
+    /// A closed STL (ASCII/binary) or OFF surface.
+    case surface(URL)
+    /// An analytic capped cylinder between two points (library needles).
+    case cylinder(from: SIMD3<Double>, to: SIMD3<Double>, radius: Double)
+}
+
+/// An activity sphere: points of the zone outside it form a hole labelled ``inactiveID``.
+public struct MeshActivity: Sendable, Hashable, Codable {
+    /// Sphere centre as an offset from the mesh centre (tip − centre in GSSF).
+    public var offset: SIMD3<Double>
+    public var radius: Double
+    public var inactiveID: Int
+    /// Region name of the inactive part (for `mesh_labelling.yml`).
+    public var inactiveName: String
+    public var inactiveGroups: [String]
+
+    public init(offset: SIMD3<Double>, radius: Double, inactiveID: Int, inactiveName: String, inactiveGroups: [String] = []) {
+        self.offset = offset
+        self.radius = radius
+        self.inactiveID = inactiveID
+        self.inactiveName = inactiveName
+        self.inactiveGroups = inactiveGroups
+    }
+}
+
+/// One labelled input region.
+public struct MeshRegion: Sendable, Hashable, Codable {
+    public var name: String
+    public var role: MeshRole
+    public var geometry: MeshGeometry
+    /// Boundary id (holes, organ, extent) or subdomain id (zones).
+    public var id: Int
+    /// Zone length scale; `nil` uses the zone (or needle-zone) field.
+    public var characteristicLength: Double?
+    public var priority: Int
+    public var activity: MeshActivity?
+    public var groups: [String]
+    /// File name reported in `mesh_labelling.yml`.
+    public var filename: String?
+
+    public init(
+        name: String, role: MeshRole, geometry: MeshGeometry, id: Int, characteristicLength: Double? = nil,
+        priority: Int = 0, activity: MeshActivity? = nil, groups: [String] = [], filename: String? = nil
+    ) {
+        self.name = name
+        self.role = role
+        self.geometry = geometry
+        self.id = id
+        self.characteristicLength = characteristicLength
+        self.priority = priority
+        self.activity = activity
+        self.groups = groups
+        self.filename = filename
+    }
+}
+
+/// Output options of one meshing run.
+public struct MeshOutputOptions: Sendable, Hashable, Codable {
+    public enum Format: String, Sendable, Hashable, Codable, CaseIterable {
+        case msh22, msh41
+        var version: Int32 { self == .msh22 ? 22 : 41 }
+    }
+    public var format: Format = .msh22
+    public var binary = false
+
+    public init(format: Format = .msh22, binary: Bool = false) {
+        self.format = format
+        self.binary = binary
+    }
+}
