@@ -59,9 +59,12 @@ struct DockerDaemonTests {
                 echo '##gssa-status## |Writing output' >&3
                 id -un > whoami.txt
                 """)
-            let run = try await LaunchClient.withConnection(socket: daemon.socket) { client in
-                try await runToExit(client, args)
+            let (run, logs, container) = try await LaunchClient.withConnection(socket: daemon.socket) { client in
+                let run = try await runToExit(client, args)
+                return (run, try await client.logs(), try await client.container())
             }
+            #expect(logs.stdout?.contains("a plain line") == true, "LOGS keeps the relayed output")
+            #expect(container.state == .finished && container.result == run.result && container.containerID == run.reply.containerID)
             #expect(run.reply.imageID?.hasPrefix("sha256:") == true)
             #expect(run.result.exitCode == 0 && !run.result.oomKilled && !run.result.timedOut)
             #expect(run.result.outputCollected, "\(run.result.error ?? "")")
