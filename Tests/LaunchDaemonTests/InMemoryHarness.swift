@@ -76,8 +76,12 @@ final class Harness: @unchecked Sendable {
         while let frame = self.decoder.next(from: &buffer) { self.input.yield(frame) }
     }
 
-    /// Next reply (skipping and recording events).
+    /// Next reply (skipping and recording events), failing after a minute instead of hanging.
     func reply() async throws -> (success: Bool, line: String) {
+        try await withTimeout(60, "a reply") { try await self.unboundedReply() }
+    }
+
+    private func unboundedReply() async throws -> (success: Bool, line: String) {
         while let buffer = await self.output.next() {
             let head = try LaunchWire.decode(LaunchFrameHead.self, from: buffer)
             if head.event != nil {
@@ -95,8 +99,12 @@ final class Harness: @unchecked Sendable {
         return try await self.reply()
     }
 
-    /// Reads frames until the run's exit event.
+    /// Reads frames until the run's exit event, failing after a minute instead of hanging.
     func exit(of guid: String) async throws -> RunResult {
+        try await withTimeout(60, "the exit of \(guid)") { try await self.unboundedExit(of: guid) }
+    }
+
+    private func unboundedExit(of guid: String) async throws -> RunResult {
         if let done = self.events.first(where: { if case .exit(guid, _) = $0 { true } else { false } }),
             case .exit(_, let result) = done
         {
