@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
         .library(name: "LaunchClient", targets: ["LaunchClient"]),
         // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .library(name: "GSSAServer", targets: ["GSSAServer"]),
+        // --- end simulation server ---
         // --- container module (branch `container`) ---
         .executable(name: "gssa-container", targets: ["gssa-container"]),
         .library(name: "ContainerModule", targets: ["ContainerModule"]),
@@ -29,6 +32,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // --- end simulation server ---
     ],
     targets: [
         // libarchive, for every tar.gz we read or write.
@@ -54,6 +64,9 @@ let package = Package(
             dependencies: [
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
+                "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`, client commands
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,6 +130,54 @@ let package = Package(
             ]
         ),
         // --- end launch daemon ---
+
+        // --- simulation server (branch server) ---
+        // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
+        .target(
+            name: "GSSAServer",
+            dependencies: [
+                "GSSA", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "GSSAServerTests",
+            dependencies: [
+                "GSSAServer", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
+                "ContainerEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        // Benchmarks for docs/performance.md, section "Server".
+        .executableTarget(
+            name: "gssa-server-bench",
+            dependencies: [
+                "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ServerBenchmarks"
+        ),
+        // --- end simulation server ---
+
         // --- container module (branch `container`) ---
         // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the
         // runner, built with --static-swift-stdlib, needs nothing but glibc in the image.

@@ -14,6 +14,10 @@ public struct GSSACommand: AsyncParsableCommand {
             CompareCommand.self,
             FamiliesCommand.self,
             ContainerCommand.self,
+            // simulation server and its clients (branch server)
+            ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
+            LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
+            CleanCommand.self,
             ImagesCommand.self,
             MeshCommand.self,
         ]
