@@ -11,7 +11,7 @@ public struct GSSACommand: AsyncParsableCommand {
             // definitions and families
             ValidateCommand.self, ConfigureCommand.self, GSSFCommand.self, CompareCommand.self, FamiliesCommand.self,
             // running here: the embedded lifecycle, host meshing, images, containers through the daemon
-            RunCommand.self, MeshCommand.self, ImagesCommand.self,
+            RunCommand.self, MeshCommand.self, ImagesCommand.self, ContainerCommand.self,
             // the simulation server and its clients
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
