@@ -384,7 +384,11 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     }
     std::size_t seeded = 0;
     for (auto &[pt, n, half] : probes) {
-        auto hit = intersect(K::Segment_3(pt - half * n, pt + half * n));
+        // Only surfaces that bound a meshed (positive) label are worth seeding; a surface between
+        // two null labels (e.g. a hole outside the organ) would make the refiner chase nothing.
+        Point inner = pt - half * n, outer = pt + half * n;
+        if (m->label(inner) <= 0 && m->label(outer) <= 0) continue;
+        auto hit = intersect(K::Segment_3(inner, outer));
         if (std::get<2>(hit) == 0) continue;
         auto v = tr0.insert(cwp(std::get<0>(hit)));
         if (v == typename Tr::Vertex_handle()) continue;
