@@ -7,7 +7,12 @@ let package = Package(
     products: [
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
+        .library(name: "GSSAArchive", targets: ["GSSAArchive"]),
         .library(name: "Families", targets: ["Families"]),
+        // --- container module (branch `container`) ---
+        .executable(name: "gssa-container", targets: ["gssa-container"]),
+        .library(name: "ContainerModule", targets: ["ContainerModule"]),
+        // --- end container module ---
         .library(name: "MesherCGAL", targets: ["MesherCGAL"]),
     ],
     dependencies: [
@@ -21,10 +26,12 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        // GSSA-XML model, parser, error taxonomy and comparator.
-        .target(name: "GSSA"),
+        // The error taxonomy and path rules: no XML, so static executables can link it.
+        .target(name: "GSSACore"),
+        // GSSA-XML model, parser and comparator (re-exports GSSACore).
+        .target(name: "GSSA", dependencies: ["GSSACore"]),
         // Safe tar.gz reading and writing on top of libarchive.
-        .target(name: "GSSAArchive", dependencies: ["GSSA", "CArchive"]),
+        .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
         .target(
             name: "Families",
@@ -40,6 +47,18 @@ let package = Package(
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
 
+        // --- container module (branch `container`) ---
+        // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the
+        // runner, built with --static-swift-stdlib, needs nothing but glibc in the image.
+        .target(
+            name: "CContainerSupport",
+            linkerSettings: [.linkedLibrary(":libarchive.a"), .linkedLibrary(":libz.a")]
+        ),
+        // The runner library: no Foundation, no GSSA (which brings FoundationXML).
+        .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
+        .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
+        // --- end container module ---
         // ---- MesherCGAL (issue 3) ----
         // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
         // unusably slow) and without debug info (it triples the compile time of the CGAL TU).

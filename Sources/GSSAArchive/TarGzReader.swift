@@ -1,6 +1,6 @@
 import CArchive
 import Foundation
-import GSSA
+import GSSACore
 
 /// Reads and safely extracts tar archives (any compression libarchive knows).
 ///

@@ -1,6 +1,6 @@
 import CArchive
 import Foundation
-import GSSA
+import GSSACore
 
 /// Writes gzip-compressed tar archives through libarchive.
 ///

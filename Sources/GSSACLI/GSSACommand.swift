@@ -13,6 +13,7 @@ public struct GSSACommand: AsyncParsableCommand {
             GSSFCommand.self,
             CompareCommand.self,
             FamiliesCommand.self,
+            ImagesCommand.self,
             MeshCommand.self,
         ]
     )

@@ -112,7 +112,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let listing = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let families = try #require(listing["families"] as? [[String: String]])
-        #expect(families.map { $0["name"]! } == ["elmer-libnuma", "fenics", "python-demo"])
+        #expect(families.map { $0["name"]! } == ["elmer-libnuma", "fenics", "gmsh-bioheat", "python-demo"])
         #expect(families.first { $0["name"] == "fenics" }?["workflow"] == "docker+cgal")
         #expect(families.first { $0["name"] == "python-demo" }?["image"] == "gssa/python:bookworm")
         let text = try GSSABinary.run(["families"])

@@ -37,9 +37,12 @@ public struct FamilyRegistry: Sendable {
                 if builtinNames.contains(folder.lastPathComponent) { continue }
                 do {
                     let family = try DropInFamily(folder: folder)
-                    if registry.names.contains(family.name) && !builtinNames.contains(family.name) { continue }
-                    if builtinNames.contains(family.name) { continue }
-                    registry.register(family)
+                    // Like PATH: the first folder providing a name wins; built-ins always win.
+                    if builtinNames.contains(family.name) {
+                        registry.problems.append((folder.path, GSSAError.client("family name \(family.name) is taken by a built-in family")))
+                    } else if !registry.names.contains(family.name) {
+                        registry.register(family)
+                    }
                 } catch {
                     registry.problems.append((folder.path, error))
                 }

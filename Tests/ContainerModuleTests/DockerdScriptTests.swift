@@ -1,0 +1,17 @@
+import Foundation
+import Testing
+
+/// scripts/dockerd: idempotent "make an engine answer".
+@Suite struct DockerdScriptTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/dockerd").path
+
+    @Test func secondCallIsANoOpAndTheEngineAnswers() throws {
+        let first = try sh(["bash", Self.script])
+        guard requireReal(first.status == 0, "a Docker engine (scripts/dockerd failed: \(first.err))") else { return }
+        let second = try sh(["bash", Self.script])
+        #expect(second.status == 0)
+        #expect(second.err.contains("engine already answers"))
+        #expect(try sh(["docker", "info", "--format", "{{.ServerVersion}}"]).status == 0)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@testable import ContainerModule
+
+/// The runner on the host, in-process, against a temporary directory standing in for /shared.
+@Suite struct RunnerTests {
+    /// Runs `script` as start.py (python3) and returns the exit code and the live stdout.
+    func run(_ root: SharedRoot, script: String, extra: [TarBuilder.Entry] = [], options: RunnerOptions = RunnerOptions())
+        throws -> (code: Int32, live: String, liveErr: String)
+    {
+        try TarBuilder.write([.file("start.py", script)] + extra, to: root.path + "/input/start.tar.gz")
+        let liveOut = root.path + "/live.out", liveErr = root.path + "/live.err"
+        let outFD = open(liveOut, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let errFD = open(liveErr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(outFD); close(errFD) }
+        var runner = Runner(options: options, layout: root.layout, environment: ProcessInfo.processInfo.environment)
+        runner.liveStdout = outFD
+        runner.liveStderr = errFD
+        let code = runner.run()
+        return (code, try root.read("live.out"), try root.read("live.err"))
+    }
+
+    static let statusScript = """
+        import os, socket, sys
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(os.environ["GSSA_STATUS_SOCKET"])
+        print("reading", open("input/parameters.yml").read().strip())
+        sys.stdout.flush()
+        s.sendall(b"10.000000|Meshing\\n")
+        s.sendall(b"|just a message\\n50|Sol")
+        s.sendall(b"ving\\n")
+        print("to stderr", file=sys.stderr)
+        open("result.txt", "w").write("done")
+        s.sendall(b"100|Finished")
+        """
+
+    @Test func successfulRunPublishesOutputLogsAndStatus() throws {
+        let root = try SharedRoot()
+        try root.write("input/parameters.yml", "A: [float, '1.5']")
+        let result = try run(root, script: Self.statusScript)
+        #expect(result.code == 0)
+        #expect(try root.read("output.final/logs/exit_status") == "0\nOK")
+        #expect(try root.read("output.final/run/result.txt") == "done")
+        #expect(try root.read("output.final/run/input/parameters.yml") == "A: [float, '1.5']")
+        #expect(try root.read("output.final/logs/job.out") == "reading A: [float, '1.5']\n")
+        #expect(try root.read("output.final/logs/job.err") == "to stderr\n")
+        #expect(!root.exists("output"))
+        #expect(!root.exists("update.sock"))
+        // Live: the child's lines and one marker line per status, in order.
+        let statuses = result.live.split(separator: "\n").compactMap { StatusLine(rendered: $0) }
+        #expect(statuses == [StatusLine(percentage: "10.000000", message: "Meshing"),
+                             StatusLine(percentage: nil, message: "just a message"),
+                             StatusLine(percentage: "50", message: "Solving"),
+                             StatusLine(percentage: "100", message: "Finished")])
+        #expect(result.live.contains("reading A: [float, '1.5']\n"))
+        #expect(result.liveErr.contains("to stderr\n"))
+    }
+
+    @Test func modelErrorUsesExitCodeAndErrorMessage() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: """
+            import sys
+            open("error_message", "w").write("Needle outside the organ")
+            sys.exit(4)
+            """)
+        #expect(result.code == 4)
+        #expect(try root.read("output.final/logs/exit_status") == "4\nError in script: Needle outside the organ")
+    }
+
+    @Test func crashUsesStderrTail() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: "raise RuntimeError('boom')\n")
+        #expect(result.code == 1)
+        let status = try root.read("output.final/logs/exit_status")
+        #expect(status.hasPrefix("1\nError in script: "))
+        #expect(status.hasSuffix("RuntimeError: boom"))
+    }
+
+    @Test func maliciousArchiveGivesClientErrorAndRunsNothing() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: "open('/tmp/should-not-run','w')\n", extra: [.file("../../escape", "x")])
+        #expect(result.code == 2)
+        let status = try root.read("output.final/logs/exit_status")
+        #expect(status.hasPrefix("2\nstart archive rejected: member '../../escape'"))
+        #expect(!root.exists("output.final/run/start.py"))
+        #expect(result.liveErr.contains("E_CLIENT"))
+    }
+
+    @Test func missingInterpreterIsReported() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: "", options: RunnerOptions(archive: "start.tar.gz", target: "start.py",
+                                                                       interpreter: ["no-such-interpreter-gssa"]))
+        #expect(result.code == 2)
+        #expect(try root.read("output.final/logs/exit_status").contains("cannot start no-such-interpreter-gssa"))
+    }
+
+    @Test func rerunReplacesPreviousOutput() throws {
+        let root = try SharedRoot()
+        _ = try run(root, script: "open('first.txt','w').write('1')\n")
+        let second = try run(root, script: "open('second.txt','w').write('2')\n")
+        #expect(second.code == 0)
+        #expect(root.exists("output.final/run/second.txt"))
+        #expect(!root.exists("output.final/run/first.txt"))
+    }
+}
