@@ -426,6 +426,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     double te = now();
     auto &tr = c3t3.triangulation();
     std::unordered_map<typename Tr::Vertex_handle, std::size_t> vid;
+    vid.reserve(tr.number_of_vertices());
     MeshArrays &A = m->arrays;
     A = MeshArrays{};
     auto node = [&](typename Tr::Vertex_handle v) {
@@ -464,7 +465,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
 
     std::map<int, std::size_t> tet_count;
     std::map<int, double> volume;
-    std::map<int, std::set<std::size_t>> label_vertices;
+    std::vector<std::pair<int, std::size_t>> label_vertex; // (label, node), deduplicated below
     std::vector<double> min_dihedral;
     double max_dihedral = 0, max_radius_edge = 0, sum_radius_edge = 0;
     min_dihedral.reserve(c3t3.number_of_cells_in_complex());
@@ -474,7 +475,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         for (int i = 0; i < 4; ++i) {
             std::size_t id = node(c->vertex(i));
             A.tets.push_back(id);
-            label_vertices[lab].insert(id);
+            label_vertex.emplace_back(lab, id);
             pts[i] = tr.point(c->vertex(i)).point();
         }
         A.tet_labels.push_back(lab);
@@ -520,6 +521,10 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         tri_count[lab]++;
         area[lab] += std::sqrt(CGAL::squared_area(a, bb, c));
     }
+    std::sort(label_vertex.begin(), label_vertex.end());
+    label_vertex.erase(std::unique(label_vertex.begin(), label_vertex.end()), label_vertex.end());
+    std::map<int, std::size_t> label_vertices;
+    for (auto &lv : label_vertex) label_vertices[lv.first]++;
     m->timings.push_back({"extract", now() - te});
     if (A.tet_labels.empty()) return fail(m, GSSA_MESH_EMPTY, "meshing produced no tetrahedra: the labelled domain is empty (check the organ, extent and holes)");
 
@@ -531,7 +536,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     bool first = true;
     for (auto &[lab, n] : tet_count) {
         js << (first ? "" : ",") << "{\"id\":" << lab << ",\"name\":\"" << json_escape(m->subdomain_names[lab])
-           << "\",\"tetrahedra\":" << n << ",\"vertices\":" << label_vertices[lab].size()
+           << "\",\"tetrahedra\":" << n << ",\"vertices\":" << label_vertices[lab]
            << ",\"volume\":" << num(volume[lab]) << "}";
         first = false;
     }
