@@ -148,3 +148,21 @@ extension Array where Element: Hashable {
         return filter { seen.insert($0).inserted }
     }
 }
+
+@Suite("InMemoryMesher")
+struct InMemoryMesherTests {
+    @Test("records settings, validates like the real mesher, writes the three outputs")
+    func fake() async throws {
+        let scratch = try Scratch()
+        let mesher = InMemoryMesher()
+        var s = MeshSettings()
+        s.centre = [0, 0, 0]
+        s.name = "fake"
+        let result = try await mesher.mesh(s, into: scratch.url, options: .init())
+        #expect(await mesher.received.count == 1)
+        #expect(FileManager.default.fileExists(atPath: result.mesh.path))
+        #expect(try MshFile(contentsOf: result.mesh).tets.count == 1)
+        s.farField = 0
+        await #expect(throws: GSSAError.self) { _ = try await mesher.mesh(s, into: scratch.url, options: .init()) }
+    }
+}
