@@ -9,6 +9,14 @@ let package = Package(
         .library(name: "GSSA", targets: ["GSSA"]),
         .library(name: "GSSAArchive", targets: ["GSSAArchive"]),
         .library(name: "Families", targets: ["Families"]),
+        // --- launch daemon (branch daemon) ---
+        .executable(name: "gssa-dockerlaunch", targets: ["gssa-dockerlaunch"]),
+        .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
+        .library(name: "LaunchClient", targets: ["LaunchClient"]),
+        // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .library(name: "GSSAServer", targets: ["GSSAServer"]),
+        // --- end simulation server ---
         // --- container module (branch `container`) ---
         .executable(name: "gssa-container", targets: ["gssa-container"]),
         .library(name: "ContainerModule", targets: ["ContainerModule"]),
@@ -18,6 +26,19 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // --- launch daemon (branch daemon) ---
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // --- end launch daemon ---
+        // --- simulation server (branch server) ---
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // --- end simulation server ---
     ],
     targets: [
         // libarchive, for every tar.gz we read or write.
@@ -42,10 +63,120 @@ let package = Package(
             name: "GSSACLI",
             dependencies: [
                 "GSSA", "Families", "MesherCGAL",
+                "LaunchClient",  // launch daemon: `gssa container run`
+                "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`, client commands
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
+
+        // --- launch daemon (branch daemon) ---
+        // The seam to Docker: a small protocol, the Engine API over a Unix socket, an
+        // in-memory engine with fault injection, and the tar plumbing both need.
+        .target(
+            name: "ContainerEngine",
+            dependencies: [
+                "GSSA", "CArchive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Wire format shared by daemon and client: JSON lines, commands, events.
+        .target(
+            name: "LaunchProtocol",
+            dependencies: ["GSSA", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The privilege-separated daemon as a library (config, registry, server).
+        .target(
+            name: "LaunchDaemon",
+            dependencies: [
+                "GSSA", "ContainerEngine", "LaunchProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Async client of the daemon, used by `gssa container run` and the server.
+        .target(
+            name: "LaunchClient",
+            dependencies: [
+                "GSSA", "LaunchProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "gssa-dockerlaunch",
+            dependencies: [
+                "LaunchDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LaunchDaemonTests",
+            dependencies: [
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // --- end launch daemon ---
+
+        // --- simulation server (branch server) ---
+        // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
+        .target(
+            name: "GSSAServer",
+            dependencies: [
+                "GSSA", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "GSSAServerTests",
+            dependencies: [
+                "GSSAServer", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
+                "ContainerEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        // Benchmarks for docs/performance.md, section "Server".
+        .executableTarget(
+            name: "gssa-server-bench",
+            dependencies: [
+                "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ServerBenchmarks"
+        ),
+        // --- end simulation server ---
 
         // --- container module (branch `container`) ---
         // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the

@@ -13,6 +13,10 @@ public struct GSSACommand: AsyncParsableCommand {
             GSSFCommand.self,
             CompareCommand.self,
             FamiliesCommand.self,
+            // simulation server and its clients (branch server)
+            ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
+            LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
+            CleanCommand.self,
             ImagesCommand.self,
             MeshCommand.self,
         ]

@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import GSSA
+import GSSAArchive
+import GSSAServer
+import HummingbirdWSClient
+import Logging
+
+/// `gssa launch DEF.xml [-i INPUT…] [--definition FILE…] [--wait]`: glot's `launch`.
+///
+/// Inputs go into one tar.gz uploaded with the run (the `tmp` transferrer reads it). Definition
+/// files are tarred into `definition.tar.gz` inside it and the XML's `<definition>` is pointed
+/// at that archive, as glot did. Then init, upload, finalize and start; `--wait` follows the
+/// run's events with a progress bar and exits 0 on `complete`, 1 on `fail`.
+struct LaunchSimulationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "launch", abstract: "Send a GSSA-XML definition to the server and start it.")
+
+    @Argument(help: "The GSSA-XML definition.") var definition: String
+    @Option(name: [.customShort("i"), .customLong("input")], parsing: .upToNextOption, help: "Input files (surfaces, meshes…).")
+    var inputs: [String] = []
+    @Option(name: .customLong("definition"), parsing: .upToNextOption, help: "Model files (start.py…) tarred into the definition archive.")
+    var definitionFiles: [String] = []
+    @Option(help: "GUID to use (default: a new UUID).") var guid: String?
+    @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let client = try client.client()
+        guard var xml = FileManager.default.contents(atPath: definition) else {
+            throw GSSAError.client("definition file not found: \(definition)")
+        }
+        _ = try SimulationDefinition.parse(xml)
+        let guid = (self.guid ?? UUID().uuidString).uppercased()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-launch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+
+        var archive: URL?
+        if !inputs.isEmpty || !definitionFiles.isEmpty {
+            let url = scratch.appendingPathComponent("input.tar.gz")
+            let writer = try TarGzWriter(url: url)
+            for input in inputs { try Self.add(input, to: writer) }
+            if !definitionFiles.isEmpty {
+                let definitionArchive = scratch.appendingPathComponent("definition.tar.gz")
+                let inner = try TarGzWriter(url: definitionArchive)
+                for file in definitionFiles { try Self.add(file, to: inner) }
+                try inner.finish()
+                try writer.add("definition.tar.gz", .file(try Data(contentsOf: definitionArchive)))
+                xml = try Self.pointDefinition(xml, at: "definition.tar.gz")
+            }
+            try writer.finish()
+            archive = url
+        }
+
+        _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "init"))
+        _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "definition"), body: xml, contentType: "application/xml")
+        if let archive {
+            _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "archive"),
+                                      body: try Data(contentsOf: archive), contentType: "application/gzip")
+        }
+        _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "finalize"), encoding: API.Finalize(directory: "."))
+        guard wait else {
+            let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+            if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
+            return
+        }
+        let outcome = try await EventFollower(client: client, guid: guid, showProgress: !options.json).run {
+            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+        }
+        let run = try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))
+        if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
+        if outcome.code != .success {
+            CLIOutput.standardError(outcome.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Adds a file (by base name) or a directory (as a tree) to an archive.
+    static func add(_ path: String, to writer: TarGzWriter) throws {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw GSSAError.client("input not found: \(path)")
+        }
+        if isDirectory.boolValue {
+            try writer.addTree(at: url, as: url.lastPathComponent)
+        } else {
+            try writer.add(url.lastPathComponent, .file(try Data(contentsOf: url)))
+        }
+    }
+
+    /// Sets `<definition location="…">` and drops its inline text.
+    static func pointDefinition(_ xml: Data, at location: String) throws -> Data {
+        do {
+            let document = try XMLDocument(data: xml, options: [.nodePreserveAll])
+            guard let element = try document.nodes(forXPath: "//numericalModel/definition").first as? XMLElement else {
+                throw GSSAError.client("the definition has no <numericalModel><definition> element")
+            }
+            element.setChildren(nil)
+            element.removeAttribute(forName: "location")
+            element.addAttribute(XMLNode.attribute(withName: "location", stringValue: location) as! XMLNode)
+            return document.xmlData(options: [.nodePreserveAll])
+        } catch let error as GSSAError {
+            throw error
+        } catch {
+            throw GSSAError.client("cannot rewrite the definition XML: \(error)")
+        }
+    }
+}
+
+/// Follows one run on the events WebSocket until `complete` or `fail`.
+struct EventFollower {
+    let client: ServerClient
+    let guid: String
+    let showProgress: Bool
+
+    actor State {
+        var outcome: GSSAError?
+        var ready: CheckedContinuation<Void, Never>?
+        var isReady = false
+        func set(_ outcome: GSSAError) { self.outcome = outcome }
+        func markReady() {
+            isReady = true
+            ready?.resume()
+            ready = nil
+        }
+        func waitReady() async {
+            if isReady { return }
+            await withCheckedContinuation { ready = $0 }
+        }
+    }
+
+    /// Subscribes, runs `trigger` once subscribed (so no event is missed), then waits.
+    func run(trigger: @escaping @Sendable () async throws -> Void) async throws -> GSSAError {
+        let state = State()
+        let guid = guid
+        let showProgress = showProgress
+        let logger: Logger = {
+            var logger = Logger(label: "gssa.client.events")
+            logger.logLevel = .critical
+            return logger
+        }()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await WebSocketClient.connect(url: client.eventsURL, logger: logger) { inbound, outbound, _ in
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message,
+                            let event = try? JSONDecoder().decode(ServerEvent.self, from: Data(text.utf8))
+                        else { continue }
+                        if event.type == .identify { await state.markReady() }
+                        guard event.guid == guid else { continue }
+                        switch event.type {
+                        case .status:
+                            if showProgress { ProgressBar.draw(event) }
+                        case .complete, .fail:
+                            if showProgress { ProgressBar.finish(event) }
+                            await state.set(event.status ?? GSSAError(.unknown, "no status"))
+                            try await outbound.close(.normalClosure, reason: nil)
+                            return
+                        default:
+                            continue
+                        }
+                    }
+                }
+                await state.markReady()
+            }
+            await state.waitReady()
+            try await trigger()
+            try await group.waitForAll()
+        }
+        guard let outcome = await state.outcome else {
+            throw GSSAError.server("the event stream closed before simulation \(guid) finished")
+        }
+        return outcome
+    }
+}
+
+/// A one-line progress bar on stderr.
+enum ProgressBar {
+    static func draw(_ event: ServerEvent) {
+        let percentage = max(0, min(100, event.percentage ?? 0))
+        let filled = Int(percentage / 100 * 30)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
+        let state = event.state.map { $0 == .queued ? "queued" + (event.position.map { " #\($0)" } ?? "") : $0.rawValue } ?? ""
+        let message = String((event.status?.message ?? "").prefix(50))
+        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(String(format: "%5.1f", percentage))%  \(state)  \(message)".utf8))
+    }
+
+    static func finish(_ event: ServerEvent) {
+        let status = event.status.map { "\($0.code.name): \($0.message)" } ?? ""
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(status)\n".utf8))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import GSSA
+import Hummingbird
+
+/// Turns every failure into `{"error": {id, code, message}}` with a fitting HTTP status,
+/// plus `candidates` for an ambiguous GUID prefix.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
+
+    struct Body: Encodable {
+        var error: GSSAError
+        var candidates: [String]?
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPResponseError {
+            throw error
+        } catch {
+            let failure = APIFailure.from(error)
+            if failure.kind == .server {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(failure.error)"])
+            }
+            return try JSONResponse.make(Body(error: failure.error, candidates: failure.candidates), status: Self.status(of: failure.kind))
+        }
+    }
+
+    static func status(of kind: APIFailure.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .server: .internalServerError
+        }
+    }
+}
+
+/// JSON responses with stable key order.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+import HummingbirdWebSocket
+
+/// The request context of every route: Hummingbird's core storage, the WebSocket handler
+/// slot, and the user the token identified.
+public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    /// Set by ``TokenAuthMiddleware``; nil only on the routes that need no token.
+    public var user: UserRecord?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.user = nil
+    }
+
+    /// Uploads (definitions, input archives) may be large.
+    public var maxUploadSize: Int { 1 << 30 }
+
+    /// The authenticated user; routes behind the middleware always have one.
+    func requireUser() throws -> UserRecord {
+        guard let user else { throw APIFailure(.unauthorized, .client("missing or invalid API token")) }
+        return user
+    }
+}

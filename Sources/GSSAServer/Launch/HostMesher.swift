@@ -1,0 +1,76 @@
+import Foundation
+import GSSA
+
+/// Meshes a Docker+CGAL run on the host before its container starts.
+///
+/// The run directory holds `input/settings.xml` (GSSF-XML written by the family); the mesher
+/// writes `input/input.msh` and `input/mesh_labelling.yml` there.
+public protocol HostMesher: Sendable {
+    func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws
+}
+
+/// Used when no CGAL mesher is configured: Docker+CGAL runs fail with a clear `E_SERVER`.
+public struct UnavailableHostMesher: HostMesher {
+    public init() {}
+    public func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws {
+        throw GSSAError.server("host meshing with CGAL is not available on this server (no mesher configured)")
+    }
+}
+
+/// Runs an external mesher command (e.g. `gssa mesh`) with the run directory as argument.
+public struct CommandHostMesher: HostMesher {
+    public var executable: String
+    public var arguments: [String]
+
+    /// `arguments` may contain `{run}` and `{input}`, replaced by the run and input directories.
+    public init(executable: String, arguments: [String]) {
+        self.executable = executable
+        self.arguments = arguments
+    }
+
+    public func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws {
+        await progress(nil, "Meshing on the host")
+        let input = runDirectory.appendingPathComponent("input").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments.map {
+            $0.replacingOccurrences(of: "{run}", with: runDirectory.path).replacingOccurrences(of: "{input}", with: input)
+        }
+        let log = runDirectory.appendingPathComponent("mesher.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch {
+                    process.terminationHandler = nil
+                    continuation.resume(throwing: GSSAError.server("cannot run the mesher \(executable): \(error)"))
+                }
+            }
+        } onCancel: {
+            process.terminate()
+        }
+        try Task.checkCancellation()
+        guard status == 0 else {
+            throw GSSAError.server("the host mesher exited with status \(status); see mesher.log in the diagnostic bundle")
+        }
+        await progress(nil, "Meshing done")
+    }
+}
+
+/// A mesher for tests: writes a placeholder mesh and records each call.
+public actor InMemoryHostMesher: HostMesher {
+    public private(set) var meshed: [URL] = []
+    public init() {}
+    public func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws {
+        meshed.append(runDirectory)
+        await progress(nil, "Meshing on the host")
+        let input = runDirectory.appendingPathComponent("input")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        try Data("$MeshFormat\n2.2 0 8\n$EndMeshFormat\n".utf8).write(to: input.appendingPathComponent("input.msh"))
+        try Data("zones: {}\n".utf8).write(to: input.appendingPathComponent("mesh_labelling.yml"))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import GSSA
+import LaunchProtocol
+
+/// What the server asks the launcher to run.
+public struct LaunchSpecification: Sendable, Hashable {
+    public var guid: String
+    public var image: String
+    /// Host directory staged into the container as its input.
+    public var input: URL
+    /// Host directory the container's output is copied back into.
+    public var output: URL
+    public var interpreter: String?
+    /// Seconds before the daemon kills the run.
+    public var walltime: Double?
+    /// The run's owner, for the container's author label.
+    public var author: String
+
+    public init(
+        guid: String, image: String, input: URL, output: URL, interpreter: String? = nil,
+        walltime: Double? = nil, author: String
+    ) {
+        self.guid = guid
+        self.image = image
+        self.input = input
+        self.output = output
+        self.interpreter = interpreter
+        self.walltime = walltime
+        self.author = author
+    }
+}
+
+/// Callbacks a launcher makes while it supervises a run.
+public struct LaunchObserver: Sendable {
+    /// The container exists: its ID and the image ID it runs.
+    public var started: @Sendable (_ containerID: String?, _ imageID: String?) async -> Void
+    /// A `pct|message` status line from the container.
+    public var status: @Sendable (_ percentage: Double?, _ message: String) async -> Void
+
+    public init(
+        started: @escaping @Sendable (String?, String?) async -> Void,
+        status: @escaping @Sendable (Double?, String) async -> Void
+    ) {
+        self.started = started
+        self.status = status
+    }
+}
+
+/// What the launcher knows about a run, asked after a server restart.
+public enum LauncherRunState: Sendable, Hashable {
+    case running
+    case exited
+    /// The launcher does not know the GUID.
+    case gone
+}
+
+/// The daemon refused a START because all its container slots are taken.
+public struct LauncherAtCapacity: Error, Sendable {
+    public var message: String
+    public init(message: String) { self.message = message }
+}
+
+/// The seam between the server and whatever runs containers.
+///
+/// The real one is ``DaemonLauncher`` (the `gssa-dockerlaunch` socket); ``InMemoryLauncher``
+/// stands in for unit tests. Both block in ``run(_:observer:)`` until the run has finished.
+public protocol SimulationLauncher: Sendable {
+    /// Starts a run and supervises it to the end.
+    /// - Throws: ``LauncherAtCapacity`` when no slot is free; a `GSSAError` otherwise.
+    func run(_ specification: LaunchSpecification, observer: LaunchObserver) async throws -> RunResult
+    /// Re-subscribes to a run started before a server restart and supervises it to the end.
+    func attach(guid: String, observer: LaunchObserver) async throws -> RunResult
+    func state(guid: String) async throws -> LauncherRunState
+    /// Kills and removes the run's container; the run ends as cancelled.
+    func cancel(guid: String) async throws
+    func logs(guid: String) async throws -> LogsReply
+    func usage() async throws -> UsageReply
+}

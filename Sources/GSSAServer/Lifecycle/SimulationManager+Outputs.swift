@@ -1,0 +1,215 @@
+import Foundation
+import GSSA
+import GSSAArchive
+import LaunchProtocol
+
+extension SimulationManager {
+    // MARK: status, search, properties
+
+    /// `retrieve_status`: the summary of one run (never a crash, unlike the original's bug 3).
+    public func summary(guid: String, user: UserRecord) async throws -> SimulationSummary {
+        let record = try await resolve(guid, user: user)
+        let position = record.state == .queued ? try await queuePosition(of: record.guid) : nil
+        return SimulationSummary(record: record, serverID: configuration.serverID, position: position)
+    }
+
+    /// `search`: the user's runs (an admin's: everyone's) whose GUID starts with `prefix`.
+    public func search(prefix: String, limit: Int?, user: UserRecord) async throws -> [SimulationSummary] {
+        let name = prefix.isEmpty ? "" : try normalize(prefix)
+        if let limit, limit < 0 { throw APIFailure(.badRequest, .client("limit must not be negative")) }
+        let records = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: limit)
+        var positions: [String: Int] = [:]
+        for record in records where record.state == .queued {
+            positions[record.guid] = try await store.queuePosition(guid: record.guid)
+        }
+        return records.map { SimulationSummary(record: $0, serverID: configuration.serverID, position: positions[$0.guid]) }
+    }
+
+    /// `properties`: where the run lives on the server.
+    public func properties(guid: String, user: UserRecord) async throws -> [String: String] {
+        let record = try await resolve(guid, user: user)
+        var properties = ["location": record.directory, "server_id": configuration.serverID, "state": record.state.rawValue]
+        if let family = record.family { properties["family"] = family }
+        if let image = record.imageID { properties["image_id"] = image }
+        if let container = record.containerID { properties["container_id"] = container }
+        return properties
+    }
+
+    /// The stored event log of a run.
+    public func events(guid: String, user: UserRecord) async throws -> [StoredEvent] {
+        let record = try await resolve(guid, user: user)
+        return try await store.events(guid: record.guid)
+    }
+
+    // MARK: logs
+
+    /// `logs`: the runner's `job.out` / `job.err` once collected, else live from the daemon.
+    public func logs(guid: String, only: LogStream?, user: UserRecord) async throws -> LogsReply {
+        let record = try await resolve(guid, user: user)
+        let logs = URL(fileURLWithPath: record.directory).appendingPathComponent("output/logs")
+        func read(_ name: String) -> String? {
+            FileManager.default.contents(atPath: logs.appendingPathComponent(name).path).map { String(decoding: $0, as: UTF8.self) }
+        }
+        var reply: LogsReply
+        if let out = read("job.out"), let err = read("job.err") {
+            reply = LogsReply(stdout: out, stderr: err)
+        } else if record.state == .running || record.state == .starting {
+            do {
+                reply = try await launcher.logs(guid: record.guid)
+            } catch {
+                throw APIFailure(.server, .server("logs of \(record.guid) are not available yet: \(GSSAError.wrapping(error).message)"))
+            }
+        } else {
+            throw APIFailure(.notFound, .client("simulation \(record.guid) has no logs (\(record.state.rawValue))"))
+        }
+        if only == .stdout { reply.stderr = nil }
+        if only == .stderr { reply.stdout = nil }
+        return reply
+    }
+
+    // MARK: bundles
+
+    public enum Bundle: String, Sendable { case results, diagnostic }
+
+    /// Builds `results_archive.tgz` or `diagnostic_archive.tgz` in the working directory.
+    ///
+    /// Members sit under `<GUID>/`. Results: `output/`, `original.xml`, `guid`, `simimage.txt`.
+    /// Diagnostic: `input/` (with `glossia-simimage.txt`, the image ID for re-running),
+    /// `logs/`, `original.xml`, `guid`, `status.json`, `mesher.log`. Whatever could not be
+    /// added is listed in `diagnostic_missing.txt`.
+    public func bundle(_ kind: Bundle, guid: String, user: UserRecord) async throws -> URL {
+        let record = try await resolve(guid, user: user)
+        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.guid) was cleaned; its files are gone") }
+        if kind == .results && !record.state.isTerminal {
+            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); results exist once it has finished")
+        }
+        let directory = URL(fileURLWithPath: record.directory)
+        let archive = directory.appendingPathComponent(kind == .results ? "results_archive.tgz" : "diagnostic_archive.tgz")
+        let prefix = record.guid
+        let fm = FileManager.default
+        var missing: [String] = []
+        let writer = try TarGzWriter(url: archive)
+        func tree(_ relative: String, as name: String) throws {
+            let url = directory.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                missing.append("Missing \(name) : not present")
+                return
+            }
+            if isDirectory.boolValue {
+                try writer.addTree(at: url, as: "\(prefix)/\(name)")
+            } else {
+                try writer.add("\(prefix)/\(name)", .file(try Data(contentsOf: url)))
+            }
+        }
+        try writer.add(prefix, .directory())
+        try tree("original.xml", as: "original.xml")
+        try tree("guid", as: "guid")
+        let imageID = record.imageID ?? ""
+        switch kind {
+        case .results:
+            try tree("output", as: "output")
+            if imageID.isEmpty { missing.append("Missing simimage.txt : the run never reached a container") }
+            else { try writer.add("\(prefix)/simimage.txt", .file(Data((imageID + "\n").utf8))) }
+        case .diagnostic:
+            try tree("input", as: "input")
+            if imageID.isEmpty { missing.append("Missing input/glossia-simimage.txt : the run never reached a container") }
+            else { try writer.add("\(prefix)/input/glossia-simimage.txt", .file(Data((imageID + "\n").utf8))) }
+            try tree("output/logs", as: "logs")
+            if fm.fileExists(atPath: directory.appendingPathComponent("mesher.log").path) {
+                try tree("mesher.log", as: "mesher.log")
+            }
+            let status = SimulationSummary(record: record, serverID: configuration.serverID)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writer.add("\(prefix)/status.json", .file(try encoder.encode(status)))
+        }
+        try writer.add("\(prefix)/diagnostic_missing.txt", .file(Data(missing.map { $0 + "\n" }.joined().utf8)))
+        try writer.finish()
+        return archive
+    }
+
+    /// `request_results` / `request_diagnostic` with a target: pushes the bundle through the
+    /// run's transferrer.
+    public func pushBundle(_ kind: Bundle, guid: String, target: String, user: UserRecord) async throws -> [String: String] {
+        let archive = try await bundle(kind, guid: guid, user: user)
+        let directory = archive.deletingLastPathComponent()
+        let record = try await resolve(guid, user: user)
+        let (definition, _) = try loadConfiguration(directory: directory)
+        let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+        return try await transferrer.push([TransferFile(local: archive.lastPathComponent, remote: target)],
+                                          from: directory, remoteRoot: record.remoteDirectory ?? ".")
+    }
+
+    /// `request_files`: pushes named files of the run directory through its transferrer.
+    public func pushFiles(guid: String, files: [String: String], user: UserRecord) async throws -> [String: String] {
+        let record = try await resolve(guid, user: user)
+        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.guid) was cleaned; its files are gone") }
+        let directory = URL(fileURLWithPath: record.directory)
+        let (definition, _) = try loadConfiguration(directory: directory)
+        let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+        let list = files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }
+        return try await transferrer.push(list, from: directory, remoteRoot: record.remoteDirectory ?? ".")
+    }
+
+    // MARK: clean
+
+    /// `clean`: stops the run if needed, destroys its container, removes the working
+    /// directory. The row stays, marked cleaned. Errors are reported, never swallowed.
+    @discardableResult
+    public func clean(guid: String, user: UserRecord) async throws -> SimulationRecord {
+        var record = try await resolve(guid, user: user)
+        if record.state.isActive || record.state == .created || record.state == .finalized {
+            if !record.state.isTerminal { record = try await cancel(guid: record.guid, user: user) }
+            await waitForTask(guid: record.guid)
+        }
+        // The container may still exist (finished but not removed): best effort, on a fresh connection.
+        try? await launcher.cancel(guid: record.guid)
+        let directory = URL(fileURLWithPath: record.directory)
+        if FileManager.default.fileExists(atPath: directory.path) {
+            do {
+                try FileManager.default.removeItem(at: directory)
+            } catch {
+                throw APIFailure(.server, .server("cannot remove \(directory.path): \(error.localizedDescription)"))
+            }
+        }
+        return try await store.update(guid: record.guid) {
+            $0.cleaned = true
+            $0.updatedAt = Date()
+        } ?? record
+    }
+
+    // MARK: announce and identify
+
+    /// `request_announce`: one `announce` per stored run the user may see.
+    public func announcements(user: UserRecord) async throws -> [ServerEvent] {
+        try await store.search(prefix: "", owner: user.admin ? nil : user.name, limit: nil).map { record in
+            ServerEvent(type: .announce, guid: record.guid, state: record.state, percentage: record.percentage,
+                        status: record.status ?? GSSAError(.inProgress, record.message ?? ""), directory: record.directory,
+                        timestamp: record.updatedAt)
+        }
+    }
+
+    /// `request_identify`: server ID, host name and free container slots.
+    public func identify() async -> ServerEvent {
+        var free: Int?
+        if let usage = try? await launcher.usage() { free = max(0, usage.max - usage.running - starting.count) }
+        return ServerEvent(type: .identify, serverID: configuration.serverID, hostname: ProcessInfo.processInfo.hostName,
+                           freeSlots: free)
+    }
+
+    /// Refreshes the state gauges; called when `/metrics` is scraped.
+    public func refreshMetrics() async {
+        if let counts = try? await store.countByState() { metrics.setRuns(counts) }
+        if let usage = try? await launcher.usage() { metrics.slotsInUse.record(usage.running + starting.count) }
+    }
+
+    /// Compares two definitions conceptually (reference §3.6).
+    public nonisolated func compare(_ left: Data, _ right: Data) throws -> [String] {
+        let a: SimulationDefinition
+        let b: SimulationDefinition
+        do { a = try SimulationDefinition.parse(left) } catch { throw APIFailure(.badRequest, GSSAError(.client, "left: \(error.message)")) }
+        do { b = try SimulationDefinition.parse(right) } catch { throw APIFailure(.badRequest, GSSAError(.client, "right: \(error.message)")) }
+        return Comparator(a, b).differences()
+    }
+}

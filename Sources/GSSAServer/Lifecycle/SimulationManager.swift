@@ -1,0 +1,360 @@
+import AsyncHTTPClient
+import Families
+import Foundation
+import GSSA
+import GSSAArchive
+import LaunchProtocol
+import Logging
+
+/// Owns every run's lifecycle: upload, finalize, queue, launch, status, collection, bundles,
+/// cancel and clean (reference §1.4), with the original's failure modes fixed.
+///
+/// It is the single coordinator: the HTTP layer only authenticates and translates. Every
+/// transition is written to the store before anything acts on it, and every failure ends in a
+/// terminal state with an error code and a human message.
+public actor SimulationManager {
+    public nonisolated let configuration: ServerConfiguration
+    public nonisolated let hub: EventHub
+    public nonisolated let metrics: ServerMetrics
+    let store: any SimulationStore
+    let launcher: any SimulationLauncher
+    let mesher: any HostMesher
+    let registry: FamilyRegistry
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    var tasks: [String: Task<Void, Never>] = [:]
+    var cancelling: Set<String> = []
+    /// Runs between leaving the queue and their container starting (they hold a slot the
+    /// daemon does not count yet).
+    var starting: Set<String> = []
+    var lastPersisted: [String: ContinuousClock.Instant] = [:]
+    var pendingStatus: [String: (Double?, String)] = [:]
+    var flushScheduled: Set<String> = []
+    var lastSequence: Int64 = 0
+    var pumping = false
+    var shuttingDown = false
+    var pumpAgain = false
+
+    public init(
+        configuration: ServerConfiguration, store: any SimulationStore, launcher: any SimulationLauncher,
+        mesher: any HostMesher = UnavailableHostMesher(), registry: FamilyRegistry = .standard(),
+        httpClient: HTTPClient = .shared, metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger = Logger(label: "gssa.server")
+    ) throws {
+        self.configuration = configuration
+        self.store = store
+        self.launcher = launcher
+        self.mesher = mesher
+        self.registry = registry
+        self.httpClient = httpClient
+        self.metrics = metrics
+        self.logger = logger
+        self.hub = EventHub()
+        let fm = FileManager.default
+        for directory in [configuration.runsDirectory, configuration.transferDirectory] {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    // MARK: Names and access
+
+    /// Upper-cases a GUID or prefix and refuses anything but letters, digits, `-` and `_`.
+    nonisolated func normalize(_ guid: String) throws(APIFailure) -> String {
+        let upper = guid.uppercased()
+        guard !upper.isEmpty, upper.count <= 64,
+            upper.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else {
+            throw APIFailure(.badRequest, .client("'\(guid)' is not a GUID: use letters, digits, '-' and '_' only"))
+        }
+        return upper
+    }
+
+    /// The run a GUID or GUID prefix names, if `user` may see it.
+    ///
+    /// An exact GUID wins; otherwise the prefix must match exactly one of the user's runs.
+    /// Someone else's run is reported as not found, never as forbidden.
+    public func resolve(_ guid: String, user: UserRecord) async throws -> SimulationRecord {
+        let name = try normalize(guid)
+        if let record = try await store.record(guid: name) {
+            guard user.canAccess(owner: record.owner) else { throw APIFailure.notFound(guid) }
+            return record
+        }
+        let matches = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: 11)
+        switch matches.count {
+        case 0: throw APIFailure.notFound(guid)
+        case 1: return matches[0]
+        default:
+            let candidates = matches.prefix(10).map(\.guid)
+            throw APIFailure(
+                .conflict,
+                .client("'\(guid)' matches more than one simulation: \(candidates.joined(separator: ", "))"
+                    + (matches.count > 10 ? ", …" : "")),
+                candidates: candidates)
+        }
+    }
+
+    func runDirectory(_ guid: String) -> URL { configuration.runsDirectory.appendingPathComponent(guid) }
+
+    // MARK: init, definition, files
+
+    /// `init`: creates the run and its working directory (mode 0770, with a `guid` file).
+    @discardableResult
+    public func initialize(guid: String, user: UserRecord) async throws -> SimulationRecord {
+        let name = try normalize(guid)
+        if let existing = try await store.record(guid: name) {
+            guard existing.owner == user.name else {
+                throw APIFailure.conflict("GUID \(name) is already in use")
+            }
+            return existing
+        }
+        let directory = runDirectory(name)
+        do {
+            let fm = FileManager.default
+            try fm.createDirectory(at: directory.appendingPathComponent("input"), withIntermediateDirectories: true)
+            try fm.setAttributes([.posixPermissions: 0o770], ofItemAtPath: directory.path)
+            try Data((name + "\n").utf8).write(to: directory.appendingPathComponent("guid"))
+        } catch {
+            throw GSSAError.server("cannot create the working directory \(directory.path): \(error.localizedDescription)")
+        }
+        var record = SimulationRecord(guid: name, owner: user.name, directory: directory.path)
+        record.message = "Created"
+        record.percentage = 0
+        try await store.insert(record)
+        return record
+    }
+
+    /// `update_settings_xml`: stores the definition as `original.xml` and announces the run.
+    @discardableResult
+    public func uploadDefinition(guid: String, xml: Data, user: UserRecord) async throws -> SimulationRecord {
+        let record = try await initialize(guid: guid, user: user)
+        guard record.state == .created else {
+            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); the definition can no longer change")
+        }
+        guard !xml.isEmpty else { throw APIFailure(.badRequest, .client("the definition is empty")) }
+        let directory = URL(fileURLWithPath: record.directory)
+        do {
+            try xml.write(to: directory.appendingPathComponent("original.xml"), options: .atomic)
+        } catch {
+            throw GSSAError.server("cannot write original.xml for \(record.guid): \(error.localizedDescription)")
+        }
+        let family = (try? SimulationDefinition.parse(xml))?.family
+        let updated = try await store.update(guid: record.guid) {
+            $0.family = family
+            $0.message = "XML uploaded"
+            $0.percentage = 0
+            $0.updatedAt = Date()
+        } ?? record
+        await publish(ServerEvent(type: .announce, guid: updated.guid, state: updated.state, percentage: 0,
+                                  status: GSSAError(.inProgress, "XML uploaded"), directory: updated.directory),
+                      owner: updated.owner)
+        return updated
+    }
+
+    /// `update_files`: adds inputs `{local: remote}` to fetch at finalize.
+    @discardableResult
+    public func updateFiles(guid: String, files: [String: String], user: UserRecord) async throws -> SimulationRecord {
+        let record = try await resolve(guid, user: user)
+        guard record.state == .created else {
+            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); its inputs can no longer change")
+        }
+        for (local, remote) in files {
+            guard SafePath.isSafeRelative(local) else {
+                throw APIFailure(.badRequest, .client("refused file name '\(local)': it must be relative and must not contain '..'"))
+            }
+            let isURL = remote.hasPrefix("http://") || remote.hasPrefix("https://")
+            guard isURL || SafePath.isSafeRelative(remote) else {
+                throw APIFailure(.badRequest, .client("refused remote name '\(remote)': it must be relative and must not contain '..'"))
+            }
+        }
+        return try await store.update(guid: record.guid) { record in
+            var map = record.files
+            map.merge(files) { _, new in new }
+            record.files = map
+            record.updatedAt = Date()
+        } ?? record
+    }
+
+    /// Stores a tar.gz of inputs sent by the client (`gssa launch`); the `tmp` transferrer
+    /// reads it at finalize. The archive is checked for traversal now.
+    public func uploadInputArchive(guid: String, archive: Data, user: UserRecord) async throws -> SimulationRecord {
+        let record = try await initialize(guid: guid, user: user)
+        guard record.state == .created else {
+            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); its inputs can no longer change")
+        }
+        let url = Self.uploadedArchive(in: URL(fileURLWithPath: record.directory))
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try archive.write(to: url, options: .atomic)
+        } catch {
+            throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
+        }
+        do {
+            let members = try TarGzReader.members(of: url)
+            try TarGzReader.validate(members, archiveName: "input archive")
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw APIFailure(.badRequest, GSSAError.wrapping(error, as: .client))
+        }
+        return record
+    }
+
+    static func uploadedArchive(in directory: URL) -> URL {
+        directory.appendingPathComponent("upload/input.tar.gz")
+    }
+
+    // MARK: finalize
+
+    /// `finalize`: picks the family, pulls inputs through the transferrer and writes the
+    /// family configuration. Failure is a terminal `fail` with a code and message.
+    @discardableResult
+    public func finalize(guid: String, remoteDirectory: String?, user: UserRecord) async throws -> SimulationRecord {
+        let record = try await resolve(guid, user: user)
+        guard record.state == .created else {
+            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); only a new simulation can be finalized")
+        }
+        let directory = URL(fileURLWithPath: record.directory)
+        do {
+            let (definition, configuration) = try loadConfiguration(directory: directory)
+            let remoteRoot = remoteDirectory ?? "."
+            let staging = directory.appendingPathComponent("transfer")
+            let fm = FileManager.default
+            try? fm.removeItem(at: staging)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            defer { try? fm.removeItem(at: staging) }
+            let required = configuration.required.map { TransferFile(local: $0.remote, remote: $0.remote) }
+            let extra = record.files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }
+            if !required.isEmpty || !extra.isEmpty {
+                let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+                try await transferrer.pull(required, into: staging, remoteRoot: remoteRoot)
+                try await transferrer.pull(extra, into: directory, remoteRoot: remoteRoot)
+            }
+            try configuration.write(to: directory, inputs: staging)
+            try fm.createDirectory(at: directory.appendingPathComponent("output"), withIntermediateDirectories: true)
+            let family = configuration.family
+            return try await store.update(guid: record.guid) {
+                $0.state = .finalized
+                $0.family = family
+                $0.remoteDirectory = remoteRoot
+                $0.message = "Finalized"
+                $0.percentage = 0
+                $0.updatedAt = Date()
+            } ?? record
+        } catch {
+            let failure = APIFailure.from(error)
+            await finish(guid: record.guid, outcome: failure.error)
+            throw failure
+        }
+    }
+
+    /// Parses `original.xml` and lets its family configure the run.
+    func loadConfiguration(directory: URL) throws -> (SimulationDefinition, FamilyConfiguration) {
+        let url = directory.appendingPathComponent("original.xml")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw GSSAError.client("no definition was uploaded (original.xml is missing)")
+        }
+        let definition = try SimulationDefinition.parse(data)
+        let family = try registry.family(for: definition)
+        return (definition, try family.configure(definition))
+    }
+
+    func makeTransferrer(_ configuration: TransferrerConfiguration?, directory: URL) throws -> any Transferrer {
+        let uploaded = Self.uploadedArchive(in: directory)
+        let hasUpload = FileManager.default.fileExists(atPath: uploaded.path)
+        guard let configuration else {
+            if hasUpload { return TmpTransferrer(root: self.configuration.transferDirectory, archive: uploaded) }
+            throw GSSAError.client("the definition needs input files but has no <transferrer>", element: "<simulationDefinition>")
+        }
+        switch configuration.kind {
+        case "tmp":
+            var archive: URL? = hasUpload ? uploaded : nil
+            if archive == nil, let location = configuration.inputLocation, !location.isEmpty {
+                archive = try TmpTransferrer.resolveLocation(location, root: self.configuration.transferDirectory)
+            }
+            return TmpTransferrer(root: self.configuration.transferDirectory, archive: archive)
+        case "http":
+            guard let url = configuration.url, !url.isEmpty else {
+                throw GSSAError.client("the http transferrer needs a <url>", line: configuration.line,
+                                       element: "<transferrer class=\"http\">", attribute: "url")
+            }
+            return HTTPTransferrer(baseURL: url, client: httpClient, timeout: self.configuration.transferTimeout)
+        default:
+            throw GSSAError.client("transferrer class '\(configuration.kind)' is not supported (use tmp or http)",
+                                   line: configuration.line, element: "<transferrer class=\"\(configuration.kind)\">",
+                                   attribute: "class")
+        }
+    }
+
+    // MARK: events and status
+
+    func publish(_ event: ServerEvent, owner: String) async {
+        await hub.publish(event, owner: owner)
+        guard let guid = event.guid, event.type != .status else { return }
+        try? await store.appendEvent(StoredEvent(
+            guid: guid, kind: event.type.rawValue, percentage: event.percentage, code: event.status?.code.name,
+            message: event.status?.message))
+    }
+
+    /// A status line from a run: published at once, written to the store at most every
+    /// `statusPersistInterval` (the last one is always written).
+    func status(guid: String, owner: String, percentage: Double?, message: String, state: SimulationState = .running) async {
+        guard !cancelling.contains(guid) || message.hasPrefix("Cancel") else { return }
+        await hub.publish(ServerEvent(type: .status, guid: guid, state: state, percentage: percentage,
+                                      status: GSSAError(.inProgress, message)), owner: owner)
+        pendingStatus[guid] = (percentage, message)
+        let now = ContinuousClock.now
+        if let last = lastPersisted[guid], now - last < configuration.statusPersistInterval {
+            guard !flushScheduled.contains(guid) else { return }
+            flushScheduled.insert(guid)
+            let delay = configuration.statusPersistInterval - (now - last)
+            Task {
+                try? await Task.sleep(for: delay)
+                await self.flushStatus(guid: guid)
+            }
+            return
+        }
+        await flushStatus(guid: guid)
+    }
+
+    func flushStatus(guid: String) async {
+        flushScheduled.remove(guid)
+        guard let (percentage, message) = pendingStatus.removeValue(forKey: guid) else { return }
+        lastPersisted[guid] = .now
+        try? await store.update(guid: guid) { record in
+            guard !record.state.isTerminal else { return }
+            record.percentage = percentage ?? record.percentage
+            record.message = message
+            record.exitCode = ErrorCode.inProgress.name
+            record.updatedAt = Date()
+        }
+        try? await store.appendEvent(StoredEvent(guid: guid, kind: "status", percentage: percentage,
+                                                 code: ErrorCode.inProgress.name, message: message))
+    }
+
+    /// Ends a run: terminal state, code and message persisted, then `complete` or `fail`.
+    func finish(guid: String, outcome: GSSAError, imageID: String? = nil) async {
+        pendingStatus.removeValue(forKey: guid)
+        lastPersisted.removeValue(forKey: guid)
+        cancelling.remove(guid)
+        starting.remove(guid)
+        let state: SimulationState = switch outcome.code {
+        case .success: .succeeded
+        case .cancelled: .cancelled
+        default: .failed
+        }
+        let record = try? await store.update(guid: guid) { record in
+            record.state = state
+            record.exitCode = outcome.code.name
+            record.message = outcome.message
+            if state == .succeeded { record.percentage = 100 }
+            if let imageID { record.imageID = imageID }
+            record.queueSequence = nil
+            record.updatedAt = Date()
+        }
+        guard let record else { return }
+        logger.info("run finished", metadata: ["guid": "\(guid)", "code": "\(outcome.code.name)", "message": "\(outcome.message)"])
+        await publish(ServerEvent(type: state == .succeeded ? .complete : .fail, guid: guid, state: state,
+                                  percentage: record.percentage, status: outcome, directory: record.directory),
+                      owner: record.owner)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import GSSA
+
+/// One stored run: the row of the `runs` table.
+///
+/// Unlike the original's `simulations` table, it keeps who owns the run, which family and
+/// container it used and the image ID, so cancel, logs and cleanup still work after a
+/// server restart.
+public struct SimulationRecord: Codable, Sendable, Hashable {
+    /// Upper-case GUID.
+    public var guid: String
+    /// Name of the user that created the run.
+    public var owner: String
+    public var family: String?
+    public var state: SimulationState
+    /// `SUCCESS`, an `E_*` name, or `IN_PROGRESS`; nil until something happened.
+    public var exitCode: String?
+    public var percentage: Double?
+    public var message: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// The working directory (mode 0770) holding `original.xml` and `guid`.
+    public var directory: String
+    public var containerID: String?
+    public var imageID: String?
+    /// The client directory prefix given to finalize: the transferrer's remote root.
+    public var remoteDirectory: String?
+    /// Extra inputs from `update_files`, `{local: remote}`, as JSON.
+    public var extraFiles: String?
+    /// FIFO key while queued: lower starts first.
+    public var queueSequence: Int64?
+    /// The working directory was removed by `clean`.
+    public var cleaned: Bool
+
+    public init(
+        guid: String, owner: String, directory: String, state: SimulationState = .created,
+        createdAt: Date = Date()
+    ) {
+        self.guid = guid
+        self.owner = owner
+        self.family = nil
+        self.state = state
+        self.exitCode = nil
+        self.percentage = nil
+        self.message = nil
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.directory = directory
+        self.containerID = nil
+        self.imageID = nil
+        self.remoteDirectory = nil
+        self.extraFiles = nil
+        self.queueSequence = nil
+        self.cleaned = false
+    }
+
+    /// `update_files` inputs as a dictionary.
+    public var files: [String: String] {
+        get {
+            guard let extraFiles, let data = extraFiles.data(using: .utf8),
+                let map = try? JSONDecoder().decode([String: String].self, from: data)
+            else { return [:] }
+            return map
+        }
+        set {
+            let data = (try? JSONEncoder().encode(newValue)) ?? Data("{}".utf8)
+            extraFiles = String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// The GSSA status object for the current exit code, if any.
+    public var status: GSSAError? {
+        guard let exitCode, let code = ErrorCode(name: exitCode) else { return nil }
+        return GSSAError(code, message ?? "")
+    }
+}

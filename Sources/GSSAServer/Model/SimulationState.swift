@@ -1,0 +1,24 @@
+/// Where a run is in its life, as the server tracks it.
+///
+/// The original kept only an exit-code column and left runs "in progress" forever after a
+/// restart. Here every run is in exactly one state, and the active ones (``queued``,
+/// ``starting``, ``running``) are reconciled with the launch daemon when the server starts.
+public enum SimulationState: String, Codable, Sendable, CaseIterable, Hashable {
+    /// `init` or a definition upload happened; nothing is fixed yet.
+    case created
+    /// Inputs pulled and the family configuration written.
+    case finalized
+    /// Waiting in the FIFO queue for a container slot.
+    case queued
+    /// Meshing on the host or being staged into a container.
+    case starting
+    /// The container is running.
+    case running
+    case succeeded
+    case failed
+    case cancelled
+
+    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+    /// Holds (or is about to hold) a container slot, or waits for one.
+    public var isActive: Bool { self == .queued || self == .starting || self == .running }
+}

@@ -1,0 +1,71 @@
+import Families
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Puts the pieces together: store, launcher, manager, HTTP/WebSocket application and the
+/// recovery service, run in one swift-service-lifecycle group.
+public enum SimulationServer {
+    /// The Hummingbird application for a manager.
+    /// - Parameters:
+    ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
+    public static func makeApplication(
+        manager: SimulationManager, store: any SimulationStore, host: String, port: Int,
+        logger: Logger = Logger(label: "gssa.server"),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: ServerRequestContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: TokenAuthMiddleware(store: store))
+        APIRoutes.add(to: router, manager: manager)
+        var app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gssa"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+        app.addServices(RecoveryService(manager: manager))
+        return app
+    }
+
+    /// `gssa server`: opens `<data>/gssa.sqlite3`, connects the daemon socket and serves until
+    /// SIGTERM/SIGINT. Runs survive a stop: they are re-attached at the next start.
+    public static func run(
+        listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
+        walltime: Double? = nil, registry: FamilyRegistry = .standard(), logger: Logger = Logger(label: "gssa.server")
+    ) async throws {
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime)
+        let store = try SQLiteSimulationStore(path: configuration.databasePath)
+        let manager = try SimulationManager(
+            configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),
+            mesher: mesher, registry: registry, logger: logger)
+        let app = makeApplication(manager: manager, store: store, host: host, port: port, logger: logger) { bound in
+            logger.info("gssa server listening", metadata: ["address": "\(host):\(bound)", "data": "\(data.path)"])
+            print("gssa server listening on \(host):\(bound)")
+        }
+        try await app.runService()
+    }
+}
+
+/// Reconciles runs with the daemon at start, then keeps the queue moving until shutdown.
+struct RecoveryService: Service {
+    let manager: SimulationManager
+
+    func run() async throws {
+        await manager.recover()
+        let interval = manager.configuration.queuePollInterval
+        // Poll the queue as a safety net: slots can free up without an event reaching us
+        // (another client of the daemon finishing).
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval * 4)
+                await manager.pump()
+            }
+        }
+        await manager.shutdown()
+    }
+}

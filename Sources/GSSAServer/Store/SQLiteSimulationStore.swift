@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import GSSA
+
+extension SimulationRecord: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "runs" }
+}
+
+extension UserRecord: FetchableRecord, PersistableRecord {
+    public static var databaseTableName: String { "users" }
+}
+
+extension StoredEvent: FetchableRecord, MutablePersistableRecord {
+    public static var databaseTableName: String { "events" }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The server's ``SimulationStore``: SQLite through GRDB, in WAL mode, with migrations.
+///
+/// Every state transition is written before the server acts on it, so a restart (even after
+/// `kill -9`) finds each active run and reconciles it with the launch daemon.
+public final class SQLiteSimulationStore: SimulationStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw GSSAError.server("cannot open the database \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, users, events") { db in
+            try db.create(table: "runs") { t in
+                t.primaryKey("guid", .text)
+                t.column("owner", .text).notNull().indexed()
+                t.column("family", .text)
+                t.column("state", .text).notNull().indexed()
+                t.column("exitCode", .text)
+                t.column("percentage", .double)
+                t.column("message", .text)
+                t.column("createdAt", .datetime).notNull().indexed()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("directory", .text).notNull()
+                t.column("containerID", .text)
+                t.column("imageID", .text)
+                t.column("remoteDirectory", .text)
+                t.column("extraFiles", .text)
+                t.column("queueSequence", .integer)
+                t.column("cleaned", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "users") { t in
+                t.primaryKey("name", .text)
+                t.column("tokenDigest", .text).notNull().unique()
+                t.column("admin", .boolean).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("guid", .text).notNull().indexed()
+                t.column("kind", .text).notNull()
+                t.column("percentage", .double)
+                t.column("code", .text)
+                t.column("message", .text)
+                t.column("at", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v2: queue index") { db in
+            try db.create(index: "runs_queue", on: "runs", columns: ["state", "queueSequence"])
+        }
+        return migrator
+    }
+
+    public func insert(_ record: SimulationRecord) async throws {
+        try await pool.write { db in
+            if try SimulationRecord.exists(db, key: record.guid) {
+                throw GSSAError.client("simulation \(record.guid) exists already")
+            }
+            try record.insert(db)
+        }
+    }
+
+    public func record(guid: String) async throws -> SimulationRecord? {
+        try await pool.read { db in try SimulationRecord.fetchOne(db, key: guid) }
+    }
+
+    @discardableResult
+    public func update(guid: String, _ change: @escaping @Sendable (inout SimulationRecord) -> Void) async throws
+        -> SimulationRecord?
+    {
+        try await pool.write { db in
+            guard var record = try SimulationRecord.fetchOne(db, key: guid) else { return nil }
+            change(&record)
+            try record.update(db)
+            return record
+        }
+    }
+
+    public func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord] {
+        try await pool.read { db in
+            var request = SimulationRecord.all()
+            if !prefix.isEmpty {
+                // A range on the primary key uses its index, unlike LIKE.
+                request = request.filter(Column("guid") >= prefix && Column("guid") < prefix + "\u{10FFFF}")
+            }
+            if let owner { request = request.filter(Column("owner") == owner) }
+            request = request.order(Column("createdAt").desc, Column("guid").desc)
+            if let limit { request = request.limit(limit) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func records(in states: Set<SimulationState>) async throws -> [SimulationRecord] {
+        try await pool.read { db in
+            try SimulationRecord
+                .filter(states.map(\.rawValue).contains(Column("state")))
+                .order(Column("queueSequence").ascNullsLast, Column("createdAt"), Column("guid"))
+                .fetchAll(db)
+        }
+    }
+
+    public func nextQueued() async throws -> SimulationRecord? {
+        try await pool.read { db in
+            try SimulationRecord.filter(Column("state") == SimulationState.queued.rawValue)
+                .order(Column("queueSequence").ascNullsLast, Column("createdAt"), Column("guid"))
+                .fetchOne(db)
+        }
+    }
+
+    public func queuePosition(guid: String) async throws -> Int? {
+        try await pool.read { db in
+            guard let record = try SimulationRecord.fetchOne(db, key: guid), record.state == .queued else { return nil }
+            guard let sequence = record.queueSequence else {
+                return try SimulationRecord.filter(Column("state") == SimulationState.queued.rawValue).fetchCount(db)
+            }
+            // Runs ahead in the FIFO, counted on the (state, queueSequence) index.
+            let ahead = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM runs WHERE state = ? AND queueSequence < ?
+                """, arguments: [SimulationState.queued.rawValue, sequence]) ?? 0
+            return ahead + 1
+        }
+    }
+
+    public func countByState() async throws -> [SimulationState: Int] {
+        try await pool.read { db in
+            var counts: [SimulationState: Int] = [:]
+            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM runs GROUP BY state")
+            for row in rows {
+                if let state = SimulationState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func appendEvent(_ event: StoredEvent) async throws {
+        try await pool.write { db in
+            var event = event
+            try event.insert(db)
+        }
+    }
+
+    public func events(guid: String) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            try StoredEvent.filter(Column("guid") == guid).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func addUser(_ user: UserRecord) async throws {
+        try await pool.write { db in
+            if try UserRecord.exists(db, key: user.name) {
+                throw GSSAError.client("user \(user.name) exists already")
+            }
+            try user.insert(db)
+        }
+    }
+
+    public func user(tokenDigest: String) async throws -> UserRecord? {
+        try await pool.read { db in try UserRecord.filter(Column("tokenDigest") == tokenDigest).fetchOne(db) }
+    }
+}

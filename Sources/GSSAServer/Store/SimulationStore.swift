@@ -1,0 +1,33 @@
+import Foundation
+
+/// Persistence of runs, users and the event log.
+///
+/// Shaped like Hummingbird's `PersistDriver`: a small protocol with an in-memory reference
+/// implementation for unit tests (``InMemorySimulationStore``) and the SQLite one the server
+/// uses (``SQLiteSimulationStore``).
+public protocol SimulationStore: Sendable {
+    /// Adds a run; a GUID that exists already is an `E_CLIENT` error.
+    func insert(_ record: SimulationRecord) async throws
+    func record(guid: String) async throws -> SimulationRecord?
+    /// Applies `change` atomically and returns the new record (nil when the GUID is unknown).
+    @discardableResult
+    func update(guid: String, _ change: @escaping @Sendable (inout SimulationRecord) -> Void) async throws
+        -> SimulationRecord?
+    /// Runs whose GUID starts with `prefix`, newest first; `owner` nil means everyone's.
+    func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord]
+    /// Runs in any of `states`, queued ones in FIFO order.
+    func records(in states: Set<SimulationState>) async throws -> [SimulationRecord]
+    /// The oldest queued run (lowest queue sequence).
+    func nextQueued() async throws -> SimulationRecord?
+    /// 1-based place of a queued run in the FIFO; nil when it is not queued.
+    func queuePosition(guid: String) async throws -> Int?
+    /// Number of runs per state.
+    func countByState() async throws -> [SimulationState: Int]
+
+    func appendEvent(_ event: StoredEvent) async throws
+    func events(guid: String) async throws -> [StoredEvent]
+
+    /// Adds a user; an existing name is an `E_CLIENT` error.
+    func addUser(_ user: UserRecord) async throws
+    func user(tokenDigest: String) async throws -> UserRecord?
+}

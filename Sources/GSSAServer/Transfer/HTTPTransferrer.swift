@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Foundation
+import GSSA
+import NIOCore
+import NIOHTTP1
+
+/// The `http` transferrer: `GET <url>/<remote>` to pull, multipart `POST` (field `file`) to push.
+///
+/// Every request has a deadline: a URL that never answers fails with `E_CLIENT` naming the URL
+/// instead of hanging the run (bug 11 of the original).
+public struct HTTPTransferrer: Transferrer {
+    public var baseURL: String
+    public var timeout: TimeAmount
+    public var client: HTTPClient
+    /// Largest file accepted on pull.
+    public var maxBytes: Int
+
+    public init(baseURL: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30), maxBytes: Int = 1 << 30) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.client = client
+        self.timeout = timeout
+        self.maxBytes = maxBytes
+    }
+
+    private func url(for remote: String) -> String {
+        if remote.hasPrefix("http://") || remote.hasPrefix("https://") { return remote }
+        return baseURL + "/" + remote
+    }
+
+    public func pull(_ files: [TransferFile], into root: URL, remoteRoot: String) async throws {
+        let fm = FileManager.default
+        for file in files {
+            let destination = try file.checkedLocal(in: root)
+            if fm.fileExists(atPath: destination.path) { continue }
+            guard SafePath.isSafeRelative(file.remote) || file.remote.hasPrefix("http") else {
+                throw GSSAError.client("refused input name '\(file.remote)': it must be relative without '..'")
+            }
+            let url = url(for: file.remote)
+            let body: ByteBuffer
+            do {
+                let response = try await client.execute(HTTPClientRequest(url: url), timeout: timeout)
+                guard response.status == .ok else {
+                    throw GSSAError.client("GET \(url) answered \(response.status.code) \(response.status.reasonPhrase)")
+                }
+                body = try await response.body.collect(upTo: maxBytes)
+            } catch let error as GSSAError {
+                throw error
+            } catch {
+                throw GSSAError.client("transferrer: GET \(url) failed (timeout \(timeout.nanoseconds / 1_000_000_000) s): \(error)")
+            }
+            do {
+                try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(buffer: body).write(to: destination)
+            } catch {
+                throw GSSAError.server("cannot write input \(file.local): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    public func push(_ files: [TransferFile], from root: URL, remoteRoot: String) async throws -> [String: String] {
+        var pushed: [String: String] = [:]
+        for file in files {
+            let source = try file.checkedLocal(in: root)
+            guard let contents = FileManager.default.contents(atPath: source.path) else {
+                throw GSSAError.client("no file \(file.local) in the run directory")
+            }
+            let url = url(for: file.remote)
+            let boundary = "gssa-\(UUID().uuidString)"
+            var body = ByteBuffer()
+            body.writeString("--\(boundary)\r\n")
+            body.writeString("Content-Disposition: form-data; name=\"file\"; filename=\"\(source.lastPathComponent)\"\r\n")
+            body.writeString("Content-Type: application/octet-stream\r\n\r\n")
+            body.writeBytes(contents)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+            request.body = .bytes(body)
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                guard (200..<300).contains(response.status.code) else {
+                    throw GSSAError.client("POST \(url) answered \(response.status.code) \(response.status.reasonPhrase)")
+                }
+            } catch let error as GSSAError {
+                throw error
+            } catch {
+                throw GSSAError.client("transferrer: POST \(url) failed (timeout \(timeout.nanoseconds / 1_000_000_000) s): \(error)")
+            }
+            pushed[file.local] = url
+        }
+        return pushed
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import GSSA
+import LaunchProtocol
+import Yams
+
+/// The daemon's YAML configuration.
+///
+/// ```yaml
+/// socket: /run/gssa/dockerlaunch.sock
+/// group: gssa                # group of the socket; the socket is mode 0770
+/// data_root: /var/lib/gssa   # START's input and output must resolve under here
+/// allowed_images: [gssa/python:bookworm]
+/// max_containers: 30
+/// default_limits: {memory: 2g, cpus: 1, pids: 512}
+/// max_limits: {memory: 8g, cpus: 2, pids: 4096}
+/// walltime: 3600             # default seconds; max_walltime caps requests
+/// orphan_ttl: 86400          # keep exited, uncollected containers this long after a restart
+/// author: gssa               # shared-host labels (seed 004)
+/// org: gssa
+/// runner: /usr/local/lib/gssa/gssa-container
+/// ```
+public struct DaemonConfiguration: Sendable, Hashable {
+    public var socket: String
+    public var group: String?
+    public var dataRoot: String
+    public var allowedImages: [String]
+    public var maxContainers: Int
+    public var defaultLimits: ContainerLimits
+    public var maxLimits: ContainerLimits
+    /// Default walltime in seconds.
+    public var walltime: Double
+    public var maxWalltime: Double
+    /// Seconds to keep exited, uncollected containers (and finished results) around.
+    public var orphanTTL: Double
+    public var author: String
+    public var org: String
+    /// Host path of the `gssa-container` runner binary injected into every container.
+    public var runner: String
+    /// Value of the `gssa.daemon` label; distinguishes daemons sharing one engine.
+    public var daemonID: String
+    /// Engine socket; nil means `DOCKER_HOST` or `/var/run/docker.sock`.
+    public var dockerSocket: String?
+    /// Longest request frame accepted.
+    public var maxFrameBytes: Int
+
+    public init(
+        socket: String, group: String? = nil, dataRoot: String, allowedImages: [String], maxContainers: Int = 30,
+        defaultLimits: ContainerLimits = ContainerLimits(memory: 2 << 30, cpus: 1, pids: 512),
+        maxLimits: ContainerLimits = ContainerLimits(memory: 8 << 30, cpus: 2, pids: 4096),
+        walltime: Double = 3600, maxWalltime: Double? = nil, orphanTTL: Double = 86400, author: String = "gssa",
+        org: String = "gssa", runner: String, daemonID: String? = nil, dockerSocket: String? = nil,
+        maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength
+    ) {
+        self.socket = socket
+        self.group = group
+        self.dataRoot = dataRoot
+        self.allowedImages = allowedImages
+        self.maxContainers = maxContainers
+        self.defaultLimits = defaultLimits
+        self.maxLimits = maxLimits
+        self.walltime = walltime
+        self.maxWalltime = maxWalltime ?? max(walltime, 86400)
+        self.orphanTTL = orphanTTL
+        self.author = author
+        self.org = org
+        self.runner = runner
+        self.daemonID = daemonID ?? "dockerlaunch:\(socket)"
+        self.dockerSocket = dockerSocket
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    private struct File: Decodable {
+        var socket: String?
+        var group: String?
+        var data_root: String?
+        var allowed_images: [String]?
+        var max_containers: Int?
+        var default_limits: ContainerLimits?
+        var max_limits: ContainerLimits?
+        var walltime: Double?
+        var max_walltime: Double?
+        var orphan_ttl: Double?
+        var author: String?
+        var org: String?
+        var runner: String?
+        var daemon_id: String?
+        var docker_socket: String?
+        var max_frame_bytes: Int?
+    }
+
+    /// Parses YAML; errors name the file and the offending key.
+    public static func parse(yaml: String, file: String = "dockerlaunch.yml") throws -> DaemonConfiguration {
+        let raw: File
+        do {
+            raw = try YAMLDecoder().decode(File.self, from: yaml)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw GSSAError.client("\(file): \(key): \(context.debugDescription)", attribute: key)
+        } catch {
+            throw GSSAError.client("\(file): \(error)")
+        }
+        func required<T>(_ value: T?, _ key: String) throws -> T {
+            guard let value else { throw GSSAError.client("\(file): missing required key '\(key)'", attribute: key) }
+            return value
+        }
+        let defaults = DaemonConfiguration(socket: "", dataRoot: "", allowedImages: [], runner: "")
+        let config = DaemonConfiguration(
+            socket: try required(raw.socket, "socket"), group: raw.group,
+            dataRoot: try required(raw.data_root, "data_root"),
+            allowedImages: try required(raw.allowed_images, "allowed_images"),
+            maxContainers: raw.max_containers ?? 30,
+            defaultLimits: (raw.default_limits ?? ContainerLimits()).filled(from: defaults.defaultLimits),
+            maxLimits: (raw.max_limits ?? ContainerLimits()).filled(from: defaults.maxLimits),
+            walltime: raw.walltime ?? 3600, maxWalltime: raw.max_walltime, orphanTTL: raw.orphan_ttl ?? 86400,
+            author: raw.author ?? "gssa", org: raw.org ?? "gssa", runner: try required(raw.runner, "runner"),
+            daemonID: raw.daemon_id, dockerSocket: raw.docker_socket,
+            maxFrameBytes: raw.max_frame_bytes ?? LaunchWire.defaultMaxFrameLength)
+        try config.validate(file: file)
+        return config
+    }
+
+    public static func load(path: String) throws -> DaemonConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw GSSAError.client("cannot read daemon configuration \(path)")
+        }
+        return try parse(yaml: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public func validate(file: String = "configuration") throws {
+        if self.maxContainers < 1 {
+            throw GSSAError.client("\(file): max_containers must be at least 1", attribute: "max_containers")
+        }
+        if self.walltime <= 0 || self.maxWalltime < self.walltime {
+            throw GSSAError.client("\(file): walltime must be positive and not above max_walltime", attribute: "walltime")
+        }
+        if self.orphanTTL < 0 { throw GSSAError.client("\(file): orphan_ttl must not be negative", attribute: "orphan_ttl") }
+        if self.maxFrameBytes < 1024 {
+            throw GSSAError.client("\(file): max_frame_bytes must be at least 1024", attribute: "max_frame_bytes")
+        }
+        for (key, value) in [("default_limits", self.defaultLimits), ("max_limits", self.maxLimits)] {
+            if let m = value.memory, m < 4 << 20 { throw GSSAError.client("\(file): \(key).memory below 4m", attribute: key) }
+            if let c = value.cpus, c <= 0 { throw GSSAError.client("\(file): \(key).cpus must be positive", attribute: key) }
+            if let p = value.pids, p < 8 { throw GSSAError.client("\(file): \(key).pids below 8", attribute: key) }
+        }
+    }
+}

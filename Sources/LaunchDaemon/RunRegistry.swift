@@ -1,0 +1,198 @@
+import Foundation
+import GSSA
+import LaunchProtocol
+
+/// The daemon's book of runs: the cap, ownership, state and event fan-out.
+///
+/// An actor, so the cap check and the reservation that follows it are one step: two
+/// concurrent STARTs can never both take the last slot.
+public actor RunRegistry {
+    /// One run as the daemon tracks it.
+    public struct Run: Sendable {
+        public var guid: String
+        public var owner: UInt32
+        public var output: String
+        public var state: RunState
+        public var containerID: String?
+        public var imageID: String?
+        public var result: RunResult?
+        public var timedOut = false
+        public var cancelled = false
+        /// When the run finished (or was found exited): drives the orphan TTL.
+        public var endedAt: Date?
+    }
+
+    private struct Subscriber {
+        var logs: Bool
+        var continuation: AsyncStream<LaunchEvent>.Continuation
+    }
+
+    private let maxContainers: Int
+    private let maxStatusHistory = 1000
+    private let maxLogBytes = 1 << 20
+    private var runs: [String: Run] = [:]
+    private var statusHistory: [String: [LaunchEvent]] = [:]
+    private var logText: [String: [LogStream: String]] = [:]
+    private var subscribers: [String: [UUID: Subscriber]] = [:]
+    private var finishWaiters: [String: [UUID: CheckedContinuation<RunResult?, Never>]] = [:]
+
+    public init(maxContainers: Int) {
+        self.maxContainers = maxContainers
+    }
+
+    /// Runs that hold a container slot: starting or running.
+    public var activeCount: Int { self.runs.values.filter { $0.state == .starting || $0.state == .running }.count }
+
+    public func run(_ guid: String) -> Run? { self.runs[guid] }
+    public var allRuns: [Run] { Array(self.runs.values) }
+
+    /// Reserves a slot for a new run, refusing with the daemon's exact messages.
+    public func reserve(guid: String, owner: UInt32, output: String) throws {
+        if self.runs[guid] != nil { throw GSSAError.client("A run with GUID \(guid) already exists") }
+        // Exactly `running >= max`: the (max+1)th is refused (reference §9 item 24).
+        if self.activeCount >= self.maxContainers {
+            throw GSSAError.server("Too many containers (max: \(self.maxContainers))")
+        }
+        self.runs[guid] = Run(guid: guid, owner: owner, output: output, state: .starting)
+    }
+
+    /// Drops a reservation whose START failed.
+    public func release(_ guid: String) {
+        self.runs.removeValue(forKey: guid)
+        self.finishSubscribers(guid)
+    }
+
+    /// Records a run found in the engine at startup.
+    public func adopt(_ run: Run) {
+        self.runs[run.guid] = run
+    }
+
+    public func markRunning(_ guid: String, containerID: String, imageID: String) {
+        self.runs[guid]?.state = .running
+        self.runs[guid]?.containerID = containerID
+        self.runs[guid]?.imageID = imageID
+    }
+
+    public func markExited(_ guid: String) {
+        guard self.runs[guid]?.state == .running else { return }
+        self.runs[guid]?.state = .exited
+        self.runs[guid]?.endedAt = Date()
+    }
+
+    /// Claims collection of an exited run; false if someone else already did.
+    public func claimCollection(_ guid: String) -> Bool {
+        guard let run = self.runs[guid], run.state == .exited, run.result == nil else { return false }
+        self.runs[guid]?.state = .running  // collecting; counted as busy until finished
+        return true
+    }
+
+    public func markTimedOut(_ guid: String) { self.runs[guid]?.timedOut = true }
+    public func markCancelled(_ guid: String) { self.runs[guid]?.cancelled = true }
+
+    /// Final state: publishes the exit event and wakes waiters.
+    public func finish(_ guid: String, result: RunResult) {
+        guard self.runs[guid] != nil else { return }
+        self.runs[guid]?.state = .finished
+        self.runs[guid]?.result = result
+        self.runs[guid]?.endedAt = Date()
+        let event = LaunchEvent.exit(guid: guid, result: result)
+        for subscriber in self.subscribers[guid]?.values ?? [:].values {
+            subscriber.continuation.yield(event)
+        }
+        self.finishSubscribers(guid)
+        for waiter in self.finishWaiters.removeValue(forKey: guid)?.values ?? [:].values {
+            waiter.resume(returning: result)
+        }
+    }
+
+    /// Forgets a run entirely (after its TTL).
+    public func forget(_ guid: String) {
+        self.runs.removeValue(forKey: guid)
+        self.statusHistory.removeValue(forKey: guid)
+        self.logText.removeValue(forKey: guid)
+        self.finishSubscribers(guid)
+    }
+
+    // MARK: Events
+
+    public func publish(_ event: LaunchEvent) {
+        let guid = event.guid
+        switch event {
+        case .status:
+            var history = self.statusHistory[guid, default: []]
+            history.append(event)
+            if history.count > self.maxStatusHistory { history.removeFirst(history.count - self.maxStatusHistory) }
+            self.statusHistory[guid] = history
+        case .log(_, let stream, let line):
+            var text = self.logText[guid, default: [:]][stream, default: ""]
+            text += line + "\n"
+            if text.utf8.count > self.maxLogBytes {
+                text = String(text.utf8.suffix(self.maxLogBytes / 2)) ?? ""
+            }
+            self.logText[guid, default: [:]][stream] = text
+        case .exit:
+            return
+        }
+        for subscriber in self.subscribers[guid]?.values ?? [:].values {
+            if case .log = event, !subscriber.logs { continue }
+            subscriber.continuation.yield(event)
+        }
+    }
+
+    /// The run's events from now on, after a replay of its status history (and its exit
+    /// event if it has finished). The stream ends after the exit event.
+    public func subscribe(_ guid: String, logs: Bool) -> AsyncStream<LaunchEvent> {
+        let (stream, continuation) = AsyncStream<LaunchEvent>.makeStream()
+        for event in self.statusHistory[guid] ?? [] { continuation.yield(event) }
+        if let result = self.runs[guid]?.result {
+            continuation.yield(.exit(guid: guid, result: result))
+            continuation.finish()
+            return stream
+        }
+        let key = UUID()
+        self.subscribers[guid, default: [:]][key] = Subscriber(logs: logs, continuation: continuation)
+        continuation.onTermination = { _ in
+            Task { await self.unsubscribe(guid, key) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ guid: String, _ key: UUID) {
+        self.subscribers[guid]?.removeValue(forKey: key)
+        if self.subscribers[guid]?.isEmpty == true { self.subscribers.removeValue(forKey: guid) }
+    }
+
+    private func finishSubscribers(_ guid: String) {
+        for subscriber in self.subscribers.removeValue(forKey: guid)?.values ?? [:].values {
+            subscriber.continuation.finish()
+        }
+    }
+
+    public func logs(_ guid: String) -> [LogStream: String] { self.logText[guid] ?? [:] }
+
+    /// Waits until the run finishes or `timeout` passes; nil on timeout.
+    public func waitForFinish(_ guid: String, timeout: Double?) async -> RunResult? {
+        if let result = self.runs[guid]?.result { return result }
+        guard self.runs[guid] != nil else { return nil }
+        let key = UUID()
+        let timer: Task<Void, Never>? = timeout.map { seconds in
+            Task {
+                try? await Task.sleep(for: .seconds(max(0, seconds)))
+                self.expireWaiter(guid, key)
+            }
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                self.finishWaiters[guid, default: [:]][key] = continuation
+            }
+        } onCancel: {
+            Task { await self.expireWaiter(guid, key) }
+        }
+        timer?.cancel()
+        return result
+    }
+
+    private func expireWaiter(_ guid: String, _ key: UUID) {
+        self.finishWaiters[guid]?.removeValue(forKey: key)?.resume(returning: nil)
+    }
+}

@@ -1,0 +1,76 @@
+/// Something that happened in a run, pushed to subscribed connections between replies.
+///
+/// Wire form: `{"event":"status","guid":…,"percentage":42.0,"message":"Solving"}`,
+/// `{"event":"log","guid":…,"stream":"stdout","line":"…"}`,
+/// `{"event":"exit","guid":…,"result":{…}}`. `exit` is always the last event of a run.
+public enum LaunchEvent: Sendable, Hashable {
+    case status(guid: String, percentage: Double?, message: String)
+    case log(guid: String, stream: LogStream, line: String)
+    case exit(guid: String, result: RunResult)
+
+    public var guid: String {
+        switch self {
+        case .status(let guid, _, _), .log(let guid, _, _), .exit(let guid, _): guid
+        }
+    }
+}
+
+extension LaunchEvent: Codable {
+    private enum CodingKeys: String, CodingKey { case event, guid, percentage, message, stream, line, result }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .status(let guid, let percentage, let message):
+            try c.encode("status", forKey: .event)
+            try c.encode(guid, forKey: .guid)
+            try c.encode(percentage, forKey: .percentage)
+            try c.encode(message, forKey: .message)
+        case .log(let guid, let stream, let line):
+            try c.encode("log", forKey: .event)
+            try c.encode(guid, forKey: .guid)
+            try c.encode(stream, forKey: .stream)
+            try c.encode(line, forKey: .line)
+        case .exit(let guid, let result):
+            try c.encode("exit", forKey: .event)
+            try c.encode(guid, forKey: .guid)
+            try c.encode(result, forKey: .result)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let guid = try c.decode(String.self, forKey: .guid)
+        switch try c.decode(String.self, forKey: .event) {
+        case "status":
+            self = .status(
+                guid: guid, percentage: try c.decodeIfPresent(Double.self, forKey: .percentage),
+                message: try c.decode(String.self, forKey: .message))
+        case "log":
+            self = .log(
+                guid: guid, stream: try c.decode(LogStream.self, forKey: .stream),
+                line: try c.decode(String.self, forKey: .line))
+        case "exit":
+            self = .exit(guid: guid, result: try c.decode(RunResult.self, forKey: .result))
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .event, in: c, debugDescription: "unknown event '\(other)'")
+        }
+    }
+}
+
+/// The runner's status line on its stdout: `##gssa-status## <pct or empty>|<message>`.
+public enum StatusLine {
+    public static let prefix = "##gssa-status## "
+
+    /// Parses a status line; nil for any other line.
+    public static func parse(_ line: String) -> (percentage: Double?, message: String)? {
+        guard line.hasPrefix(prefix) else { return nil }
+        let body = line.dropFirst(prefix.count)
+        guard let bar = body.firstIndex(of: "|") else { return (nil, String(body)) }
+        let pct = body[..<bar].trimmingCharacters(in: .whitespaces)
+        return (pct.isEmpty ? nil : Double(pct), String(body[body.index(after: bar)...]))
+    }
+}
+
+import Foundation

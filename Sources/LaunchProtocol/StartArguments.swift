@@ -1,0 +1,103 @@
+/// `START` arguments.
+///
+/// `input` and `output` are host directories; both must resolve (symlinks followed) to a
+/// place under the daemon's `data_root`. The daemon never mounts them: it copies `input`
+/// into the container and the container's output back into `output`.
+public struct StartArguments: Codable, Sendable, Hashable {
+    /// Caller-chosen run identifier; the container is labelled with it.
+    public var guid: String
+    /// Image reference; must be on the daemon's whitelist.
+    public var image: String
+    public var input: String
+    public var output: String
+    /// Requested limits; unset fields take the daemon's defaults, and none may exceed its maxima.
+    public var limits: ContainerLimits?
+    /// Wall-clock limit in seconds; capped by the daemon's maximum.
+    public var walltime: Double?
+    /// Passed to the in-container runner: start archive name inside the input directory.
+    public var archive: String?
+    /// Passed to the runner: script or executable to run, relative to the run directory.
+    public var target: String?
+    /// Passed to the runner: command prefix, e.g. `python3`.
+    public var interpreter: String?
+    /// Relay the container's non-status output lines as `log` events.
+    public var logs: Bool?
+
+    public init(
+        guid: String, image: String, input: String, output: String, limits: ContainerLimits? = nil,
+        walltime: Double? = nil, archive: String? = nil, target: String? = nil,
+        interpreter: String? = nil, logs: Bool? = nil
+    ) {
+        self.guid = guid
+        self.image = image
+        self.input = input
+        self.output = output
+        self.limits = limits
+        self.walltime = walltime
+        self.archive = archive
+        self.target = target
+        self.interpreter = interpreter
+        self.logs = logs
+    }
+}
+
+/// Resource limits of one container. Memory in bytes; `cpus` in CPUs (1.5 = one and a half).
+public struct ContainerLimits: Codable, Sendable, Hashable {
+    public var memory: Int64?
+    public var cpus: Double?
+    public var pids: Int64?
+
+    public init(memory: Int64? = nil, cpus: Double? = nil, pids: Int64? = nil) {
+        self.memory = memory
+        self.cpus = cpus
+        self.pids = pids
+    }
+
+    private enum CodingKeys: String, CodingKey { case memory, cpus, pids }
+
+    /// Memory may be given as bytes or as a size string (`512m`, `2g`), as people write it in YAML.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let bytes = try? container.decodeIfPresent(Int64.self, forKey: .memory) {
+            self.memory = bytes
+        } else if let text = try container.decodeIfPresent(String.self, forKey: .memory) {
+            guard let bytes = ByteSize.parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .memory, in: container,
+                    debugDescription: "memory '\(text)' is not a size like 512m or 2g")
+            }
+            self.memory = bytes
+        } else {
+            self.memory = nil
+        }
+        self.cpus = try container.decodeIfPresent(Double.self, forKey: .cpus)
+        self.pids = try container.decodeIfPresent(Int64.self, forKey: .pids)
+    }
+
+    /// Fields of `self` where set, else those of `defaults`.
+    public func filled(from defaults: ContainerLimits) -> ContainerLimits {
+        ContainerLimits(
+            memory: self.memory ?? defaults.memory, cpus: self.cpus ?? defaults.cpus,
+            pids: self.pids ?? defaults.pids)
+    }
+}
+
+/// Parses sizes such as `1024`, `64k`, `512m`, `2g` (binary units, case-insensitive, optional `b`).
+public enum ByteSize {
+    public static func parse(_ text: String) -> Int64? {
+        var s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if s.hasSuffix("ib") { s.removeLast(2) } else if s.hasSuffix("b") { s.removeLast() }
+        let multipliers: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
+        var multiplier: Int64 = 1
+        if let last = s.last, let m = multipliers[last] {
+            multiplier = m
+            s.removeLast()
+        }
+        guard let value = Double(s), value >= 0, value.isFinite else { return nil }
+        let bytes = value * Double(multiplier)
+        guard bytes < Double(Int64.max) else { return nil }
+        return Int64(bytes)
+    }
+}
+
+import Foundation

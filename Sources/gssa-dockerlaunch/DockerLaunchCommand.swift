@@ -1,0 +1,48 @@
+import ArgumentParser
+import ContainerEngine
+import Foundation
+import GSSA
+import LaunchDaemon
+import Logging
+import ServiceLifecycle
+
+/// `gssa-dockerlaunch --config FILE`: the privilege-separated launch daemon.
+///
+/// It is the only gssa process with access to the Docker socket. It runs in a
+/// swift-service-lifecycle `ServiceGroup`; SIGTERM or SIGINT shut it down gracefully
+/// (listener closed, socket removed, containers left running for the next start to adopt).
+@main
+struct DockerLaunchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gssa-dockerlaunch",
+        abstract: "Run the gssa launch daemon (owns the Docker socket; serves a narrow JSON-lines protocol).")
+
+    @Option(name: .long, help: "YAML configuration file.")
+    var config: String
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "gssa.dockerlaunch")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        do {
+            let configuration = try DaemonConfiguration.load(path: self.config)
+            let engine = try await DockerEngine.connect(socketPath: configuration.dockerSocket, logger: logger)
+            let info = try await engine.info()
+            logger.info("Docker engine \(info.version), API \(info.apiVersion)")
+            let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
+            let server = LaunchServer(daemon: daemon, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: server)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+            await engine.shutdown()
+        } catch let error as GSSAError {
+            FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+            throw ExitCode(Int32(error.code == .client ? 2 : 1))
+        }
+    }
+}

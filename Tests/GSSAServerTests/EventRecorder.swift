@@ -1,0 +1,78 @@
+import Foundation
+import GSSA
+import GSSAServer
+import HummingbirdWSClient
+import Logging
+
+/// Subscribes to `/api/v1/events` and records every event until one run ends.
+actor EventRecorder {
+    private(set) var events: [ServerEvent] = []
+    private var subscribed: CheckedContinuation<Void, Never>?
+    private var isSubscribed = false
+    private var task: Task<Void, Error>?
+
+    /// Connects and returns once the server's `identify` greeting arrived (so nothing is missed).
+    static func connect(base: String, token: String, until guid: String?, send: [String] = []) async -> EventRecorder {
+        let recorder = EventRecorder()
+        await recorder.open(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/events?token=\(token)", guid: guid, send: send)
+        return recorder
+    }
+
+    private func open(url: String, guid: String?, send: [String]) async {
+        let logger: Logger = {
+            var logger = Logger(label: "gssa.test.ws")
+            logger.logLevel = .critical
+            return logger
+        }()
+        task = Task {
+            try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                for text in send { try await outbound.write(.text(text)) }
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message,
+                        let event = try? JSONDecoder().decode(ServerEvent.self, from: Data(text.utf8))
+                    else { continue }
+                    await self.record(event)
+                    if let guid, event.guid == guid, event.type == .complete || event.type == .fail {
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
+                    }
+                }
+            }
+            await self.markSubscribed()
+        }
+        await withCheckedContinuation { continuation in
+            if isSubscribed { continuation.resume() } else { subscribed = continuation }
+        }
+    }
+
+    private func record(_ event: ServerEvent) {
+        events.append(event)
+        if event.type == .identify { markSubscribed() }
+    }
+
+    private func markSubscribed() {
+        isSubscribed = true
+        subscribed?.resume()
+        subscribed = nil
+    }
+
+    /// Waits for the connection to end (the watched run finished), bounded.
+    func finish(seconds: Double = 120) async throws -> [ServerEvent] {
+        guard let task else { return events }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(seconds))
+            task.cancel()
+        }
+        _ = try? await task.value
+        timeout.cancel()
+        return events
+    }
+
+    /// Closes now and returns what was recorded.
+    func close() -> [ServerEvent] {
+        task?.cancel()
+        return events
+    }
+
+    func count(_ kind: ServerEvent.Kind) -> Int { events.filter { $0.type == kind }.count }
+}

@@ -1,0 +1,190 @@
+import AsyncHTTPClient
+import Families
+import Foundation
+import GSSA
+import GSSAServer
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+/// A gssa server on a loopback port, with three users, for tests over real HTTP.
+final class TestServer: APITarget, Sendable {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    let data: URL
+    let port: Int
+    let manager: SimulationManager
+    let store: any SimulationStore
+    let group: ServiceGroup
+    let task: Task<Void, Error>
+    let alice: String
+    let bob: String
+    let admin: String
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    static func registry() -> FamilyRegistry {
+        FamilyRegistry.standard(searchPath: [repositoryRoot.appendingPathComponent("families")])
+    }
+
+    /// Starts a server on a fresh data directory (or `data`, to simulate a restart).
+    static func start(
+        launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
+        transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil
+    ) async throws -> TestServer {
+        let data = data ?? scratchDirectory("server")
+        let configuration = ServerConfiguration(
+            dataDirectory: data, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
+            queuePollInterval: .milliseconds(100))
+        let store = try SQLiteSimulationStore(path: configuration.databasePath)
+        var logger = Logger(label: "gssa.test.server")
+        logger.logLevel = .warning
+        let manager = try SimulationManager(
+            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger)
+        var tokens = users
+        if tokens == nil {
+            let made = (APIToken.generate(), APIToken.generate(), APIToken.generate())
+            try await store.addUser(UserRecord(name: "alice", tokenDigest: APIToken.digest(made.0), admin: false))
+            try await store.addUser(UserRecord(name: "bob", tokenDigest: APIToken.digest(made.1), admin: false))
+            try await store.addUser(UserRecord(name: "root", tokenDigest: APIToken.digest(made.2), admin: true))
+            tokens = made
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = SimulationServer.makeApplication(manager: manager, store: store, host: "127.0.0.1", port: 0, logger: logger) { port in
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw GSSAError.server("test server did not start") }
+        return TestServer(data: data, port: port, manager: manager, store: store, group: group, task: task,
+                          tokens: tokens!)
+    }
+
+    private init(data: URL, port: Int, manager: SimulationManager, store: any SimulationStore, group: ServiceGroup,
+                 task: Task<Void, Error>, tokens: (String, String, String)) {
+        self.data = data
+        self.port = port
+        self.manager = manager
+        self.store = store
+        self.group = group
+        self.task = task
+        (alice, bob, admin) = tokens
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    static func fixture(_ name: String) throws -> String {
+        try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    static func sleepDefinition(steps: Int, sleep: Double) throws -> String {
+        try fixture("sleep.xml").replacingOccurrences(of: "\"STEPS\"", with: "\"\(steps)\"")
+            .replacingOccurrences(of: "\"SLEEP\"", with: "\"\(sleep)\"")
+    }
+
+    /// A tar.gz of the demo's surface, as `gssa launch -i tumour.stl` uploads it.
+    static func demoArchive() throws -> Data {
+        let url = scratchDirectory("archive").appendingPathComponent("input.tar.gz")
+        let writer = try TarGzWriter(url: url)
+        try writer.add("tumour.stl", .file(try Data(contentsOf: fixtures.appendingPathComponent("tumour.stl"))))
+        try writer.finish()
+        return try Data(contentsOf: url)
+    }
+}
+
+func scratchDirectory(_ label: String) -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-\(label)-\(UUID().uuidString.prefix(8))")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func newGUID() -> String { UUID().uuidString }
+
+import GSSAArchive
+
+/// Anything serving the gssa API at `base`.
+protocol APITarget: Sendable {
+    var base: String { get }
+}
+
+/// A server in another process.
+struct RemoteServer: APITarget {
+    let base: String
+}
+
+struct APIReply: Sendable {
+    var status: HTTPResponseStatus
+    var body: Data
+    var contentType: String?
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw GSSAError.server("not a JSON object: \(String(decoding: body, as: UTF8.self))")
+        }
+        return object
+    }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
+    var errorCode: String? { ((try? json())?["error"] as? [String: Any])?["code"] as? String }
+    var errorMessage: String { (((try? json())?["error"] as? [String: Any])?["message"] as? String) ?? "" }
+}
+
+
+extension APITarget {
+    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json") async throws -> APIReply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 1 << 28)
+        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"))
+    }
+
+    func json(_ method: HTTPMethod, _ path: String, token: String?, _ object: Any) async throws -> APIReply {
+        try await request(method, path, token: token, body: try JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// init → definition → (archive) → finalize; returns the finalize reply.
+    @discardableResult
+    func submit(guid: String, xml: String, token: String, archive: Data? = nil) async throws -> APIReply {
+        let initReply = try await request(.POST, "/api/v1/simulations/\(guid)/init", token: token)
+        #expect(initReply.status == .ok)
+        let upload = try await request(.PUT, "/api/v1/simulations/\(guid)/definition", token: token, body: Data(xml.utf8), contentType: "application/xml")
+        #expect(upload.status == .ok, "\(String(decoding: upload.body, as: UTF8.self))")
+        if let archive {
+            let stored = try await request(.PUT, "/api/v1/simulations/\(guid)/archive", token: token, body: archive, contentType: "application/gzip")
+            #expect(stored.status == .ok, "\(String(decoding: stored.body, as: UTF8.self))")
+        }
+        return try await json(.POST, "/api/v1/simulations/\(guid)/finalize", token: token, ["directory": "."])
+    }
+
+    func start(guid: String, token: String) async throws -> APIReply {
+        try await request(.POST, "/api/v1/simulations/\(guid)/start", token: token)
+    }
+
+    func summary(_ guid: String, token: String) async throws -> SimulationSummary {
+        try await request(.GET, "/api/v1/simulations/\(guid)", token: token).decode(SimulationSummary.self)
+    }
+
+    /// Polls the status until the run is terminal (bounded), for tests that do not watch events.
+    func waitTerminal(_ guid: String, token: String, seconds: Double = 120) async throws -> SimulationSummary {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            let summary = try await summary(guid, token: token)
+            if summary.state.isTerminal { return summary }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw GSSAError.server("run \(guid) did not finish within \(seconds) s")
+    }
+
+}

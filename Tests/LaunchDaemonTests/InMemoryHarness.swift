@@ -1,0 +1,139 @@
+import ContainerEngine
+import Foundation
+import GSSA
+import LaunchDaemon
+import LaunchProtocol
+import Logging
+import NIOCore
+
+/// Programs for ``InMemoryEngine`` containers, read from `/shared/input/job.txt`:
+/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
+let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ in
+    { process in
+        let script = process.file("/shared/input/job.txt").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        for line in script.split(separator: "\n") {
+            let words = line.split(separator: " ", maxSplits: 2).map(String.init)
+            switch words.first {
+            case "status":
+                process.print("##gssa-status## \(words[1])|\(words.count > 2 ? words[2] : "")")
+            case "say":
+                process.print(words.dropFirst().joined(separator: " "))
+            case "sleep":
+                do { try await Task.sleep(for: .seconds(Double(words[1]) ?? 0)) } catch { return 137 }
+            case "write":
+                process.write("/shared/output/" + words[1], words.count > 2 ? words[2] : "")
+            case "hang":
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                return 137
+            case "oom":
+                process.markOOM()
+                return 137
+            case "exit":
+                let code = Int(words[1]) ?? 1
+                process.write("/shared/output/logs/exit_status", code == 0 ? "0\nOK" : "\(code)\nError in script: failed")
+                return code
+            default:
+                continue
+            }
+        }
+        process.write("/shared/output/logs/exit_status", "0\nOK")
+        return 0
+    }
+}
+
+/// Drives ``LaunchDaemon/serve(frames:peer:send:)`` without a socket, as one peer.
+final class Harness: @unchecked Sendable {
+    let daemon: LaunchDaemon
+    let peer: PeerCredentials
+    private let input: AsyncStream<JSONLineFrame>.Continuation
+    private var output: AsyncStream<ByteBuffer>.AsyncIterator
+    private let task: Task<Void, Never>
+    private var decoder = JSONLineFrameDecoder(maxFrameLength: 4096)
+    private(set) var events: [LaunchEvent] = []
+
+    init(_ daemon: LaunchDaemon, uid: UInt32) {
+        self.daemon = daemon
+        self.peer = PeerCredentials(uid: uid, gid: uid, pid: 1)
+        let (frames, input) = AsyncStream<JSONLineFrame>.makeStream()
+        let (out, sink) = AsyncStream<ByteBuffer>.makeStream()
+        self.input = input
+        self.output = out.makeAsyncIterator()
+        let peer = self.peer
+        self.task = Task {
+            await daemon.serve(frames: frames, peer: peer) { sink.yield($0) }
+            sink.finish()
+        }
+    }
+
+    /// Feeds raw bytes through the real frame decoder.
+    func feed(_ text: String) {
+        var buffer = ByteBuffer(string: text)
+        while let frame = self.decoder.next(from: &buffer) { self.input.yield(frame) }
+    }
+
+    /// Next reply (skipping and recording events).
+    func reply() async throws -> (success: Bool, line: String) {
+        while let buffer = await self.output.next() {
+            let head = try LaunchWire.decode(LaunchFrameHead.self, from: buffer)
+            if head.event != nil {
+                self.events.append(try LaunchWire.decode(LaunchEvent.self, from: buffer))
+                continue
+            }
+            return (head.success ?? false, String(buffer: buffer))
+        }
+        throw GSSAError.server("connection ended")
+    }
+
+    func request<A: Codable & Sendable>(_ command: LaunchCommand, _ arguments: A?) async throws -> (success: Bool, line: String) {
+        let frame = try LaunchWire.frame(LaunchRequest(command, arguments))
+        self.feed(String(buffer: frame))
+        return try await self.reply()
+    }
+
+    /// Reads frames until the run's exit event.
+    func exit(of guid: String) async throws -> RunResult {
+        if let done = self.events.first(where: { if case .exit(guid, _) = $0 { true } else { false } }),
+            case .exit(_, let result) = done
+        {
+            return result
+        }
+        while let buffer = await self.output.next() {
+            let event = try LaunchWire.decode(LaunchEvent.self, from: buffer)
+            self.events.append(event)
+            if case .exit(let g, let result) = event, g == guid { return result }
+        }
+        throw GSSAError.server("connection ended before exit of \(guid)")
+    }
+
+    func close() async {
+        self.input.finish()
+        await self.task.value
+    }
+}
+
+func memoryDaemon(
+    _ engine: InMemoryEngine, scratch: Scratch, maxContainers: Int = 2, orphanTTL: Double = 3600,
+    daemonID: String = "mem-daemon"
+) throws -> LaunchDaemon {
+    let runner = scratch.root.appendingPathComponent("runner")
+    try "#!/bin/sh\n".write(to: runner, atomically: true, encoding: .utf8)
+    let configuration = DaemonConfiguration(
+        socket: scratch.root.appendingPathComponent("d.sock").path, dataRoot: scratch.root.path,
+        allowedImages: ["gssa/test"], maxContainers: maxContainers, orphanTTL: orphanTTL, runner: runner.path,
+        daemonID: daemonID)
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
+}
+
+func memoryEngine() -> InMemoryEngine {
+    InMemoryEngine(images: ["gssa/test": ImageInfo(id: "sha256:feed", user: "")], program: scriptedProgram)
+}
+
+/// START arguments for a job script in a fresh input directory.
+func job(_ scratch: Scratch, _ guid: String, _ script: String, walltime: Double? = nil) throws -> StartArguments {
+    try scratch.write(script, to: "\(guid)/input/job.txt")
+    return StartArguments(
+        guid: guid, image: "gssa/test", input: scratch.root.appendingPathComponent("\(guid)/input").path,
+        output: scratch.root.appendingPathComponent("\(guid)/output").path, walltime: walltime)
+}

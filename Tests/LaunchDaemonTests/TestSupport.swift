@@ -1,0 +1,239 @@
+import ContainerEngine
+import Foundation
+import GSSA
+import LaunchClient
+import LaunchDaemon
+import LaunchProtocol
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh directory tree for one test: a data root with `input/` and room for outputs.
+struct Scratch {
+    let root: URL
+
+    init() throws {
+        var template = Array("/tmp/gssa-daemon-test-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { throw GSSAError.server("mkdtemp failed") }
+        self.root = URL(fileURLWithPath: String(cString: template))
+        chmod(self.root.path, 0o755)
+    }
+
+    func directory(_ name: String) throws -> URL {
+        let url = self.root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func write(_ text: String, to relative: String) throws {
+        let url = self.root.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func read(_ relative: String) -> String? {
+        FileManager.default.contents(atPath: self.root.appendingPathComponent(relative).path)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: self.root) }
+}
+
+/// Stand-in for the `gssa-container` runner, for tests that must not depend on it: runs
+/// `/shared/input/job.sh` in `/shared/output/run` (fd 3 is the runner's stdout, for status
+/// lines), writes `logs/exit_status` in the runner's format and publishes `output.final`.
+let standInRunner = """
+    #!/bin/sh
+    mkdir -p /shared/output/logs /shared/output/run
+    cd /shared/output/run
+    sh /shared/input/job.sh 3>&1 >/shared/output/logs/job.out 2>/shared/output/logs/job.err
+    rc=$?
+    if [ "$rc" = 0 ]; then
+      printf '0\\nOK' > /shared/output/logs/exit_status
+    elif [ -f error_message ]; then
+      printf '%s\\nError in script: %s' "$rc" "$(cat error_message)" > /shared/output/logs/exit_status
+    else
+      printf '%s\\nError in script: %s' "$rc" "$(tail -n 10 /shared/output/logs/job.err)" > /shared/output/logs/exit_status
+    fi
+    mv /shared/output /shared/output.final
+    exit $rc
+    """
+
+enum DockerFixture {
+    /// True when tests must not skip for a missing engine.
+    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// The real engine, or nil (recorded as a failure under CI) when none answers.
+    static func engine() async -> DockerEngine? {
+        do {
+            return try await DockerEngine.connect()
+        } catch {
+            if inCI {
+                Issue.record("CI=true but no Docker engine answers: \(error)")
+            } else {
+                print("skipping: no Docker engine (\(error))")
+            }
+            return nil
+        }
+    }
+
+    /// An image present locally: `GSSA_TEST_IMAGE`, else the gssa python image, else the base.
+    static func image(_ engine: any ContainerEngine) async -> String? {
+        var candidates = ["gssa/python:bookworm", "gssa/debian:bookworm"]
+        if let chosen = ProcessInfo.processInfo.environment["GSSA_TEST_IMAGE"] { candidates.insert(chosen, at: 0) }
+        for candidate in candidates where (try? await engine.inspectImage(candidate)) != nil {
+            return candidate
+        }
+        Issue.record("no test image (gssa/python:bookworm or gssa/debian:bookworm): run `gssa images build python`")
+        return nil
+    }
+}
+
+/// An in-process daemon on a temporary socket, served by a ServiceGroup like the executable.
+final class RunningDaemon: Sendable {
+    let daemon: LaunchDaemon
+    let socket: String
+    let scratch: Scratch
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    static func start(
+        engine: any ContainerEngine, scratch: Scratch, images: [String], maxContainers: Int = 3,
+        runner: String? = nil, group: String? = nil, orphanTTL: Double = 3600, daemonID: String? = nil,
+        peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)? = nil
+    ) async throws -> RunningDaemon {
+        let runnerPath: String
+        if let runner {
+            runnerPath = runner
+        } else {
+            runnerPath = scratch.root.appendingPathComponent("stand-in-runner").path
+            try standInRunner.write(toFile: runnerPath, atomically: true, encoding: .utf8)
+        }
+        let socket = scratch.root.appendingPathComponent("run/dockerlaunch.sock").path
+        let configuration = DaemonConfiguration(
+            socket: socket, group: group, dataRoot: scratch.root.path, allowedImages: images,
+            maxContainers: maxContainers, walltime: 600, orphanTTL: orphanTTL, author: "gssa-tests", org: "gssa",
+            runner: runnerPath, daemonID: daemonID ?? "test-\(UUID().uuidString.prefix(8))")
+        var logger = Logger(label: "gssa.dockerlaunch.test")
+        logger.logLevel = .notice
+        let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
+        let server = LaunchServer(daemon: daemon, logger: logger, peerOverride: peerOverride)
+        let group = ServiceGroup(services: [server], logger: logger)
+        let task = Task { try await group.run() }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        guard FileManager.default.fileExists(atPath: socket) else {
+            throw GSSAError.server("daemon did not create its socket \(socket)")
+        }
+        return RunningDaemon(daemon: daemon, socket: socket, scratch: scratch, group: group, task: task)
+    }
+
+    private init(daemon: LaunchDaemon, socket: String, scratch: Scratch, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.daemon = daemon
+        self.socket = socket
+        self.scratch = scratch
+        self.group = group
+        self.task = task
+    }
+
+    func stop() async {
+        await self.group.triggerGracefulShutdown()
+        _ = try? await self.task.value
+    }
+
+    /// Removes every container this daemon labelled (test hygiene).
+    func removeContainers(_ engine: any ContainerEngine) async {
+        let mine = (try? await engine.listContainers(labels: [LaunchDaemon.Label.daemon: self.daemon.configuration.daemonID], all: true)) ?? []
+        for container in mine { try? await engine.removeContainer(container.id, force: true) }
+    }
+}
+
+/// Runs one job to its exit event through the client.
+func runToExit(
+    _ client: LaunchClient, _ arguments: StartArguments
+) async throws -> (reply: RunReply, statuses: [(Double?, String)], logs: [String], result: RunResult) {
+    let reply = try await client.start(arguments)
+    var statuses: [(Double?, String)] = []
+    var logs: [String] = []
+    for await event in client.events where event.guid == arguments.guid {
+        switch event {
+        case .status(_, let percentage, let message): statuses.append((percentage, message))
+        case .log(_, _, let line): logs.append(line)
+        case .exit(_, let result): return (reply, statuses, logs, result)
+        }
+    }
+    throw GSSAError.server("connection closed before run \(arguments.guid) finished")
+}
+
+/// A blocking Unix-socket connection for byte-level protocol tests.
+final class RawConnection {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8)
+            raw.copyBytes(from: bytes.prefix(raw.count - 1))
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else { throw GSSAError.server("connect \(path): errno \(errno)") }
+    }
+
+    deinit { close(self.fd) }
+
+    func send(_ text: String) throws { try self.send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(self.fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw GSSAError.server("write failed: errno \(errno)") }
+            offset += n
+        }
+    }
+
+    /// Next line from the daemon, waiting at most `timeout` seconds.
+    func line(timeout: Double = 30) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let newline = self.buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: self.buffer[..<newline], as: UTF8.self)
+                self.buffer.removeSubrange(...newline)
+                return line
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw GSSAError.server("no line within \(timeout) s") }
+            var pfd = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, Int32(remaining * 1000)) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = read(self.fd, &chunk, chunk.count)
+            guard n > 0 else { throw GSSAError.server("connection closed") }
+            self.buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Decoded reply head of the next line.
+    func reply(timeout: Double = 30) throws -> (success: Bool, message: String, raw: String) {
+        let text = try self.line(timeout: timeout)
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+        let message = object["message"].map { value -> String in
+            if let s = value as? String { return s }
+            let data = (try? JSONSerialization.data(withJSONObject: value)) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        } ?? ""
+        return ((object["success"] as? Bool) ?? false, message, text)
+    }
+}
