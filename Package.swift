@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "ContainerEngine",
             dependencies: [
-                "GSSA", "CArchive",
+                "GSSACore", "CArchive",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,13 +89,13 @@ let package = Package(
         // Wire format shared by daemon and client: JSON lines, commands, events.
         .target(
             name: "LaunchProtocol",
-            dependencies: ["GSSA", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["GSSACore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The privilege-separated daemon as a library (config, registry, server).
         .target(
             name: "LaunchDaemon",
             dependencies: [
-                "GSSA", "ContainerEngine", "LaunchProtocol",
+                "GSSACore", "ContainerEngine", "LaunchProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "LaunchClient",
             dependencies: [
-                "GSSA", "LaunchProtocol",
+                "GSSACore", "LaunchProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "LaunchDaemonTests",
             dependencies: [
-                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSA",
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI", "GSSAArchive",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import GSSA
+import GSSACore
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// A ``ContainerEngine`` that keeps containers in memory and runs a Swift closure as each
 /// container's process. Unit tests use it to drive the daemon's decisions deterministically

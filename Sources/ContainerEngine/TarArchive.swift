@@ -1,6 +1,6 @@
 import CArchive
 import Foundation
-import GSSA
+import GSSACore
 
 /// One member of a tar archive that the daemon builds.
 public struct TarEntry: Sendable, Hashable {

@@ -1,5 +1,12 @@
 import CArchive
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GSSACore
 
 /// Reads and safely extracts tar archives (any compression libarchive knows).
@@ -79,7 +86,7 @@ public enum TarGzReader {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw GSSAError.server("cannot create \(directory.path): \(error.localizedDescription)")
+            throw GSSAError.server("cannot create \(directory.path): \(error)")
         }
         let archive = try open(url)
         defer { archive_read_free(archive) }

@@ -1,5 +1,12 @@
 import CArchive
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GSSACore
 
 /// Writes gzip-compressed tar archives through libarchive.
@@ -76,12 +83,14 @@ public final class TarGzWriter {
     public func addTree(at directory: URL, as prefix: String) throws(GSSAError) {
         let fm = FileManager.default
         let base = directory.standardizedFileURL
-        guard let enumerator = fm.enumerator(at: base, includingPropertiesForKeys: nil, options: []) else {
-            throw GSSAError.server("cannot read directory \(directory.path)")
+        let subpaths: [String]
+        do {
+            subpaths = try fm.subpathsOfDirectory(atPath: base.path)
+        } catch {
+            throw GSSAError.server("cannot read directory \(directory.path): \(error)")
         }
         if !prefix.isEmpty { try add(prefix, .directory()) }
-        var items: [URL] = []
-        for case let url as URL in enumerator { items.append(url) }
+        let items = subpaths.map { base.appendingPathComponent($0) }
         for url in items.sorted(by: { $0.path < $1.path }) {
             let relative = String(url.standardizedFileURL.path.dropFirst(base.path.count + 1))
             let name = prefix.isEmpty ? relative : prefix + "/" + relative
@@ -94,7 +103,7 @@ public final class TarGzWriter {
             case S_IFREG:
                 let data: Data
                 do { data = try Data(contentsOf: url) } catch {
-                    throw GSSAError.server("cannot read \(url.path): \(error.localizedDescription)")
+                    throw GSSAError.server("cannot read \(url.path): \(error)")
                 }
                 try add(name, .file(data, mode: mode))
             case S_IFLNK:

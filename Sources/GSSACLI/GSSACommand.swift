@@ -8,17 +8,14 @@ public struct GSSACommand: AsyncParsableCommand {
         commandName: "gssa",
         abstract: "Run simulation families in containers: check, configure, mesh and compare GSSA-XML.",
         subcommands: [
-            ValidateCommand.self,
-            ConfigureCommand.self,
-            GSSFCommand.self,
-            CompareCommand.self,
-            FamiliesCommand.self,
-            // simulation server and its clients (branch server)
+            // definitions and families
+            ValidateCommand.self, ConfigureCommand.self, GSSFCommand.self, CompareCommand.self, FamiliesCommand.self,
+            // running here: the embedded lifecycle, host meshing, images, containers through the daemon
+            RunCommand.self, MeshCommand.self, ImagesCommand.self, ContainerCommand.self,
+            // the simulation server and its clients
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
             CleanCommand.self,
-            ImagesCommand.self,
-            MeshCommand.self,
         ]
     )
 

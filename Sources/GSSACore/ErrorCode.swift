@@ -1,4 +1,9 @@
+// FoundationEssentials only (no ICU), so a fully static executable can link this module.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The GSSA outcome taxonomy, shared by the server, families, daemon and container.
 ///
@@ -28,7 +33,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, Codable {
 
     /// Parses either a name (`E_MODEL`) or an integer (`4`), as found in `exit_status` files.
     public init?(name: String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(name.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).reversed())
         if let match = Self.allCases.first(where: { $0.name == trimmed }) {
             self = match
         } else if let number = Int(trimmed), let match = ErrorCode(rawValue: number) {

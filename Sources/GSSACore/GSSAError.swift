@@ -1,4 +1,9 @@
+// FoundationEssentials only (no ICU), so a fully static executable can link this module.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The one error type of gssa.
 ///

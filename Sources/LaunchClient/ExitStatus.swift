@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// The runner's `logs/exit_status` file, read as the original server did (reference §4.5).
 ///

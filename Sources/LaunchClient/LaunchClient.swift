@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 import NIOCore
 import NIOPosix

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 import Yams
 
@@ -18,6 +18,8 @@ import Yams
 /// author: gssa               # shared-host labels (seed 004)
 /// org: gssa
 /// runner: /usr/local/lib/gssa/gssa-container
+/// stop_grace: 5              # seconds from SIGTERM to SIGKILL
+/// max_input_bytes: 1g        # largest input directory a START may stage
 /// ```
 public struct DaemonConfiguration: Sendable, Hashable {
     public var socket: String
@@ -42,6 +44,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var dockerSocket: String?
     /// Longest request frame accepted.
     public var maxFrameBytes: Int
+    /// Largest input directory (sum of file sizes) a START may stage.
+    public var maxInputBytes: Int64
+    /// Seconds between SIGTERM and SIGKILL when stopping a container (walltime, WAIT timeout, DESTROY).
+    public var stopGrace: Double
 
     public init(
         socket: String, group: String? = nil, dataRoot: String, allowedImages: [String], maxContainers: Int = 30,
@@ -49,8 +55,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
         maxLimits: ContainerLimits = ContainerLimits(memory: 8 << 30, cpus: 2, pids: 4096),
         walltime: Double = 3600, maxWalltime: Double? = nil, orphanTTL: Double = 86400, author: String = "gssa",
         org: String = "gssa", runner: String, daemonID: String? = nil, dockerSocket: String? = nil,
-        maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength
+        maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength, stopGrace: Double = 5, maxInputBytes: Int64 = 1 << 30
     ) {
+        self.maxInputBytes = maxInputBytes
+        self.stopGrace = stopGrace
         self.socket = socket
         self.group = group
         self.dataRoot = dataRoot
@@ -86,6 +94,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
         var daemon_id: String?
         var docker_socket: String?
         var max_frame_bytes: Int?
+        var stop_grace: Double?
+        var max_input_bytes: String?
     }
 
     /// Parses YAML; errors name the file and the offending key.
@@ -114,7 +124,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
             walltime: raw.walltime ?? 3600, maxWalltime: raw.max_walltime, orphanTTL: raw.orphan_ttl ?? 86400,
             author: raw.author ?? "gssa", org: raw.org ?? "gssa", runner: try required(raw.runner, "runner"),
             daemonID: raw.daemon_id, dockerSocket: raw.docker_socket,
-            maxFrameBytes: raw.max_frame_bytes ?? LaunchWire.defaultMaxFrameLength)
+            maxFrameBytes: raw.max_frame_bytes ?? LaunchWire.defaultMaxFrameLength, stopGrace: raw.stop_grace ?? 5,
+            maxInputBytes: try raw.max_input_bytes.map {
+                guard let bytes = ByteSize.parse($0) else {
+                    throw GSSAError.client("\(file): max_input_bytes '\($0)' is not a size like 1g", attribute: "max_input_bytes")
+                }
+                return bytes
+            } ?? (1 << 30))
         try config.validate(file: file)
         return config
     }
@@ -133,6 +149,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
         if self.walltime <= 0 || self.maxWalltime < self.walltime {
             throw GSSAError.client("\(file): walltime must be positive and not above max_walltime", attribute: "walltime")
         }
+        if self.stopGrace < 0 { throw GSSAError.client("\(file): stop_grace must not be negative", attribute: "stop_grace") }
         if self.orphanTTL < 0 { throw GSSAError.client("\(file): orphan_ttl must not be negative", attribute: "orphan_ttl") }
         if self.maxFrameBytes < 1024 {
             throw GSSAError.client("\(file): max_frame_bytes must be at least 1024", attribute: "max_frame_bytes")

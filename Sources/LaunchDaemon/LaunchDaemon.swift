@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 import Logging
 import NIOCore
@@ -29,6 +29,7 @@ public final class LaunchDaemon: Sendable {
     public let registry: RunRegistry
     let logger: Logger
     let users = ImageUserCache()
+    let runnerTar = RunnerArchiveCache()
     let supervisors = TaskBag()
 
     public init(configuration: DaemonConfiguration, engine: any ContainerEngine, logger: Logger = Logger(label: "gssa.dockerlaunch")) {
@@ -149,6 +150,8 @@ public final class LaunchDaemon: Sendable {
                 if let result = await self.registry.waitForFinish(run.guid, timeout: arguments?.timeout) {
                     return .reply(Self.success(result))
                 }
+                // Daemon shutting down: leave the run alone (it is adopted on restart).
+                if Task.isCancelled { return .reply(Self.failure("Could not wait: the daemon is shutting down")) }
                 // The documented, never implemented, behaviour of the original (§9 item 26).
                 await self.registry.markTimedOut(run.guid)
                 try await self.kill(run.guid)
@@ -223,11 +226,26 @@ public final class LaunchDaemon: Sendable {
 
     func kill(_ guid: String) async throws {
         guard let id = await self.registry.run(guid)?.containerID else { return }
+        await self.stop(containerID: id, reason: "run \(guid)")
+    }
+
+    /// SIGTERM (the runner forwards it to the model and still writes `exit_status` and
+    /// publishes its output), then SIGKILL if the container outlives `stop_grace`.
+    func stop(containerID id: String, reason: String) async {
         do {
-            try await self.engine.killContainer(id, signal: "KILL")
+            try await self.engine.killContainer(id, signal: "TERM")
         } catch {
             // Gone already is fine; anything else is reported once the run settles.
-            self.logger.info("kill of \(guid) (\(id.prefix(12))): \(error)")
+            self.logger.info("SIGTERM to \(reason) (\(id.prefix(12))): \(error)")
+        }
+        let grace = self.configuration.stopGrace
+        let engine = self.engine
+        let logger = self.logger
+        Task {
+            try? await Task.sleep(for: .seconds(grace))
+            guard let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
+            logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+            try? await engine.killContainer(id, signal: "KILL")
         }
     }
 }

@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 
 /// START, supervision, collection, reconcile and reaping.
@@ -60,8 +60,9 @@ extension LaunchDaemon {
                 pidsLimit: limits.pids, initProcess: true)
             let id = try await self.engine.createContainer(spec, name: nil)
             containerID = id
-            let tar = try self.stagingArchive(input: input, user: user)
-            try await self.engine.putArchive(id, path: "/", tar: tar)
+            // Two PUTs at `/`: the runner (a cached tar; it is the same for every run) and the input.
+            try await self.engine.putArchive(id, path: "/", tar: try await self.runnerTar.tar(for: self.configuration.runner))
+            try await self.engine.putArchive(id, path: "/", tar: try self.inputArchive(input: input, user: user))
             // Subscribe before starting, so not one event is missed.
             let events = await self.registry.subscribe(guid, logs: arguments.logs ?? false)
             try await self.engine.startContainer(id)
@@ -128,21 +129,23 @@ extension LaunchDaemon {
         return limits
     }
 
-    /// One tar, put at `/`: `/shared/input/…` owned by the container user, and the runner.
-    func stagingArchive(input: URL, user: ImageUserCache.User) throws -> Data {
-        let runner = URL(fileURLWithPath: self.configuration.runner)
-        guard FileManager.default.isReadableFile(atPath: runner.path) else {
-            throw GSSAError.server("runner binary \(runner.path) (config 'runner') is not readable")
-        }
+    /// `/shared/input/…`, owned by the container user, as a tar to put at `/`.
+    func inputArchive(input: URL, user: ImageUserCache.User) throws -> Data {
         var entries = [
             TarEntry(path: "shared", content: .directory, mode: 0o755, uid: user.uid, gid: user.gid)
         ]
         entries += try TarArchive.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
-        entries += [
-            TarEntry(path: "gssa", content: .directory, mode: 0o755),
-            TarEntry(path: "gssa/bin", content: .directory, mode: 0o755),
-            TarEntry(path: "gssa/bin/gssa-container", content: .file(runner), mode: 0o755),
-        ]
+        // The tar is built in memory: bound it, so one START cannot exhaust the daemon.
+        var total: Int64 = 0
+        for entry in entries {
+            guard case .file(let url) = entry.content else { continue }
+            total += ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        guard total <= self.configuration.maxInputBytes else {
+            throw GSSAError.client(
+                "START: input directory holds \(total) bytes, more than max_input_bytes (\(self.configuration.maxInputBytes))",
+                attribute: "input")
+        }
         return try TarArchive.build(entries)
     }
 
@@ -157,7 +160,7 @@ extension LaunchDaemon {
                 guard !Task.isCancelled else { return }
                 self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
                 await self.registry.markTimedOut(guid)
-                try? await self.engine.killContainer(containerID, signal: "KILL")
+                await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
             }
             defer { walltime.cancel() }
             await self.follow(guid: guid, containerID: containerID)

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 import LaunchProtocol
 
 /// The daemon's book of runs: the cap, ownership, state and event fan-out.

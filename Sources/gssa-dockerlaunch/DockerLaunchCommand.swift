@@ -1,7 +1,7 @@
 import ArgumentParser
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchDaemon
 import Logging
 import ServiceLifecycle

@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -185,6 +185,20 @@ struct DaemonLogicTests {
         await client.close()
     }
 
+    @Test func oversizedInputIsRefusedBeforeAnyContainerExists() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let engine = memoryEngine()
+        let daemon = try memoryDaemon(engine, scratch: scratch, maxInputBytes: 64)
+        let client = Harness(daemon, uid: 7)
+        try scratch.write(String(repeating: "x", count: 100), to: "big/input/data.bin")
+        let reply = try await client.request(.start, try job(scratch, "big", "exit 0"))
+        #expect(!reply.success && reply.line.contains("max_input_bytes"))
+        #expect(engine.containerIDs.isEmpty)
+        #expect(await daemon.registry.activeCount == 0)
+        await client.close()
+    }
+
     @Test func failedStartReleasesTheSlotAndTheContainer() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -212,7 +226,7 @@ struct DaemonLogicTests {
         let engine = memoryEngine()
         let daemon = try memoryDaemon(engine, scratch: scratch)
         let client = Harness(daemon, uid: 7)
-        #expect(try await client.request(.start, try job(scratch, "v", "sleep 0.2")).success)
+        #expect(try await client.request(.start, try job(scratch, "v", "sleep 1.5")).success)
         engine.faults.killSaysNoSuchContainer = true
         let destroyed = try await client.request(.destroy, RunArguments?.none)
         #expect(destroyed.success, "\(destroyed.line)")
@@ -226,8 +240,10 @@ struct DaemonLogicTests {
         let engine = memoryEngine()
         let first = try memoryDaemon(engine, scratch: scratch, orphanTTL: 3600, daemonID: "d1")
         let client = Harness(first, uid: 42)
-        #expect(try await client.request(.start, try job(scratch, "long", "status 5 begun\nsleep 0.6\nwrite done.txt yes")).success)
-        #expect(try await client.request(.start, try job(scratch, "quick", "sleep 0.1\nwrite early.txt yes")).success)
+        let releaseLong = scratch.root.appendingPathComponent("release-long").path
+        let releaseQuick = scratch.root.appendingPathComponent("release-quick").path
+        #expect(try await client.request(.start, try job(scratch, "long", "status 5 begun\nawait \(releaseLong)\nwrite done.txt yes")).success)
+        #expect(try await client.request(.start, try job(scratch, "quick", "await \(releaseQuick)\nwrite early.txt yes")).success)
         // A container of another daemon on the same engine, and a half-made one of ours.
         let foreign = try await engine.createContainer(
             ContainerSpec(image: "gssa/test", command: ["x"], labels: [LaunchDaemon.Label.daemon: "other"]), name: nil)
@@ -236,7 +252,9 @@ struct DaemonLogicTests {
         // The daemon "crashes": supervision stops, containers live on; "quick" exits meanwhile.
         await first.stopSupervising()
         await client.close()
-        try await Task.sleep(for: .milliseconds(300))
+        FileManager.default.createFile(atPath: releaseQuick, contents: nil)
+        let quickID = try #require(await first.registry.run("quick")?.containerID)
+        while try await engine.inspectContainer(quickID)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
 
         let second = try memoryDaemon(engine, scratch: scratch, orphanTTL: 3600, daemonID: "d1")
         try await second.reconcile()
@@ -249,6 +267,7 @@ struct DaemonLogicTests {
         let stranger = Harness(second, uid: 43)
         #expect(!(try await stranger.request(.attach, AttachArguments(guid: "long")).success))
         #expect(try await owner.request(.attach, AttachArguments(guid: "long")).success)
+        FileManager.default.createFile(atPath: releaseLong, contents: nil)
         let long = try await owner.exit(of: "long")
         #expect(long.exitCode == 0 && long.outputCollected)
         #expect(owner.events.contains(.status(guid: "long", percentage: 5, message: "begun")))
@@ -267,10 +286,13 @@ struct DaemonLogicTests {
         let engine = memoryEngine()
         let first = try memoryDaemon(engine, scratch: scratch, daemonID: "d2")
         let client = Harness(first, uid: 1)
-        #expect(try await client.request(.start, try job(scratch, "left", "sleep 0.1")).success)
+        let release = scratch.root.appendingPathComponent("release").path
+        #expect(try await client.request(.start, try job(scratch, "left", "await \(release)")).success)
         await first.stopSupervising()
         await client.close()
-        try await Task.sleep(for: .milliseconds(300))
+        FileManager.default.createFile(atPath: release, contents: nil)
+        let id = try #require(await first.registry.run("left")?.containerID)
+        while try await engine.inspectContainer(id)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
         let second = try memoryDaemon(engine, scratch: scratch, orphanTTL: 10, daemonID: "d2")
         try await second.reconcile()
         #expect(await second.registry.run("left")?.state == .exited)

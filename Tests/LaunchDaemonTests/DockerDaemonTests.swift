@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -59,9 +59,12 @@ struct DockerDaemonTests {
                 echo '##gssa-status## |Writing output' >&3
                 id -un > whoami.txt
                 """)
-            let run = try await LaunchClient.withConnection(socket: daemon.socket) { client in
-                try await runToExit(client, args)
+            let (run, logs, container) = try await LaunchClient.withConnection(socket: daemon.socket) { client in
+                let run = try await runToExit(client, args)
+                return (run, try await client.logs(), try await client.container())
             }
+            #expect(logs.stdout?.contains("a plain line") == true, "LOGS keeps the relayed output")
+            #expect(container.state == .finished && container.result == run.result && container.containerID == run.reply.containerID)
             #expect(run.reply.imageID?.hasPrefix("sha256:") == true)
             #expect(run.result.exitCode == 0 && !run.result.oomKilled && !run.result.timedOut)
             #expect(run.result.outputCollected, "\(run.result.error ?? "")")
@@ -114,7 +117,7 @@ struct DockerDaemonTests {
             let started = Date()
             let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
             #expect(run.result.timedOut)
-            #expect(run.result.exitCode == 137)
+            #expect(run.result.exitCode.map { $0 != 0 } == true, "stopped with SIGTERM (143) or SIGKILL (137)")
             #expect(Date().timeIntervalSince(started) < 120, "killed long before the job's own end")
         }
     }
@@ -158,6 +161,40 @@ struct DockerDaemonTests {
             let left = try await engine.listContainers(
                 labels: [LaunchDaemon.Label.daemon: daemon.daemon.configuration.daemonID], all: true)
             #expect(left.isEmpty)
+        }
+    }
+
+    @Test func thirtyFirstConcurrentContainerIsRefusedAtTheDefaultCap() async throws {
+        try await withDaemon(maxContainers: DaemonConfiguration(socket: "", dataRoot: "", allowedImages: [], runner: "").maxContainers) {
+            engine, image, daemon in
+            #expect(daemon.daemon.configuration.maxContainers == 30)
+            let arguments = try (0..<31).map { try shellJob(daemon.scratch, "d\($0)", image: image, "sleep 600") }
+            // 31 clients START at once; exactly one is refused.
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for args in arguments {
+                    group.addTask {
+                        do {
+                            _ = try await LaunchClient.withConnection(socket: daemon.socket) { try await $0.start(args) }
+                            return "started"
+                        } catch {
+                            return (error as? GSSAError)?.message ?? "\(error)"
+                        }
+                    }
+                }
+                var outcomes: [String] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.filter { $0 == "started" }.count == 30)
+            #expect(outcomes.filter { $0 == "Too many containers (max: 30)" }.count == 1, "\(outcomes.filter { $0 != "started" })")
+            let running = try await engine.listContainers(
+                labels: [LaunchDaemon.Label.daemon: daemon.daemon.configuration.daemonID], all: false)
+            #expect(running.count == 30)
+            let after = try await LaunchClient.withConnection(socket: daemon.socket) { client -> Int in
+                for index in 0..<31 { _ = try? await client.destroy(guid: "d\(index)") }
+                return try await client.usage().running
+            }
+            #expect(after == 0)
         }
     }
 

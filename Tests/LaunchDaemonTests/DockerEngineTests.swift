@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import Testing
 
 /// ``DockerEngine`` against the real dockerd (CI starts one; a missing engine fails under CI=true).
@@ -71,16 +71,23 @@ struct DockerEngineTests {
 
     @Test func killStopsARunningContainer() async throws {
         guard let engine = await DockerFixture.engine() else { return }
-        defer { Task { await engine.shutdown() } }
         guard let image = await DockerFixture.image(engine) else { return }
-        let id = try await engine.createContainer(ContainerSpec(image: image, command: ["sleep", "600"]), name: nil)
-        defer { Task { try? await engine.removeContainer(id, force: true) } }
-        try await engine.startContainer(id)
-        #expect(try await engine.inspectContainer(id)?.isRunning == true)
-        try await engine.killContainer(id, signal: "KILL")
-        #expect(try await engine.waitContainer(id) == 137)
-        // Killing a stopped container is not an error.
-        try await engine.killContainer(id, signal: "KILL")
+        let id = try await engine.createContainer(
+            ContainerSpec(image: image, command: ["sleep", "600"], labels: ["gssa.test": "engine-kill"]), name: nil)
+        do {
+            try await engine.startContainer(id)
+            #expect(try await engine.inspectContainer(id)?.isRunning == true)
+            try await engine.killContainer(id, signal: "KILL")
+            #expect(try await engine.waitContainer(id) == 137)
+            // Killing a stopped container is not an error.
+            try await engine.killContainer(id, signal: "KILL")
+        } catch {
+            Issue.record("\(error)")
+        }
+        // Awaited here: a `defer { Task { … } }` may never run before the test process exits.
+        try await engine.removeContainer(id, force: true)
+        #expect(try await engine.inspectContainer(id) == nil)
+        await engine.shutdown()
     }
 }
 

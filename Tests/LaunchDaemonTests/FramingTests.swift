@@ -1,3 +1,4 @@
+import LaunchDaemon
 import LaunchProtocol
 import NIOCore
 import Testing
@@ -88,5 +89,35 @@ struct FramingTests {
         #expect(ByteSize.parse("2G") == 2 << 30)
         #expect(ByteSize.parse("1024") == 1024)
         #expect(ByteSize.parse("lots") == nil)
+    }
+
+    @Test func daemonConfigurationParsesAndNamesBadKeys() throws {
+        let config = try DaemonConfiguration.parse(yaml: """
+            socket: /run/gssa/dl.sock
+            group: gssa
+            data_root: /var/lib/gssa
+            allowed_images: [gssa/python:bookworm]
+            max_containers: 30
+            default_limits: {memory: 512m, cpus: 1, pids: 256}
+            walltime: 3600
+            orphan_ttl: 600
+            author: alice@example.org
+            org: lab
+            runner: /usr/local/lib/gssa/gssa-container
+            """)
+        #expect(config.defaultLimits == ContainerLimits(memory: 512 << 20, cpus: 1, pids: 256))
+        #expect(config.maxLimits.memory == 8 << 30)
+        #expect(config.daemonID == "dockerlaunch:/run/gssa/dl.sock")
+        #expect(config.author == "alice@example.org" && config.orphanTTL == 600)
+        #expect {
+            try DaemonConfiguration.parse(yaml: "socket: /x\ndata_root: /y\nallowed_images: []\n", file: "dl.yml")
+        } throws: { error in
+            "\(error)".contains("dl.yml: missing required key 'runner'")
+        }
+        #expect {
+            try DaemonConfiguration.parse(yaml: "socket: /x\ndata_root: /y\nallowed_images: []\nrunner: /r\nmax_containers: 0\n")
+        } throws: { error in
+            "\(error)".contains("max_containers")
+        }
     }
 }

@@ -1,13 +1,13 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchDaemon
 import LaunchProtocol
 import Logging
 import NIOCore
 
 /// Programs for ``InMemoryEngine`` containers, read from `/shared/input/job.txt`:
-/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
+/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `await HOSTFILE`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
 let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ in
     { process in
         let script = process.file("/shared/input/job.txt").map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -22,6 +22,11 @@ let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ i
                 do { try await Task.sleep(for: .seconds(Double(words[1]) ?? 0)) } catch { return 137 }
             case "write":
                 process.write("/shared/output/" + words[1], words.count > 2 ? words[2] : "")
+            case "await":
+                // Blocks until the host file words[1] exists (a test-controlled gate).
+                while !FileManager.default.fileExists(atPath: words[1]) {
+                    do { try await Task.sleep(for: .milliseconds(5)) } catch { return 137 }
+                }
             case "hang":
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 return 137
@@ -71,8 +76,12 @@ final class Harness: @unchecked Sendable {
         while let frame = self.decoder.next(from: &buffer) { self.input.yield(frame) }
     }
 
-    /// Next reply (skipping and recording events).
+    /// Next reply (skipping and recording events), failing after a minute instead of hanging.
     func reply() async throws -> (success: Bool, line: String) {
+        try await withTimeout(60, "a reply") { try await self.unboundedReply() }
+    }
+
+    private func unboundedReply() async throws -> (success: Bool, line: String) {
         while let buffer = await self.output.next() {
             let head = try LaunchWire.decode(LaunchFrameHead.self, from: buffer)
             if head.event != nil {
@@ -90,8 +99,12 @@ final class Harness: @unchecked Sendable {
         return try await self.reply()
     }
 
-    /// Reads frames until the run's exit event.
+    /// Reads frames until the run's exit event, failing after a minute instead of hanging.
     func exit(of guid: String) async throws -> RunResult {
+        try await withTimeout(60, "the exit of \(guid)") { try await self.unboundedExit(of: guid) }
+    }
+
+    private func unboundedExit(of guid: String) async throws -> RunResult {
         if let done = self.events.first(where: { if case .exit(guid, _) = $0 { true } else { false } }),
             case .exit(_, let result) = done
         {
@@ -113,14 +126,14 @@ final class Harness: @unchecked Sendable {
 
 func memoryDaemon(
     _ engine: InMemoryEngine, scratch: Scratch, maxContainers: Int = 2, orphanTTL: Double = 3600,
-    daemonID: String = "mem-daemon"
+    daemonID: String = "mem-daemon", maxInputBytes: Int64 = 1 << 30
 ) throws -> LaunchDaemon {
     let runner = scratch.root.appendingPathComponent("runner")
     try "#!/bin/sh\n".write(to: runner, atomically: true, encoding: .utf8)
     let configuration = DaemonConfiguration(
         socket: scratch.root.appendingPathComponent("d.sock").path, dataRoot: scratch.root.path,
         allowedImages: ["gssa/test"], maxContainers: maxContainers, orphanTTL: orphanTTL, runner: runner.path,
-        daemonID: daemonID)
+        daemonID: daemonID, maxInputBytes: maxInputBytes)
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     return LaunchDaemon(configuration: configuration, engine: engine, logger: logger)

@@ -1,6 +1,6 @@
 import ContainerEngine
 import Foundation
-import GSSA
+import GSSACore
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -154,8 +154,29 @@ final class RunningDaemon: Sendable {
     }
 }
 
-/// Runs one job to its exit event through the client.
+/// Runs `body`, failing with a clear error instead of hanging the suite (CI has a hard limit).
+func withTimeout<T: Sendable>(
+    _ seconds: Double = 120, _ what: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw GSSAError.server("timed out after \(seconds) s waiting for \(what)")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Runs one job to its exit event through the client (bounded by a timeout).
 func runToExit(
+    _ client: LaunchClient, _ arguments: StartArguments
+) async throws -> (reply: RunReply, statuses: [(Double?, String)], logs: [String], result: RunResult) {
+    try await withTimeout(180, "run \(arguments.guid) to finish") { try await runToExitUnbounded(client, arguments) }
+}
+
+private func runToExitUnbounded(
     _ client: LaunchClient, _ arguments: StartArguments
 ) async throws -> (reply: RunReply, statuses: [(Double?, String)], logs: [String], result: RunResult) {
     let reply = try await client.start(arguments)

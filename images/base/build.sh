@@ -31,6 +31,11 @@ if [ -z "$MIRROR" ]; then
     MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 fi
 
+if [ "$(id -u)" -ne 0 ]; then
+    say "debootstrap needs root; run: sudo $0 $*"
+    exit 1
+fi
+
 command -v debootstrap >/dev/null 2>&1 || {
     say "installing debootstrap"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >&2

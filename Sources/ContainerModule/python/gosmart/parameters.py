@@ -166,7 +166,35 @@ class GoSmartParameterLoader(object):
         if not isinstance(data, dict):
             raise gosmart.GlossiaParameterLoadingError(
                 "%s must map region keys to region entries" % self._path("regions.yml"))
-        return data
+        return merge_labelling(data, self._read("mesh_labelling.yml") if os.path.exists(self._path("mesh_labelling.yml")) else None)
+
+
+def merge_labelling(regions, labelling):
+    """Merge the mesher's ``mesh_labelling.yml`` into the regions, as the original's mesh_and_go did.
+
+    Each labelled region gains ``id`` (its MSH physical tag), ``meshed_as`` and ``filename``;
+    groups become ``["all", <key>, <groups>…]``. Regions the mesher added (``tissue``,
+    ``needle-N``, ``<region> inactive``…) appear as new entries.
+    """
+    if not labelling:
+        return regions
+    if not isinstance(labelling, dict):
+        raise gosmart.GlossiaParameterLoadingError("mesh_labelling.yml must map region keys to labels")
+    merged = {key: dict(entry or {}) for key, entry in regions.items()}
+    for key, label in labelling.items():
+        entry = merged.setdefault(key, {})
+        label = label or {}
+        for field in ("id", "meshed_as"):
+            if label.get(field) is not None:
+                entry[field] = label[field]
+        if label.get("filename"):
+            entry["filename"] = "input/%s" % label["filename"] if "/" not in label["filename"] else label["filename"]
+        groups = ["all", key]
+        for group in list(entry.get("groups") or []) + list(label.get("groups") or []):
+            if group not in groups:
+                groups.append(group)
+        entry["groups"] = groups
+    return merged
 
 
 P = ParameterDict()

@@ -121,3 +121,21 @@ def test_dicts_sets_up_automatically(gosmart, rundir):
     dicts = importlib.import_module("gosmart.dicts")
     assert gosmart._setup_done and gosmart._declared == {"LABEL"}
     assert dicts.P.LABEL == "rfa"
+
+
+def test_mesh_labelling_is_merged_into_regions(rundir):
+    (rundir / "input" / "mesh_labelling.yml").write_text(
+        "tumour-4: {meshed_as: zone, id: 5, filename: tumour-4.stl, groups: [tumours]}\n"
+        "tissue: {meshed_as: zone, id: 1, filename: null, groups: [tissue]}\n"
+        "needle-2 inactive: {meshed_as: surface, id: 11, filename: null, groups: [needles-inactive]}\n")
+    from conftest import fresh_gosmart
+    fresh_gosmart()
+    from gosmart.parameters import R
+    tumour = R["tumour-4"]
+    assert tumour.idx == 5 and tumour.meshed_as == "zone" and tumour.filename == "input/tumour-4.stl"
+    assert tumour.groups == ["all", "tumour-4", "tumours"]
+    assert R["tissue"].idx == 1 and R["tissue"].am("all")
+    assert R.surface(11).key == "needle-2 inactive"
+    assert [r.key for r in R.group("needles-inactive")] == ["needle-2 inactive"]
+    # Regions the mesher did not label keep what regions.yml said.
+    assert R["organ-1"].idx == 3

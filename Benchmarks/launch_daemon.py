@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Driver for Benchmarks/launch-daemon.sh: runs the daemon, times runs, writes the docs section."""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tarfile
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--repeat", type=int, default=10)
+parser.add_argument("--image", required=True)
+parser.add_argument("--bin", required=True)
+parser.add_argument("--runner", required=True)
+parser.add_argument("--config-name", default="release")
+parser.add_argument("--docs", required=True)
+parser.add_argument("--burst", type=int, default=60)
+parser.add_argument("--parallel", type=int, default=30)
+args = parser.parse_args()
+
+work = tempfile.mkdtemp(prefix="gssa-bench-launch.")
+os.chmod(work, 0o755)
+sock = os.path.join(work, "run", "dl.sock")
+os.makedirs(os.path.join(work, "input"))
+with open(os.path.join(work, "start.py"), "w") as f:
+    f.write("pass\n")
+with tarfile.open(os.path.join(work, "input", "start.tar.gz"), "w:gz") as t:
+    t.add(os.path.join(work, "start.py"), arcname="start.py")
+config = os.path.join(work, "dockerlaunch.yml")
+with open(config, "w") as f:
+    f.write(f"""socket: {sock}
+data_root: {work}
+allowed_images: ["{args.image}"]
+max_containers: {args.parallel}
+default_limits: {{memory: 512m, cpus: 1, pids: 256}}
+walltime: 600
+orphan_ttl: 600
+author: gssa-bench
+org: gssa
+runner: {args.runner}
+daemon_id: bench-{os.getpid()}
+""")
+log = open(os.path.join(work, "daemon.log"), "w")
+daemon = subprocess.Popen([os.path.join(args.bin, "gssa-dockerlaunch"), "--config", config, "--log-level", "warning"],
+                          stdout=log, stderr=log)
+
+
+def wait_for_socket():
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            s.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("daemon did not start; see " + log.name)
+
+
+counter = 0
+
+
+def cpu_seconds(pids):
+    """User+system CPU seconds of the given processes (and their reaped children)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15]) / tick
+        except OSError:
+            pass
+    return total
+
+
+def engine_pids():
+    out = subprocess.run(["pgrep", "-x", "dockerd|containerd"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def through_daemon():
+    global counter
+    counter += 1
+    out = os.path.join(work, "out", f"r{counter}-{time.monotonic_ns()}")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    t = time.monotonic()
+    r = subprocess.run([os.path.join(args.bin, "gssa"), "container", "run", os.path.join(work, "input"),
+                        "--image", args.image, "--out", out, "--socket", sock, "--archive", "start.tar.gz",
+                        "--target", "start.py", "--interpreter", "python3"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.monotonic() - t
+    if r.returncode != 0:
+        raise SystemExit(f"gssa container run failed ({r.returncode}): {r.stderr}")
+    return elapsed
+
+
+def bare():
+    t = time.monotonic()
+    subprocess.run(["docker", "run", "--rm", "--network", "none", args.image, "python3", "-c", "pass"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - t
+
+
+try:
+    wait_for_socket()
+    through_daemon()  # warm-up: image user probe, page cache
+    bare()
+    d, b = [], []
+    for _ in range(args.repeat):
+        d.append(through_daemon())
+        b.append(bare())
+    md, mb = statistics.median(d), statistics.median(b)
+    budget = 1.15 * mb + 0.3
+
+    def burst(fn):
+        t = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            list(pool.map(lambda _: fn(), range(args.burst)))
+        return time.monotonic() - t
+
+    def xargs_burst():
+        t = time.monotonic()
+        subprocess.run(f"seq {args.burst} | xargs -P{args.parallel} -I{{}} docker run --rm --network none {args.image} python3 -c pass",
+                       shell=True, check=True, stdout=subprocess.DEVNULL)
+        return time.monotonic() - t
+
+    engines = engine_pids()
+    c0 = cpu_seconds(engines)
+    wb = xargs_burst()
+    c1 = cpu_seconds(engines)
+    d0 = cpu_seconds([daemon.pid])
+    wd = burst(through_daemon)
+    c2 = cpu_seconds(engines)
+    d1 = cpu_seconds([daemon.pid])
+    engine_bare, engine_daemon, daemon_cpu = (c1 - c0) / args.burst, (c2 - c1) / args.burst, (d1 - d0) / args.burst
+    ratio_burst = wd / wb
+    cpu = os.cpu_count()
+    lines = [
+        "## Launch daemon",
+        "",
+        f"`Benchmarks/launch-daemon.sh {args.repeat}` ({args.config_name} build of `gssa`/`gssa-dockerlaunch`, "
+        f"{args.image}, trivial `start.py`, {cpu} cores, measured in one run). Through the daemon = "
+        "`gssa container run` (client process, START, archive PUT of the input and the 10 MB static runner, "
+        "log relay, runner, archive GET, safe extraction, container removal); bare = "
+        f"`docker run --rm --network none {args.image} python3 -c pass`.",
+        "",
+        "| benchmark | bare docker | through the daemon | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| one trivial run (median of {args.repeat}, interleaved) | {mb:.3f} s | {md:.3f} s | {md / mb:.2f} | "
+        f"<= 1.15 x + 0.3 s = {budget:.3f} s: {'met' if md <= budget else 'NOT met'} |",
+        f"| {args.burst} runs, {args.parallel} at a time (wall) | {wb:.2f} s (`xargs -P{args.parallel}`) | {wd:.2f} s "
+        f"(max_containers {args.parallel}) | {ratio_burst:.2f} | <= 1.1: {'met' if ratio_burst <= 1.1 else 'NOT met'} |",
+        "",
+        f"Single runs through the daemon: min {min(d):.3f} s, max {max(d):.3f} s; bare: min {min(b):.3f} s, max {max(b):.3f} s.",
+        f"CPU per run in the burst: dockerd+containerd {engine_bare * 1000:.0f} ms bare vs {engine_daemon * 1000:.0f} ms "
+        f"through the daemon; gssa-dockerlaunch itself {daemon_cpu * 1000:.0f} ms.",
+        "",
+        "Where the extra time goes: on a 2-core machine the burst is CPU-bound, so what counts is CPU per run. "
+        "The daemon path adds, per run, a `gssa` client process, the daemon's own work (JSON, tar of the input, "
+        "log relay, extraction), and in the engine one more archive PUT (the static runner, about 10 MB, is "
+        "copied into every container's writable layer, as the container contract requires), a log stream, "
+        "an archive GET and an inspect. The runner's tar is built once and cached. "
+        "Stripping the runner (`strip` takes it from 10.4 MB to 7.1 MB) or baking it into a derived image "
+        "would cut the engine's share; both change the container contract, so they are left to a decision. "
+        "An ad-hoc split of the engine's extra CPU (15 sequential runs each, noisy on a shared machine): "
+        "the daemon's container flags (`Init`, limits, no-new-privileges, `CapDrop`) add about 10 ms, `docker cp` of the "
+        "10 MB runner about 40-50 ms (stripped: about 10 ms less), the remaining API calls (log stream, inspect, archive "
+        "GET, input PUT) the rest.",
+        "",
+    ]
+    section = "\n".join(lines)
+    print(section)
+    if os.environ.get("GSSA_BENCH_NO_DOCS") != "1":
+        text = open(args.docs).read() if os.path.exists(args.docs) else "# Performance\n"
+        start = text.find("## Launch daemon")
+        if start >= 0:
+            end = text.find("\n## ", start + 1)
+            text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        with open(args.docs, "w") as f:
+            f.write(text)
+finally:
+    daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+    shutil.rmtree(work, ignore_errors=True)

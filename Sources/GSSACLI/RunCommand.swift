@@ -1,0 +1,162 @@
+import ArgumentParser
+import Families
+import Foundation
+import GSSA
+import GSSAArchive
+import GSSAServer
+import LaunchClient
+import Logging
+
+/// `gssa run DEF.xml`: the whole lifecycle in this process, with no services to start first.
+///
+/// It is the embedded default a researcher reaches for: the same `SimulationManager` the server
+/// uses, over SQLite in `~/.local/share/gssa`, launching through the daemon socket if one
+/// answers or else through a private daemon it starts and stops itself.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a definition end to end here: configure, mesh, solve in its container, collect.")
+
+    @Argument(help: "The GSSA-XML definition.") var definition: String
+    @Option(help: "Where the referenced input files are (default: the definition's folder).") var inputs: String?
+    @Option(help: "Copy the run's output here (default: leave it in the data directory).") var out: String?
+    @Option(help: "Data directory for SQLite and run directories (default: $XDG_DATA_HOME/gssa or ~/.local/share/gssa).")
+    var data: String?
+    @Option(help: "Launch daemon socket to use if it answers (default: $GSSA_LAUNCHER_SOCKET or /run/gssa/dockerlaunch.sock).")
+    var socket: String?
+    @Option(help: "Wall-clock limit for the container, in seconds.") var walltime: Double?
+    @Option(help: "Threads for host meshing.") var threads: Int?
+    @OptionGroup var options: CommonOptions
+
+    struct Report: Encodable {
+        var guid: String
+        var family: String
+        var state: String
+        var status: GSSAError
+        var directory: String
+        var output: String
+        var results: String?
+        var summary: String?
+        var preview: String?
+        var seconds: Double
+    }
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let parsed = try loadDefinition(definition)
+        let registry = options.registry()
+        let family = try registry.family(for: parsed)
+        _ = try family.configure(parsed)
+        let inputsDirectory = URL(fileURLWithPath: inputs ?? URL(fileURLWithPath: definition).deletingLastPathComponent().path)
+        say("configure", "\(family.name) (\(family.workflow.rawValue), image \(family.image))")
+
+        let dataDirectory = URL(fileURLWithPath: data ?? Self.defaultDataDirectory())
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        var logger = Logger(label: "gssa.run")
+        logger.logLevel = .warning
+
+        let daemon = try await PrivateDaemon.connectOrStart(
+            preferred: socket ?? ProcessInfo.processInfo.environment["GSSA_LAUNCHER_SOCKET"] ?? "/run/gssa/dockerlaunch.sock",
+            dataDirectory: dataDirectory, images: registry.families.map(\.image), say: { say("daemon", $0) })
+        defer { daemon.stop() }
+
+        let configuration = ServerConfiguration(dataDirectory: dataDirectory, walltime: walltime)
+        let store = try SQLiteSimulationStore(path: configuration.databasePath)
+        let manager = try SimulationManager(
+            configuration: configuration, store: store, launcher: DaemonLauncher(socket: daemon.socket),
+            mesher: CGALHostMesher(threads: threads), registry: registry, logger: logger)
+        let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
+        let guid = UUID().uuidString.uppercased()
+
+        let (subscription, events) = await manager.hub.subscribe(user: user)
+        defer { Task { await manager.hub.unsubscribe(subscription) } }
+        do {
+            _ = try await manager.initialize(guid: guid, user: user)
+            guard let xml = FileManager.default.contents(atPath: definition) else {
+                throw GSSAError.client("cannot read \(definition)")
+            }
+            _ = try await manager.uploadDefinition(guid: guid, xml: xml, user: user)
+            _ = try await manager.uploadInputArchive(guid: guid, archive: try Self.archive(inputsDirectory), user: user)
+            let record = try await manager.finalize(guid: guid, remoteDirectory: nil, user: user)
+            say("configure", "run \(guid) in \(record.directory)")
+            _ = try await manager.start(guid: guid, user: user)
+        } catch let failure as APIFailure {
+            throw failure.error
+        }
+
+        var last: ServerEvent?
+        for await event in events where event.guid == guid {
+            switch event.type {
+            case .status:
+                let percentage = event.percentage.map { String(format: "%5.1f%%", $0) } ?? "      "
+                say(event.state?.rawValue ?? "status", "\(percentage) \(event.status?.message ?? "")")
+            case .complete, .fail:
+                last = event
+            default:
+                break
+            }
+            if last != nil { break }
+        }
+        await manager.waitForTask(guid: guid)
+        let record = try await manager.resolve(guid, user: user)
+        let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
+
+        say("collect", "collecting output")
+        let runDirectory = URL(fileURLWithPath: record.directory)
+        var output = runDirectory.appendingPathComponent("output")
+        if let out {
+            let target = URL(fileURLWithPath: out)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: output, to: target)
+            output = target
+        }
+        let results = try? await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        let report = Report(
+            guid: guid, family: family.name, state: record.state.rawValue, status: status, directory: record.directory,
+            output: output.path, results: results?.path, summary: Self.find("summary.json", in: output),
+            preview: Self.find(".png", in: output), seconds: (clock.now - began) / .seconds(1))
+        if options.json {
+            CLIOutput.printJSON(report)
+        } else {
+            print("")
+            print("\(status.code.name): \(status.message)")
+            print("  output:   \(report.output)")
+            if let summary = report.summary { print("  summary:  \(summary)") }
+            if let preview = report.preview { print("  preview:  \(preview)") }
+            if let results = report.results { print("  \(status.code == .success ? "results" : "diagnostic"): \(results)") }
+            print(String(format: "  %.1f s in all", report.seconds))
+        }
+        if status.code != .success { throw ExitCode(Int32(status.code.rawValue)) }
+    }
+
+    private func say(_ stage: String, _ message: String) {
+        guard !options.json else { return }
+        // Unbuffered, so progress shows as it happens even when piped.
+        FileHandle.standardOutput.write(Data("[\(stage)] \(message)\n".utf8))
+    }
+
+    static func defaultDataDirectory() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/gssa" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share/gssa"
+    }
+
+    /// The inputs folder as a tar.gz, as `gssa launch` sends it (the `tmp` transferrer reads it).
+    static func archive(_ directory: URL) throws -> Data {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-run-\(UUID().uuidString).tar.gz")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let writer = try TarGzWriter(url: url)
+        try writer.addTree(at: directory, as: "")
+        try writer.finish()
+        return try Data(contentsOf: url)
+    }
+
+    /// The first file under `directory` whose name ends with `suffix`, shortest path first.
+    static func find(_ suffix: String, in directory: URL) -> String? {
+        let paths = (try? FileManager.default.subpathsOfDirectory(atPath: directory.path)) ?? []
+        return paths.filter { $0.hasSuffix(suffix) }.sorted { ($0.count, $0) < ($1.count, $1) }.first
+            .map { directory.appendingPathComponent($0).path }
+    }
+}

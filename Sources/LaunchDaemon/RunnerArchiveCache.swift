@@ -1,0 +1,42 @@
+import ContainerEngine
+import Foundation
+import GSSACore
+
+/// The tar that puts the runner at `/gssa/bin/gssa-container`, built once and reused.
+///
+/// The runner is the same multi-megabyte static binary for every run; re-reading and
+/// re-archiving it per START would cost the daemon CPU and I/O for nothing. The cache is keyed
+/// on the file's size and modification time, so installing a new runner takes effect at the
+/// next START without a restart.
+actor RunnerArchiveCache {
+    private struct Key: Hashable {
+        var path: String
+        var size: Int64
+        var modified: Date
+    }
+
+    private var cached: (key: Key, tar: Data)?
+
+    func tar(for path: String) throws -> Data {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw GSSAError.server("runner binary \(path) (config 'runner') is not readable")
+        }
+        let key = Key(
+            path: path, size: (attributes[.size] as? NSNumber)?.int64Value ?? -1,
+            modified: attributes[.modificationDate] as? Date ?? .distantPast)
+        if let cached, cached.key == key { return cached.tar }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw GSSAError.server("runner binary \(path) (config 'runner') is not readable")
+        }
+        let tar = try TarArchive.build([
+            TarEntry(path: "gssa", content: .directory, mode: 0o755),
+            TarEntry(path: "gssa/bin", content: .directory, mode: 0o755),
+            TarEntry(path: "gssa/bin/gssa-container", content: .file(URL(fileURLWithPath: path)), mode: 0o755),
+        ])
+        self.cached = (key, tar)
+        return tar
+    }
+}
