@@ -29,7 +29,7 @@ final class RealDaemon: Sendable {
     }
 
     /// Starts a daemon, or returns nil after recording why (an issue under CI).
-    static func start(maxContainers: Int = 30) async -> RealDaemon? {
+    static func start(maxContainers: Int = 30, images: [String] = [image]) async -> RealDaemon? {
         func missing(_ what: String) -> RealDaemon? {
             if ProcessInfo.processInfo.environment["CI"] == "true" {
                 Issue.record("CI=true but \(what)")
@@ -45,19 +45,19 @@ final class RealDaemon: Sendable {
         do { engine = try await DockerEngine.connect() } catch { return missing("no Docker engine answers: \(error)") }
         let inspect = Process()
         inspect.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        inspect.arguments = ["docker", "image", "inspect", image]
+        inspect.arguments = ["docker", "image", "inspect"] + images
         inspect.standardOutput = FileHandle.nullDevice
         inspect.standardError = FileHandle.nullDevice
         do { try inspect.run() } catch { return missing("cannot run docker: \(error)") }
         inspect.waitUntilExit()
-        guard inspect.terminationStatus == 0 else { return missing("the image \(image) is not built") }
+        guard inspect.terminationStatus == 0 else { return missing("an image of \(images) is not built") }
 
         let root = scratchDirectory("real")
         chmod(root.path, 0o755)
         try? FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
         let socket = root.appendingPathComponent("dockerlaunch.sock").path
         let configuration = DaemonConfiguration(
-            socket: socket, dataRoot: root.appendingPathComponent("data").path, allowedImages: [image],
+            socket: socket, dataRoot: root.appendingPathComponent("data").path, allowedImages: images,
             maxContainers: maxContainers, walltime: 600, runner: runner,
             daemonID: "gssa-server-test-\(UUID().uuidString.prefix(8))")
         var logger = Logger(label: "gssa.test.dockerlaunch")

@@ -147,4 +147,34 @@ struct RealDaemonTests {
             #expect(summary.exitStatus?.message.contains("Too many containers") != true)
         }
     }
+
+    @Test("Docker+CGAL: `gssa server` meshes the fenics example with CGAL on the host, then runs it in gssa/fenics")
+    func fenicsWithHostMeshing() async throws {
+        guard let daemon = await RealDaemon.start(images: [RealDaemon.image, "gssa/fenics:bookworm"]) else { return }
+        defer { Task { await daemon.stop() } }
+        let token = APIToken.generate()
+        let store = try SQLiteSimulationStore(path: ServerConfiguration(dataDirectory: daemon.data).databasePath)
+        try await store.addUser(UserRecord(name: "alice", tokenDigest: APIToken.digest(token), admin: false))
+        let port = try ServerProcess.freePort()
+        let remote = RemoteServer(base: "http://127.0.0.1:\(port)")
+        let server = try ServerProcess(data: daemon.data, socket: daemon.socket, port: port)
+        defer { server.terminate() }
+        try await server.waitReady(server: remote)
+        let guid = newGUID()
+        let finalized = try await remote.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: token,
+                                                archive: try HostMeshingTests.fenicsArchive())
+        #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
+        let recorder = await EventRecorder.connect(base: remote.base, token: token, until: guid)
+        _ = try await remote.start(guid: guid, token: token)
+        let events = try await recorder.finish(seconds: 900).filter { $0.guid == guid }
+        let messages = events.compactMap { $0.status?.message }
+        #expect(messages.contains { $0.hasPrefix("Meshing done") }, "\(messages)")
+        let summary = try await remote.summary(guid, token: token)
+        #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus)) \(messages)")
+        let directory = URL(fileURLWithPath: summary.directory)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("input/input.msh").path))
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("input/mesh_labelling.yml").path))
+        let metrics = String(decoding: try await remote.request(.GET, "/metrics", token: nil).body, as: UTF8.self)
+        #expect(metrics.contains("gssa_meshing_seconds_count 1"))
+    }
 }

@@ -94,6 +94,18 @@ struct ServerAPITests {
         let adminView = try await server.request(.GET, "/api/v1/simulations/\(guid)", token: server.admin)
         #expect(adminView.status == .ok)
         #expect(try adminView.decode(SimulationSummary.self).owner == "alice")
+
+        // Events: bob sees none of alice's, the admin sees them all.
+        let bobEvents = await EventRecorder.connect(base: server.base, token: server.bob, until: nil)
+        let adminEvents = await EventRecorder.connect(base: server.base, token: server.admin, until: guid)
+        let aliceEvents = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+        _ = try await server.start(guid: guid, token: server.alice)
+        let seenByAlice = try await aliceEvents.finish().filter { $0.guid == guid }
+        let seenByAdmin = try await adminEvents.finish().filter { $0.guid == guid }
+        let seenByBob = await bobEvents.close().filter { $0.guid == guid }
+        #expect(!seenByAlice.isEmpty)
+        #expect(seenByAdmin.map(\.type) == seenByAlice.map(\.type))
+        #expect(seenByBob.isEmpty)
     }
 
     @Test("GUID prefixes resolve; an ambiguous prefix is 409 with the candidates")

@@ -37,7 +37,7 @@ public struct CommandHostMesher: HostMesher {
             $0.replacingOccurrences(of: "{run}", with: runDirectory.path).replacingOccurrences(of: "{input}", with: input)
         }
         let log = runDirectory.appendingPathComponent("mesher.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
         process.standardOutput = handle

@@ -248,7 +248,7 @@ extension SimulationManager {
                         let result = try await self.launcher.attach(guid: guid, observer: self.observer(guid: guid, owner: owner, since: nil))
                         await self.collect(guid: guid, result: result, directory: directory)
                     } catch {
-                        if await self.shuttingDown { return }
+                        if self.shuttingDown { return }
                         await self.finish(guid: guid, outcome: .server("lost during server restart: \(GSSAError.wrapping(error).message)"))
                     }
                     await self.taskEnded(guid: guid)

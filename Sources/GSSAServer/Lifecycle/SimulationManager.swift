@@ -320,7 +320,7 @@ public actor SimulationManager {
         flushScheduled.remove(guid)
         guard let (percentage, message) = pendingStatus.removeValue(forKey: guid) else { return }
         lastPersisted[guid] = .now
-        try? await store.update(guid: guid) { record in
+        _ = try? await store.update(guid: guid) { record in
             guard !record.state.isTerminal else { return }
             record.percentage = percentage ?? record.percentage
             record.message = message

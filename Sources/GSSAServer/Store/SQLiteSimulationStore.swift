@@ -74,6 +74,11 @@ public final class SQLiteSimulationStore: SimulationStore {
         migrator.registerMigration("v2: queue index") { db in
             try db.create(index: "runs_queue", on: "runs", columns: ["state", "queueSequence"])
         }
+        migrator.registerMigration("v3: search order indexes") { db in
+            // `search` orders by (createdAt, guid) descending, per owner for users and overall for admins.
+            try db.create(index: "runs_owner_order", on: "runs", columns: ["owner", "createdAt", "guid"])
+            try db.create(index: "runs_order", on: "runs", columns: ["createdAt", "guid"])
+        }
         return migrator
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+import GSSA
+import GSSAArchive
+import GSSAServer
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The `http` transferrer against a small web app standing in for Go-Smart's file endpoint.
+@Suite("http transferrer")
+struct HTTPTransferrerTests {
+    actor Received {
+        var bodies: [(contentType: String, body: Data)] = []
+        func add(_ contentType: String, _ body: Data) { bodies.append((contentType, body)) }
+    }
+
+    /// Serves `GET /files/<name>` from the fixtures and records `POST /receive`.
+    static func webApp(received: Received) async throws -> (port: Int, group: ServiceGroup) {
+        let router = Router()
+        router.get("/files/:name") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard name == "tumour.stl" else { return Response(status: .notFound) }
+            let data = try Data(contentsOf: TestServer.fixtures.appendingPathComponent(name))
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/receive") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 26)
+            await received.add(request.headers[.contentType] ?? "", Data(buffer: body))
+            return .ok
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "gssa.test.webapp")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        return (await iterator.next()!, group)
+    }
+
+    @Test("pull GETs <url>/<remote>; results are POSTed as multipart field 'file'; a 404 is E_CLIENT naming the URL")
+    func pullAndPush() async throws {
+        let received = Received()
+        let (port, webApp) = try await Self.webApp(received: received)
+        defer { Task { await webApp.triggerGracefulShutdown() } }
+        let server = try await TestServer.start(launcher: InMemoryLauncher())
+        defer { Task { await server.stop() } }
+        let base = "http://127.0.0.1:\(port)/files"
+        let guid = newGUID()
+        let xml = try TestServer.fixture("http-input.xml").replacingOccurrences(of: "URL", with: base)
+        let finalized = try await server.submit(guid: guid, xml: xml, token: server.alice)
+        #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
+        let directory = URL(fileURLWithPath: try finalized.decode(SimulationSummary.self).directory)
+        let pulled = try Data(contentsOf: directory.appendingPathComponent("input/tumour-1.stl"))
+        #expect(pulled == (try Data(contentsOf: TestServer.fixtures.appendingPathComponent("tumour.stl"))))
+
+        _ = try await server.start(guid: guid, token: server.alice)
+        _ = try await server.waitTerminal(guid, token: server.alice)
+        let target = "http://127.0.0.1:\(port)/receive"
+        let pushed = try await server.json(.POST, "/api/v1/simulations/\(guid)/results", token: server.alice, ["target": target])
+        #expect(pushed.status == .ok, "\(String(decoding: pushed.body, as: UTF8.self))")
+        #expect(try pushed.decode(API.Pushed.self).pushed["results_archive.tgz"] == target)
+        let bodies = await received.bodies
+        #expect(bodies.count == 1)
+        if let upload = bodies.first {
+            #expect(upload.contentType.hasPrefix("multipart/form-data; boundary="))
+            let text = String(decoding: upload.body.prefix(300), as: UTF8.self)
+            #expect(text.contains("name=\"file\""))
+            #expect(text.contains("filename=\"results_archive.tgz\""))
+        }
+
+        let missing = newGUID()
+        let badXML = xml.replacingOccurrences(of: "input=\"tumour.stl\"", with: "input=\"absent.stl\"")
+        let failed = try await server.submit(guid: missing, xml: badXML, token: server.alice)
+        #expect(failed.status == .badRequest)
+        #expect(failed.errorCode == "E_CLIENT")
+        #expect(failed.errorMessage.contains("\(base)/absent.stl"))
+        #expect(failed.errorMessage.contains("404"))
+    }
+}
