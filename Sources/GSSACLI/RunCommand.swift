@@ -39,6 +39,8 @@ struct RunCommand: AsyncParsableCommand {
         var summary: String?
         var preview: String?
         var seconds: Double
+        /// Seconds per stage: configure, mesh, container, collect (and what is left: overhead).
+        var stages: [String: Double]
     }
 
     func run() async throws {
@@ -69,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
         let guid = UUID().uuidString.uppercased()
 
+        var marks: [String: ContinuousClock.Instant] = [:]
         let (subscription, events) = await manager.hub.subscribe(user: user)
         defer { Task { await manager.hub.unsubscribe(subscription) } }
         do {
@@ -79,6 +82,7 @@ struct RunCommand: AsyncParsableCommand {
             _ = try await manager.uploadDefinition(guid: guid, xml: xml, user: user)
             _ = try await manager.uploadInputArchive(guid: guid, archive: try Self.archive(inputsDirectory), user: user)
             let record = try await manager.finalize(guid: guid, remoteDirectory: nil, user: user)
+            marks["configured"] = clock.now
             say("configure", "run \(guid) in \(record.directory)")
             _ = try await manager.start(guid: guid, user: user)
         } catch let failure as APIFailure {
@@ -89,10 +93,15 @@ struct RunCommand: AsyncParsableCommand {
         for await event in events where event.guid == guid {
             switch event.type {
             case .status:
+                let message = event.status?.message ?? ""
+                if message.hasPrefix("Meshing on the host") { marks["mesh"] = marks["mesh"] ?? clock.now }
+                if message.hasPrefix("Meshing done") { marks["meshed"] = clock.now }
+                if event.state == .running { marks["running"] = marks["running"] ?? clock.now }
                 let percentage = event.percentage.map { String(format: "%5.1f%%", $0) } ?? "      "
                 say(event.state?.rawValue ?? "status", "\(percentage) \(event.status?.message ?? "")")
             case .complete, .fail:
                 last = event
+                marks["finished"] = clock.now
             default:
                 break
             }
@@ -113,10 +122,22 @@ struct RunCommand: AsyncParsableCommand {
             output = target
         }
         let results = try? await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        let total = (clock.now - began) / .seconds(1)
+        func span(_ from: String?, _ to: String) -> Double? {
+            guard let end = marks[to] else { return nil }
+            let start = from.flatMap { marks[$0] } ?? began
+            return (end - start) / .seconds(1)
+        }
+        var stages: [String: Double] = [:]
+        stages["configure"] = span(nil, "configured")
+        stages["mesh"] = span("mesh", "meshed")
+        stages["container"] = span("running", "finished")
+        stages["collect"] = marks["finished"].map { (clock.now - $0) / .seconds(1) }
+        stages["overhead"] = total - (stages["mesh"] ?? 0) - (stages["container"] ?? 0)
         let report = Report(
             guid: guid, family: family.name, state: record.state.rawValue, status: status, directory: record.directory,
             output: output.path, results: results?.path, summary: Self.find("summary.json", in: output),
-            preview: Self.find(".png", in: output), seconds: (clock.now - began) / .seconds(1))
+            preview: Self.find(".png", in: output), seconds: total, stages: stages)
         if options.json {
             CLIOutput.printJSON(report)
         } else {
@@ -126,7 +147,9 @@ struct RunCommand: AsyncParsableCommand {
             if let summary = report.summary { print("  summary:  \(summary)") }
             if let preview = report.preview { print("  preview:  \(preview)") }
             if let results = report.results { print("  \(status.code == .success ? "results" : "diagnostic"): \(results)") }
-            print(String(format: "  %.1f s in all", report.seconds))
+            let order = ["configure", "mesh", "container", "collect", "overhead"]
+            let parts = order.compactMap { name in stages[name].map { "\(name) " + String(format: "%.1f s", $0) } }
+            print(String(format: "  %.1f s in all: ", report.seconds) + parts.joined(separator: ", "))
         }
         if status.code != .success { throw ExitCode(Int32(status.code.rawValue)) }
     }
