@@ -29,6 +29,8 @@
 #endif
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -384,7 +386,11 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     }
     std::size_t seeded = 0;
     for (auto &[pt, n, half] : probes) {
-        auto hit = intersect(K::Segment_3(pt - half * n, pt + half * n));
+        // Only surfaces that bound a meshed (positive) label are worth seeding; a surface between
+        // two null labels (e.g. a hole outside the organ) would make the refiner chase nothing.
+        Point inner = pt - half * n, outer = pt + half * n;
+        if (m->label(inner) <= 0 && m->label(outer) <= 0) continue;
+        auto hit = intersect(K::Segment_3(inner, outer));
         if (std::get<2>(hit) == 0) continue;
         auto v = tr0.insert(cwp(std::get<0>(hit)));
         if (v == typename Tr::Vertex_handle()) continue;
@@ -422,6 +428,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     double te = now();
     auto &tr = c3t3.triangulation();
     std::unordered_map<typename Tr::Vertex_handle, std::size_t> vid;
+    vid.reserve(tr.number_of_vertices());
     MeshArrays &A = m->arrays;
     A = MeshArrays{};
     auto node = [&](typename Tr::Vertex_handle v) {
@@ -460,7 +467,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
 
     std::map<int, std::size_t> tet_count;
     std::map<int, double> volume;
-    std::map<int, std::set<std::size_t>> label_vertices;
+    std::vector<std::pair<int, std::size_t>> label_vertex; // (label, node), deduplicated below
     std::vector<double> min_dihedral;
     double max_dihedral = 0, max_radius_edge = 0, sum_radius_edge = 0;
     min_dihedral.reserve(c3t3.number_of_cells_in_complex());
@@ -470,7 +477,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         for (int i = 0; i < 4; ++i) {
             std::size_t id = node(c->vertex(i));
             A.tets.push_back(id);
-            label_vertices[lab].insert(id);
+            label_vertex.emplace_back(lab, id);
             pts[i] = tr.point(c->vertex(i)).point();
         }
         A.tet_labels.push_back(lab);
@@ -516,6 +523,10 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         tri_count[lab]++;
         area[lab] += std::sqrt(CGAL::squared_area(a, bb, c));
     }
+    std::sort(label_vertex.begin(), label_vertex.end());
+    label_vertex.erase(std::unique(label_vertex.begin(), label_vertex.end()), label_vertex.end());
+    std::map<int, std::size_t> label_vertices;
+    for (auto &lv : label_vertex) label_vertices[lv.first]++;
     m->timings.push_back({"extract", now() - te});
     if (A.tet_labels.empty()) return fail(m, GSSA_MESH_EMPTY, "meshing produced no tetrahedra: the labelled domain is empty (check the organ, extent and holes)");
 
@@ -527,7 +538,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     bool first = true;
     for (auto &[lab, n] : tet_count) {
         js << (first ? "" : ",") << "{\"id\":" << lab << ",\"name\":\"" << json_escape(m->subdomain_names[lab])
-           << "\",\"tetrahedra\":" << n << ",\"vertices\":" << label_vertices[lab].size()
+           << "\",\"tetrahedra\":" << n << ",\"vertices\":" << label_vertices[lab]
            << ",\"volume\":" << num(volume[lab]) << "}";
         first = false;
     }
@@ -773,7 +784,41 @@ double gssa_mesher_estimate_cells(gssa_mesher *m, int samples) {
         double s = m->size(p);
         sum += 1.0 / (s * s * s);
     }
-    return 4.5 * box_volume * sum / samples;
+    double volume_term = 4.5 * box_volume * sum / samples;
+
+    // Thin analytic cylinders (library needles): the facet distance criterion (sag h²/8r ≤
+    // ratio·s) refines their surface well below the local size s, which the volume integral does
+    // not see. Add the extra layer of elements, 4.5·A·(1/h² − 1/s²), calibrated by kLayer.
+    // kLayer = 8: fitted on examples/mesh/needles.xml (9.5) and examples/fenics-ire (6.5).
+    constexpr double kLayer = 8.0;
+    double layer = 0;
+    for (auto &r : m->regions) {
+        auto *cyl = dynamic_cast<const CylinderSolid *>(r->solid.get());
+        if (!cyl) continue;
+        K::Vector_3 axis = cyl->b - cyl->a;
+        double L = std::sqrt(axis.squared_length());
+        K::Vector_3 u = axis / L;
+        K::Vector_3 helper = std::abs(u.x()) < 0.9 ? K::Vector_3(1, 0, 0) : K::Vector_3(0, 1, 0);
+        K::Vector_3 e1 = CGAL::cross_product(u, helper);
+        e1 = e1 / std::sqrt(e1.squared_length());
+        K::Vector_3 e2 = CGAL::cross_product(u, e1);
+        const int NT = 32, NA = 8;
+        double dA = 2 * kPi * cyl->r * L / (NT * NA);
+        for (int i = 0; i < NT; ++i)
+            for (int j = 0; j < NA; ++j) {
+                double th = 2 * kPi * (j + 0.5) / NA;
+                K::Vector_3 n = std::cos(th) * e1 + std::sin(th) * e2;
+                Point p = cyl->a + ((i + 0.5) / NT) * axis + cyl->r * n;
+                double eps = 0.25 * cyl->r;
+                if (m->label(p + eps * n) <= 0 && m->label(p - eps * n) <= 0) continue;
+                double sz = m->size(p);
+                double h = std::min(sz, std::sqrt(8 * m->params.facet_distance_ratio * cyl->r * sz));
+                layer += dA * (1 / (h * h) - 1 / (sz * sz));
+            }
+    }
+    if (std::getenv("GSSA_MESH_ESTIMATE_DEBUG"))
+        std::fprintf(stderr, "estimate: volume term %.0f, cylinder layer term %.0f\n", volume_term, 4.5 * layer);
+    return volume_term + kLayer * 4.5 * layer;
 }
 
 gssa_status gssa_mesher_run(gssa_mesher *m) {

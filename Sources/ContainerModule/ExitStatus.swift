@@ -32,7 +32,20 @@ public struct ExitStatus: Sendable, Equatable {
             }
         }
         while let last = snippet.last, last == "\n" || last == "\r" { snippet.removeLast() }
-        return ExitStatus(code: exitCode, message: "Error in script: " + snippet)
+        // Python exits with 1 on any uncaught exception or syntax error: that is the model's own
+        // failure, so report E_MODEL (4) rather than the original's E_UNKNOWN.
+        let code = exitCode == 1 && signal == 0 && endsWithPythonException(stderr) ? 4 : exitCode
+        return ExitStatus(code: code, message: "Error in script: " + snippet)
+    }
+
+    /// Whether stderr ends the way CPython reports an uncaught exception: `SomeError: message`
+    /// (or a bare `SomeError`) on the last line.
+    static func endsWithPythonException(_ stderr: [UInt8]) -> Bool {
+        let last = tail(of: stderr, lines: 1)
+        let name = last.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard !name.isEmpty, !name.contains(" ") else { return false }
+        let bare = name.split(separator: ".").last ?? name
+        return bare.hasSuffix("Error") || bare.hasSuffix("Exception") || bare == "KeyboardInterrupt"
     }
 
     /// A runner failure before or around the model (bad archive, unwritable /shared, ...).

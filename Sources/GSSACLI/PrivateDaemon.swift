@@ -86,7 +86,10 @@ final class PrivateDaemon: Sendable {
     static func locate(_ name: String, environment variable: String, staticBuild: Bool = false) throws -> URL {
         let fm = FileManager.default
         var candidates: [String] = []
-        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { candidates.append(path) }
+        let environment = ProcessInfo.processInfo.environment
+        for key in [variable, variable + "_BIN"] {
+            if let path = environment[key], !path.isEmpty { candidates.append(path) }
+        }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         if staticBuild {
             // The runner is injected into images: only the static build (scripts/build-runner) will do.

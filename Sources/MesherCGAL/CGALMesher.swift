@@ -39,6 +39,9 @@ public struct CGALMesher: Mesher {
         let core = try Core(settings)
         defer { core.free() }
         let estimate = gssa_mesher_estimate_cells(core.handle, estimateSamples)
+        if estimate <= 0 {
+            throw GSSAError.model("the labelled domain is empty: no point lies inside the organ/extent and outside every hole")
+        }
         if estimate > Double(settings.maxCells) {
             throw GSSAError.client(
                 "the size field would give about \(Int(estimate)) tetrahedra, over --max-cells \(settings.maxCells); "

@@ -72,8 +72,9 @@ import Testing
         let root = try SharedRoot()
         let result = try run(root, script: "raise RuntimeError('boom')\n")
         #expect(result.code == 1)
+        // An uncaught Python exception is the model's failure: E_MODEL (4), not E_UNKNOWN.
         let status = try root.read("output.final/logs/exit_status")
-        #expect(status.hasPrefix("1\nError in script: "))
+        #expect(status.hasPrefix("4\nError in script: "))
         #expect(status.hasSuffix("RuntimeError: boom"))
     }
 

@@ -20,6 +20,19 @@ import Testing
         #expect(ExitStatus(fileContents: status.fileContents) == status)
     }
 
+    @Test func uncaughtPythonExceptionsAreModelErrors() {
+        let traceback = "Traceback (most recent call last):\n  File \"start.py\", line 3, in <module>\n    1 / 0\nZeroDivisionError: division by zero\n"
+        #expect(ExitStatus.forChild(exitCode: 1, errorMessage: nil, stderr: Array(traceback.utf8)).code == 4)
+        let syntax = "  File \"start.py\", line 2\n    def broken(:\n               ^\nSyntaxError: invalid syntax\n"
+        let status = ExitStatus.forChild(exitCode: 1, errorMessage: nil, stderr: Array(syntax.utf8))
+        #expect(status.code == 4)
+        #expect(status.message.hasSuffix("SyntaxError: invalid syntax"))
+        #expect(ExitStatus.forChild(exitCode: 1, errorMessage: nil, stderr: Array("gosmart.parameters.MissingParameterError: X\n".utf8)).code == 4)
+        // A non-Python failure with exit 1 keeps its code.
+        #expect(ExitStatus.forChild(exitCode: 1, errorMessage: nil, stderr: Array("make: *** [all] Error 1\n".utf8)).code == 1)
+        #expect(ExitStatus.forChild(exitCode: 2, errorMessage: nil, stderr: Array(traceback.utf8)).code == 2)
+    }
+
     @Test func failuresUseTheirClass() {
         let status = ExitStatus.forFailure(.client("start archive rejected: member '../x' contains '..'"))
         #expect(status.fileContents == "2\nstart archive rejected: member '../x' contains '..'")

@@ -19,7 +19,8 @@ struct DockerEngineTests {
         let label = "engine-test-\(UUID().uuidString.prefix(8))"
         let spec = ContainerSpec(
             image: image,
-            command: ["/bin/sh", "-c", "cat /shared/in/hello.txt; echo to-stderr >&2; sleep 1; mkdir -p /shared/out; echo done > /shared/out/result.txt; exit 3"],
+            // Holds until the test drops /shared/go in, so pause never races the exit on a busy host.
+            command: ["/bin/sh", "-c", "cat /shared/in/hello.txt; echo to-stderr >&2; i=0; while [ ! -e /shared/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; mkdir -p /shared/out; echo done > /shared/out/result.txt; exit 3"],
             environment: ["GSSA_TEST": "1"], labels: ["gssa.test": label], user: "0",
             memoryBytes: 64 << 20, nanoCPUs: 500_000_000, pidsLimit: 64)
         let id = try await engine.createContainer(spec, name: nil)
@@ -40,6 +41,9 @@ struct DockerEngineTests {
         try await engine.pauseContainer(id)
         #expect(try await engine.inspectContainer(id)?.status == .paused)
         try await engine.unpauseContainer(id)
+        try await engine.putArchive(id, path: "/", tar: try TarArchive.build([
+            TarEntry(path: "shared/go", content: .data(Data()), mode: 0o644),
+        ]))
 
         var stdout = ""
         var stderr = ""

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// `gssa run` through the real pipeline: GSSA-XML → GSSF-XML → host CGAL mesh → launch daemon →
+/// container → results. Needs dockerd and the images (`images/build.sh all`); under CI=true a
+/// missing engine fails these tests rather than skipping them.
+@Suite(.serialized) struct RunPipelineTests {
+    /// The static runner: `GSSA_RUNNER_BIN`, else built once with scripts/build-runner.
+    static let runner: String = {
+        if let path = ProcessInfo.processInfo.environment["GSSA_RUNNER_BIN"], !path.isEmpty { return path }
+        let process = Process()
+        process.executableURL = GSSABinary.repositoryRoot.appendingPathComponent("scripts/build-runner")
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try? process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
+
+    private func run(_ definition: String, _ arguments: [String] = []) throws -> (GSSABinary.Result, [String: Any]) {
+        let data = scratchDirectory()
+        let result = try GSSABinary.run(
+            ["run", definition, "--data", data.path, "--json"] + arguments,
+            environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_LAUNCHER_SOCKET": data.appendingPathComponent("none.sock").path])
+        let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
+        return (result, report)
+    }
+
+    @Test func analyticConcentricSpheresWithinTwoPercent() throws {
+        let (result, report) = try run(GSSABinary.example("concentric-spheres/definition.xml"))
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        #expect((report["status"] as? [String: Any])?["code"] as? String == "SUCCESS")
+        let summaryPath = try #require(report["summary"] as? String)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as? [String: Any])
+        let probes = try #require(summary["probes"] as? [[String: Any]])
+        #expect(probes.count == 25)
+        for probe in probes {
+            let value = try #require(probe["value"] as? Double)
+            let r = try #require(probe["r"] as? Double)
+            // V(r) = a + b/r with V(5) = 1 and V(25) = 0, computed here independently.
+            let exact = (1.0 / r - 1.0 / 25.0) / (1.0 / 5.0 - 1.0 / 25.0)
+            #expect(abs(value - exact) / exact < 0.02, "V(\(r)) = \(value), exact \(exact)")
+        }
+        let results = try #require(report["results"] as? String)
+        #expect(FileManager.default.fileExists(atPath: results))
+    }
+
+    @Test func fenicsExampleWritesSummaryAndAValidPreview() throws {
+        let (result, report) = try run(
+            GSSABinary.example("fenics-ire/definition.xml"), ["--inputs", GSSABinary.example("fenics-ire/inputs")])
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        let summaryPath = try #require(report["summary"] as? String)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as? [String: Any])
+        let above = try #require(summary["volume_above_threshold_mm3"] as? [String: Double])
+        let volumes = try #require(summary["volume_mm3"] as? [String: Double])
+        // The field is strongest between the needles, inside the tumour: part of it, not all.
+        #expect((above["tumour-1"] ?? 0) > 0)
+        #expect((above["tumour-1"] ?? 0) < (volumes["tumour-1"] ?? 0))
+        let preview = try #require(report["preview"] as? String)
+        let (width, height) = try PNGCheck.validate(URL(fileURLWithPath: preview))
+        #expect(width > 100 && height > 100)
+    }
+
+    @Test func brokenStartScriptIsAModelErrorWithTheTraceback() throws {
+        let definition = scratchDirectory().appendingPathComponent("broken.xml")
+        try """
+            <simulationDefinition><transferrer class="tmp"/><numericalModel>
+            <definition family="python-demo"><![CDATA[
+            import gosmart
+            def broken(:
+                pass
+            ]]></definition></numericalModel></simulationDefinition>
+            """.write(to: definition, atomically: true, encoding: .utf8)
+        let (result, report) = try run(definition.path)
+        #expect(result.status == 4, "\(result.stderr)")
+        let status = try #require(report["status"] as? [String: Any])
+        #expect(status["code"] as? String == "E_MODEL")
+        let message = try #require(status["message"] as? String)
+        #expect(message.contains("SyntaxError: invalid syntax"))
+        #expect(message.contains("def broken(:"))
+        #expect(report["results"] as? String != nil)  // the diagnostic bundle
+    }
+
+    @Test func endlessScriptIsKilledAtTheWalltime() throws {
+        let definition = scratchDirectory().appendingPathComponent("forever.xml")
+        try """
+            <simulationDefinition><transferrer class="tmp"/><numericalModel>
+            <definition family="python-demo"><![CDATA[
+            import time
+            time.sleep(3600)
+            ]]></definition></numericalModel></simulationDefinition>
+            """.write(to: definition, atomically: true, encoding: .utf8)
+        let started = Date()
+        let (result, report) = try run(definition.path, ["--walltime", "4"])
+        #expect(Date().timeIntervalSince(started) < 120)
+        #expect(result.status != 0)
+        let status = try #require(report["status"] as? [String: Any])
+        #expect((status["message"] as? String)?.contains("wall-clock limit") == true, "\(status)")
+    }
+}
+
+/// Checks a PNG the way a decoder would: signature, chunk CRCs, and that the inflated image data
+/// has exactly the size the header promises. Uses Python's zlib for the inflate.
+enum PNGCheck {
+    static func validate(_ url: URL) throws -> (Int, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import struct, sys, zlib
+            data = open(sys.argv[1], "rb").read()
+            assert data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", "signature"
+            pos, idat, header = 8, b"", None
+            while pos < len(data):
+                length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+                body = data[pos + 8:pos + 8 + length]
+                crc, = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+                assert zlib.crc32(kind + body) & 0xffffffff == crc, "crc of %r" % kind
+                if kind == b"IHDR": header = struct.unpack(">IIBBBBB", body)
+                if kind == b"IDAT": idat += body
+                pos += 12 + length
+                if kind == b"IEND": break
+            width, height, depth, colour = header[:4]
+            channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+            raw = zlib.decompress(idat)
+            assert len(raw) == height * (1 + (width * channels * depth + 7) // 8), "size"
+            print(width, height)
+            """, url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let numbers = output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard process.terminationStatus == 0, numbers.count == 2 else {
+            throw NSError(domain: "PNGCheck", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not a valid PNG"])
+        }
+        return (numbers[0], numbers[1])
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GSSA
+import Testing
+
+/// `gssa mesh` end to end through the built executable (batch runs spawn it anyway).
+@Suite("gssa mesh command")
+struct MeshCommandTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `gssa` executable built next to the test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("gssa")
+    }
+
+    func gssa(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            Issue.record("gssa executable not built at \(Self.executable.path) (run swift build first)")
+            return (-1, "", "")
+        }
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test("batch: one sub-folder per item, a failure does not stop the others, non-zero exit, no partial MSH")
+    func batch() throws {
+        let scratch = try Scratch()
+        let examples = Self.repo.appendingPathComponent("examples/mesh")
+        let bad = scratch.file("broken.xml")
+        try #"<gssf name="broken"><regions><surface name="o" input="input/missing.stl"/></regions><mesher><organ region="o"/></mesher></gssf>"#
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let files = ["organ-only.xml", "tumour-zone.xml", "vessel-hole.xml"].map { examples.appendingPathComponent($0).path } + [bad.path]
+        let out = scratch.file("batch")
+        let run = try gssa(["mesh", "--batch"] + files + ["--out", out.path, "-j", "2", "--no-optimise"])
+        #expect(run.status == 1, "\(run.err)")
+        #expect(run.out.contains("3/4 meshed"))
+        #expect(run.out.contains("FAILED") && run.out.contains("missing.stl"))
+        for name in ["organ-only", "tumour-zone", "vessel-hole"] {
+            let folder = out.appendingPathComponent(name)
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name).msh").path))
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("mesh_labelling.yml").path))
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("mesh_report.json").path))
+        }
+        let brokenFolder = out.appendingPathComponent("broken")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: brokenFolder.path)) ?? []
+        #expect(!left.contains { $0.hasSuffix(".msh") })
+        // Plain lines (not a TTY): one per finished item on stderr.
+        #expect(run.err.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAILED ") }.count == 4)
+    }
+
+    @Test("original mesher_cgal flags and --json")
+    func originalFlags() throws {
+        let scratch = try Scratch()
+        let input = Self.repo.appendingPathComponent("examples/mesh/input")
+        let run = try gssa([
+            "mesh", "--organ", input.appendingPathComponent("organ.stl").path + ":2",
+            "--zones", input.appendingPathComponent("tumour.stl").path + ":3:2:1",
+            "-c", "4", "2", "0", "--nearfield", "2", "--farfield", "5", "--output_prefix", "flags",
+            "--out", scratch.url.path, "--json", "--format", "msh41",
+        ])
+        #expect(run.status == 0, "\(run.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any]
+        let report = json?["report"] as? [String: Any]
+        let subdomains = (report?["subdomains"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }
+        #expect(subdomains == [1, 3])
+        let head = try String(contentsOf: scratch.file("flags.msh"), encoding: .utf8).prefix(20)
+        #expect(head.contains("4.1"))
+    }
+
+    @Test("bad input exits 2 with E_CLIENT on stderr")
+    func badInput() throws {
+        let scratch = try Scratch()
+        let run = try gssa(["mesh", scratch.file("nope.xml").path, "--out", scratch.url.path])
+        #expect(run.status == 2)
+        #expect(run.err.hasPrefix("E_CLIENT:") && run.err.contains("nope.xml"))
+        let sizes = try gssa(["mesh", "--organ", "x.stl:2", "--nearfield", "-1", "--out", scratch.url.path])
+        #expect(sizes.status == 2)
+    }
+}
