@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import LaunchProtocol
 import Testing
 
 /// Restart recovery and the persistent queue, against the SQLite store and the in-memory launcher.
@@ -72,5 +73,48 @@ struct RecoveryTests {
         let stored = try await server.store.events(guid: guid.uppercased()).filter { $0.kind == "status" }
         #expect(stored.count < 200)
         #expect(!stored.isEmpty)
+    }
+}
+
+/// A launcher whose daemon is shared: `USAGE` says a slot is free, but someone else takes it
+/// first, so the first STARTs are refused with "Too many containers".
+actor ContendedLauncher: SimulationLauncher {
+    let inner = InMemoryLauncher()
+    var refusals: Int
+    private(set) var refused = 0
+
+    init(refusals: Int) { self.refusals = refusals }
+
+    func run(_ specification: LaunchSpecification, observer: LaunchObserver) async throws -> RunResult {
+        if refusals > 0 {
+            refusals -= 1
+            refused += 1
+            throw LauncherAtCapacity(message: "Too many containers (max: 1)")
+        }
+        return try await inner.run(specification, observer: observer)
+    }
+    func attach(guid: String, observer: LaunchObserver) async throws -> RunResult { try await inner.attach(guid: guid, observer: observer) }
+    func state(guid: String) async throws -> LauncherRunState { await inner.state(guid: guid) }
+    func cancel(guid: String) async throws { try await inner.cancel(guid: guid) }
+    func logs(guid: String) async throws -> LogsReply { try await inner.logs(guid: guid) }
+    func usage() async throws -> UsageReply { await inner.usage() }
+}
+
+@Suite("Queue under contention")
+struct ContentionTests {
+    @Test("a START refused for capacity puts the run back in the queue; it starts later and never fails for it")
+    func refusedStartIsRequeued() async throws {
+        let launcher = ContendedLauncher(refusals: 3)
+        let server = try await TestServer.start(launcher: launcher)
+        defer { Task { await server.stop() } }
+        let guid = newGUID()
+        try await server.submit(guid: guid, xml: try TestServer.sleepDefinition(steps: 1, sleep: 0), token: server.alice)
+        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+        _ = try await server.start(guid: guid, token: server.alice)
+        let events = try await recorder.finish()
+        #expect(events.last?.type == .complete)
+        #expect(await launcher.refused == 3)
+        #expect(!events.contains { $0.status?.message.contains("Too many containers") == true })
+        #expect(try await server.summary(guid, token: server.alice).state == .succeeded)
     }
 }

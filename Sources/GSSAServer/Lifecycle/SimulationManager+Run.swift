@@ -112,7 +112,9 @@ extension SimulationManager {
                 $0.message = "Queued (waiting for a container slot)"
                 $0.updatedAt = Date()
             }
+            // Not at once: the daemon just said it is full; the next try comes after the poll interval.
             schedulePump()
+            return
         } catch {
             if shuttingDown { return }
             if cancelling.contains(guid) || error is CancellationError {
