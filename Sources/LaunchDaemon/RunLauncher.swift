@@ -53,7 +53,8 @@ extension LaunchDaemon {
                 environment: ["GSSA_STATUS_SOCKET": Paths.statusSocket],
                 labels: [
                     Label.guid: guid, Label.daemon: self.configuration.daemonID, Label.owner: String(peer.uid),
-                    Label.author: self.configuration.author, Label.org: self.configuration.org,
+                    Label.author: Self.labelValue(arguments.author) ?? self.configuration.author,
+                    Label.org: self.configuration.org,
                     Label.output: output.path, Label.deadline: String(Int(deadline.timeIntervalSince1970.rounded(.up))),
                 ],
                 user: user.name, memoryBytes: limits.memory, nanoCPUs: limits.cpus.map { Int64($0 * 1e9) },
@@ -326,5 +327,13 @@ extension LaunchDaemon {
                 continue
             }
         }
+    }
+
+    /// A client-supplied label value, kept only if it is short and plain (no control characters).
+    static func labelValue(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.count <= 128,
+            value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        else { return nil }
+        return value
     }
 }

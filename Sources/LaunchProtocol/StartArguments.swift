@@ -22,11 +22,14 @@ public struct StartArguments: Codable, Sendable, Hashable {
     public var interpreter: String?
     /// Relay the container's non-status output lines as `log` events.
     public var logs: Bool?
+    /// The person the run is for (the server's user), recorded as the container's `author` label;
+    /// the daemon's configured author when absent.
+    public var author: String?
 
     public init(
         guid: String, image: String, input: String, output: String, limits: ContainerLimits? = nil,
         walltime: Double? = nil, archive: String? = nil, target: String? = nil,
-        interpreter: String? = nil, logs: Bool? = nil
+        interpreter: String? = nil, logs: Bool? = nil, author: String? = nil
     ) {
         self.guid = guid
         self.image = image
@@ -38,6 +41,7 @@ public struct StartArguments: Codable, Sendable, Hashable {
         self.target = target
         self.interpreter = interpreter
         self.logs = logs
+        self.author = author
     }
 }
 

@@ -30,6 +30,30 @@ struct DaemonLogicTests {
         await client.close()
     }
 
+    @Test func containersCarryOwnershipAndAuthorLabels() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let engine = memoryEngine()
+        let daemon = try memoryDaemon(engine, scratch: scratch)
+        let client = Harness(daemon, uid: 1234)
+        var args = try job(scratch, "labelled", "hang")
+        args.author = "alice"
+        #expect(try await client.request(.start, args).success)
+        let byAlice = try await engine.listContainers(labels: ["gssa.guid": "labelled"], all: true)
+        #expect(byAlice.count == 1)
+        #expect(byAlice.first?.labels["author"] == "alice")
+        #expect(byAlice.first?.labels["gssa.owner"] == "1234")
+        #expect(byAlice.first?.labels["org"] == "gssa")
+        // A label value with control characters falls back to the daemon's configured author.
+        var odd = try job(scratch, "odd", "hang")
+        odd.author = "bob\nmallory"
+        #expect(try await client.request(.start, odd).success)
+        let fallback = try await engine.listContainers(labels: ["gssa.guid": "odd"], all: true)
+        #expect(fallback.first?.labels["author"] == "gssa-tests")
+        for guid in ["labelled", "odd"] { _ = try await client.request(.destroy, RunArguments(guid: guid)) }
+        await client.close()
+    }
+
     @Test func capRefusesExactlyTheRunAboveMax() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

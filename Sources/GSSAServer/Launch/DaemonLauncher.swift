@@ -16,7 +16,7 @@ public struct DaemonLauncher: SimulationLauncher {
         let arguments = StartArguments(
             guid: specification.guid, image: specification.image, input: specification.input.path,
             output: specification.output.path, walltime: specification.walltime,
-            interpreter: specification.interpreter)
+            interpreter: specification.interpreter, author: specification.author)
         return try await LaunchClient.withConnection(socket: socket) { client in
             let reply: RunReply
             do {
