@@ -195,7 +195,7 @@ let package = Package(
         // unusably slow) and without debug info (it triples the compile time of the CGAL TU).
         .target(
             name: "CGALMesherCore",
-            path: "Sources/CGALMesherCore",
+            path: "Sources/MesherCGAL/CGALCore",
             cxxSettings: [
                 .define("NDEBUG"),
                 .define("CGAL_LINKED_WITH_TBB"),
@@ -212,6 +212,7 @@ let package = Package(
         .target(
             name: "MesherCGAL",
             dependencies: ["GSSA", "CGALMesherCore"],
+            exclude: ["CGALCore"],
             resources: [.copy("Resources/needle-library.json")]
         ),
         .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families"]),
