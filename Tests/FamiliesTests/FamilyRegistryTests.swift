@@ -60,6 +60,21 @@ import Testing
         #expect(configuration.generatedFile("input/settings.xml") == nil)
     }
 
+    @Test func builtInFolderManifestSetsTheImage() throws {
+        let root = temporaryDirectory("families")
+        let folder = root.appendingPathComponent("fenics")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "image: lab/fenics:2026\nworkflow: docker+cgal\n".write(to: folder.appendingPathComponent("family.yml"), atomically: true, encoding: .utf8)
+        let registry = FamilyRegistry.standard(searchPath: [root])
+        let fenics = try registry.family(named: "fenics")
+        #expect(fenics.image == "lab/fenics:2026")
+        #expect(fenics is FenicsFamily)
+        try "image: lab/fenics:2026\nworkflow: docker-only\n".write(to: folder.appendingPathComponent("family.yml"), atomically: true, encoding: .utf8)
+        let mismatched = FamilyRegistry.standard(searchPath: [root])
+        #expect(try mismatched.family(named: "fenics").image == "gssa/fenics:bookworm")
+        #expect(mismatched.problems.first?.error.message.contains("does not match the built-in fenics") == true)
+    }
+
     @Test func builtInsWithoutAModelAreRejected() throws {
         do {
             _ = try FenicsFamily().configure(SimulationDefinition.parse(definitionXML(body: "")))
@@ -74,8 +89,10 @@ import Testing
         // The drop-in shipped in the repo must always load.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let registry = FamilyRegistry.standard(searchPath: [root.appendingPathComponent("families")])
-        #expect(registry.problems.isEmpty)
+        #expect(registry.problems.isEmpty, "\(registry.problems)")
         #expect(registry.names.contains("python-demo"))
+        // families/fenics/family.yml names the image that images/build.sh builds.
+        #expect(try registry.family(named: "fenics").image == "gssa/fenics:bookworm")
     }
 }
 

@@ -33,8 +33,16 @@ public struct FamilyRegistry: Sendable {
             guard let entries = try? fm.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil) else { continue }
             for folder in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent })
             where fm.fileExists(atPath: folder.appendingPathComponent("family.yml").path) {
-                // A built-in's folder (e.g. families/fenics) holds its image recipe, not a drop-in.
-                if builtinNames.contains(folder.lastPathComponent) { continue }
+                // A built-in's folder (e.g. families/fenics) holds its image recipe; its manifest
+                // may name the image, but the family's behaviour stays the Swift one.
+                if builtinNames.contains(folder.lastPathComponent) {
+                    do {
+                        try registry.applyManifest(in: folder, toBuiltin: folder.lastPathComponent)
+                    } catch {
+                        registry.problems.append((folder.path, error))
+                    }
+                    continue
+                }
                 do {
                     let family = try DropInFamily(folder: folder)
                     // Like PATH: the first folder providing a name wins; built-ins always win.
@@ -49,6 +57,21 @@ public struct FamilyRegistry: Sendable {
             }
         }
         return registry
+    }
+
+    /// Rebuilds a built-in family with the image its folder's `family.yml` names.
+    mutating func applyManifest(in folder: URL, toBuiltin name: String) throws(GSSAError) {
+        let manifest = try FamilyManifest.load(from: folder.appendingPathComponent("family.yml"))
+        let builtin = try family(named: name)
+        guard manifest.workflow == builtin.workflow else {
+            throw GSSAError.client(
+                "\(folder.path)/family.yml: workflow \(manifest.workflow.rawValue) does not match the built-in \(name) (\(builtin.workflow.rawValue))")
+        }
+        switch builtin {
+        case is FenicsFamily: register(FenicsFamily(image: manifest.image))
+        case is ElmerLibNumaFamily: register(ElmerLibNumaFamily(image: manifest.image))
+        default: break
+        }
     }
 
     /// `$GSSA_FAMILIES_PATH` (colon-separated), else `./families` when present.
