@@ -143,6 +143,8 @@ import Yams
         let configuration = try FenicsFamily().configure(SimulationDefinition.parse(meshXML))
         #expect(configuration.hasUploadedMesh)
         #expect(configuration.generatedFile("input/settings.xml") == nil)
-        #expect(configuration.required == [.init(local: "input/mesh-0.msh", remote: "patient.msh")])
+        #expect(configuration.required == [.init(local: "input/input.msh", remote: "patient.msh")])
+        let two = definitionXML(regions: "<region id=\"m1\" name=\"mesh\" format=\"mesh\" input=\"a.msh\"/><region id=\"m2\" name=\"mesh\" format=\"mesh\" input=\"b.msh\"/>")
+        #expect(throws: GSSAError.self) { try FenicsFamily().configure(SimulationDefinition.parse(two)) }
     }
 }

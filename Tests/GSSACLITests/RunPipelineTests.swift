@@ -62,6 +62,54 @@ import Testing
         #expect(width > 100 && height > 100)
     }
 
+    /// A definition that uploads its own mesh (format `mesh`) skips host meshing and is solved on
+    /// that mesh as is: here one made by gmsh, an independent mesher.
+    @Test func uploadedMeshSkipsHostMeshing() throws {
+        let folder = scratchDirectory()
+        try """
+            SetFactory("OpenCASCADE");
+            Sphere(1) = {0, 0, 0, 10};
+            Physical Volume(7) = {1};
+            Physical Surface(9) = {1};
+            Mesh.MeshSizeMax = 4;
+            """.write(to: folder.appendingPathComponent("sphere.geo"), atomically: true, encoding: .utf8)
+        let gmsh = Process()
+        gmsh.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gmsh.arguments = ["gmsh", "-3", "-format", "msh22", "-o", folder.appendingPathComponent("sphere.msh").path, folder.appendingPathComponent("sphere.geo").path]
+        gmsh.standardOutput = FileHandle.nullDevice
+        try gmsh.run()
+        gmsh.waitUntilExit()
+        #expect(gmsh.terminationStatus == 0)
+        let msh = try String(contentsOf: folder.appendingPathComponent("sphere.msh"), encoding: .utf8)
+        let tetrahedra = msh.split(separator: "\n").filter { $0.split(separator: " ").dropFirst().first == "4" }.count
+        #expect(tetrahedra > 100)
+        try """
+            <simulationDefinition><transferrer class="tmp"/><numericalModel>
+            <regions><region id="patient" name="mesh" format="mesh" input="sphere.msh" groups='[]'/></regions>
+            <definition family="fenics"><![CDATA[
+            import json, os
+            import dolfin
+            import gosmart.mesh
+            mesh, subdomains, boundaries = gosmart.mesh.load()
+            os.makedirs("output", exist_ok=True)
+            json.dump({"cells": mesh.num_cells(), "subdomains": sorted(set(int(v) for v in subdomains.array())),
+                       "boundaries": sorted(set(int(v) for v in boundaries.array()) - {0}),
+                       "volume": dolfin.assemble(dolfin.Constant(1.0) * dolfin.dx(domain=mesh))},
+                      open("output/summary.json", "w"))
+            ]]></definition></numericalModel></simulationDefinition>
+            """.write(to: folder.appendingPathComponent("uploaded.xml"), atomically: true, encoding: .utf8)
+        let (result, report) = try run(folder.appendingPathComponent("uploaded.xml").path)
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        #expect((report["stages"] as? [String: Double])?["mesh"] == nil, "no host meshing stage")
+        let summaryPath = try #require(report["summary"] as? String)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as? [String: Any])
+        #expect(summary["cells"] as? Int == tetrahedra)
+        #expect(summary["subdomains"] as? [Int] == [7])
+        #expect(summary["boundaries"] as? [Int] == [9])
+        let volume = try #require(summary["volume"] as? Double)
+        #expect(abs(volume - 4.0 / 3.0 * Double.pi * 1000) / (4.0 / 3.0 * Double.pi * 1000) < 0.05)
+    }
+
     @Test func brokenStartScriptIsAModelErrorWithTheTraceback() throws {
         let definition = scratchDirectory().appendingPathComponent("broken.xml")
         try """

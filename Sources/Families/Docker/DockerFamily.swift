@@ -21,6 +21,7 @@ extension DockerFamily {
     public func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration {
         try validate(definition)
         let input = SolverInput(definition: definition)
+        try input.validate()
         let uploadedMesh = input.effectiveRegions.contains { $0.format == .mesh }
         var generated = try input.generatedFiles(fallbackScript: defaultStartArchive)
         if !uploadedMesh || workflow == .dockerOnly {

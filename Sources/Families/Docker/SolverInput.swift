@@ -20,6 +20,22 @@ public struct SolverInput: Sendable {
         key + SafePath.fileExtension(of: remote)
     }
 
+    /// A region's local file name; an uploaded mesh becomes `input.msh`, where solvers look for
+    /// the mesh whichever way it was made.
+    public static func localName(for region: Region) -> String {
+        region.format == .mesh ? "input.msh" : localName(key: region.id, remote: region.input)
+    }
+
+    /// Rejects what no family can use: more than one uploaded mesh.
+    public func validate() throws(GSSAError) {
+        let meshes = definition.regions.filter { $0.format == .mesh }
+        if meshes.count > 1 {
+            throw GSSAError.client(
+                "only one region may upload a mesh (format mesh), found \(meshes.map(\.id).joined(separator: ", "))",
+                line: meshes[1].line, element: "<region id=\"\(meshes[1].id)\">", attribute: "format")
+        }
+    }
+
     /// Regions with the organ-as-subdomain rule applied.
     public var effectiveRegions: [Region] {
         definition.regions.map { region in
@@ -35,7 +51,7 @@ public struct SolverInput: Sendable {
     public var requiredFiles: [FamilyConfiguration.RequiredFile] {
         var files: [FamilyConfiguration.RequiredFile] = []
         for region in effectiveRegions {
-            files.append(.init(local: "input/" + Self.localName(key: region.id, remote: region.input), remote: region.input))
+            files.append(.init(local: "input/" + Self.localName(for: region), remote: region.input))
         }
         for needle in definition.needles where needle.file.isFile {
             files.append(.init(local: "input/" + Self.localName(key: needle.index, remote: needle.file.value), remote: needle.file.value))
@@ -53,7 +69,7 @@ public struct SolverInput: Sendable {
             let entry = Node.mapping(.init([
                 (Node("format"), YAMLOutput.string(region.format.rawValue)),
                 (Node("groups"), Node.sequence(.init(region.groups.map(YAMLOutput.string), .implicit, .flow))),
-                (Node("input"), YAMLOutput.string(Self.localName(key: region.id, remote: region.input))),
+                (Node("input"), YAMLOutput.string(Self.localName(for: region))),
                 (Node("meaning"), YAMLOutput.string(region.name)),
             ]))
             pairs.append((YAMLOutput.string(region.id), entry))
