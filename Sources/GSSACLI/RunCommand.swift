@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         let parsed = try loadDefinition(definition)
         let registry = options.registry()
         let family = try registry.family(for: parsed)
-        _ = try family.configure(parsed)
+        let configured = try family.configure(parsed)
         let inputsDirectory = URL(fileURLWithPath: inputs ?? URL(fileURLWithPath: definition).deletingLastPathComponent().path)
         say("configure", "\(family.name) (\(family.workflow.rawValue), image \(family.image))")
 
@@ -80,7 +80,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw GSSAError.client("cannot read \(definition)")
             }
             _ = try await manager.uploadDefinition(guid: guid, xml: xml, user: user)
-            _ = try await manager.uploadInputArchive(guid: guid, archive: try Self.archive(inputsDirectory), user: user)
+            let archive = try Self.archive(configured.required.map(\.remote), from: inputsDirectory)
+            _ = try await manager.uploadInputArchive(guid: guid, archive: archive, user: user)
             let record = try await manager.finalize(guid: guid, remoteDirectory: nil, user: user)
             marks["configured"] = clock.now
             say("configure", "run \(guid) in \(record.directory)")
@@ -166,12 +167,19 @@ struct RunCommand: AsyncParsableCommand {
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share/gssa"
     }
 
-    /// The inputs folder as a tar.gz, as `gssa launch` sends it (the `tmp` transferrer reads it).
-    static func archive(_ directory: URL) throws -> Data {
+    /// The inputs the family asked for, as a tar.gz like `gssa launch` sends (the `tmp`
+    /// transferrer reads it). Only those files travel; a missing one is named at once.
+    static func archive(_ names: [String], from directory: URL) throws -> Data {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-run-\(UUID().uuidString).tar.gz")
         defer { try? FileManager.default.removeItem(at: url) }
         let writer = try TarGzWriter(url: url)
-        try writer.addTree(at: directory, as: "")
+        for name in Set(names).sorted() {
+            guard SafePath.isSafeRelative(name) else { throw GSSAError.client("input name must be relative without '..': \(name)") }
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                throw GSSAError.client("input file \(name) not found in \(directory.path)")
+            }
+            try writer.add(name, .file(data))
+        }
         try writer.finish()
         return try Data(contentsOf: url)
     }

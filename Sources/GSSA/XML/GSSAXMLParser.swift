@@ -183,11 +183,11 @@ struct GSSAXMLParser {
             var groups: [String] = []
             if let groupsText = element[attribute: "groups"], !groupsText.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard case .array(let values)? = ParameterValue.parseJSON(groupsText),
-                    let strings = Optional(values.compactMap(\.stringValue)), strings.count == values.count
+                    values.allSatisfy({ $0.stringValue != nil })
                 else {
                     throw fail(element, "groups is not a JSON array of strings: \(groupsText)", attribute: "groups")
                 }
-                groups = strings
+                groups = values.compactMap(\.stringValue)
             }
             result.append(Region(id: id, name: name, format: format, input: input, groups: groups, line: element.line))
         }
