@@ -250,7 +250,8 @@ struct DaemonLogicTests {
         let engine = memoryEngine()
         let daemon = try memoryDaemon(engine, scratch: scratch)
         let client = Harness(daemon, uid: 7)
-        #expect(try await client.request(.start, try job(scratch, "v", "sleep 1.5")).success)
+        // Long enough that DESTROY always lands while the run is live, even on a loaded machine.
+        #expect(try await client.request(.start, try job(scratch, "v", "sleep 30")).success)
         engine.faults.killSaysNoSuchContainer = true
         let destroyed = try await client.request(.destroy, RunArguments?.none)
         #expect(destroyed.success, "\(destroyed.line)")
