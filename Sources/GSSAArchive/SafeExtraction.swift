@@ -52,8 +52,11 @@ enum SafeExtraction {
     /// Refused: absolute names, `..` components, symlinks whose target (followed through the
     /// archive's other symlinks, so chains count) leaves the root, members beneath a symlink,
     /// hard links outside the archive or through a symlink, devices, FIFOs and sockets.
+    ///
+    /// - Parameter refusal: How refusal messages start; each caller keeps the wording its
+    ///   users already see (`archive NAME` for uploads, `refusing tar NAME` for the daemon).
     static func validate(
-        _ members: [TarGzReader.Member], stripComponents: Int, archiveName: String, code: ErrorCode
+        _ members: [TarGzReader.Member], stripComponents: Int, refusal: String, code: ErrorCode
     ) throws(GSSAError) {
         var links: [String: String] = [:]
         for member in members {
@@ -63,7 +66,7 @@ enum SafeExtraction {
         }
         for member in members {
             func refuse(_ why: String) -> GSSAError {
-                GSSAError(code, "archive \(archiveName): \(why)")
+                GSSAError(code, "\(refusal): \(why)")
             }
             let name = member.name
             if name.hasPrefix("/") || name.hasPrefix("\\") {
@@ -112,11 +115,12 @@ enum SafeExtraction {
     ///   process umask applies). setuid/setgid/sticky bits are always dropped.
     /// - Returns: The relative paths written.
     static func extract(
-        _ url: URL, into destination: URL, stripComponents: Int, code: ErrorCode, restorePermissions: Bool
+        _ url: URL, into destination: URL, stripComponents: Int, refusal: String, code: ErrorCode,
+        restorePermissions: Bool
     ) throws(GSSAError) -> [String] {
         let archiveName = url.lastPathComponent
         let members = try members(of: url, code: code)
-        try validate(members, stripComponents: stripComponents, archiveName: archiveName, code: code)
+        try validate(members, stripComponents: stripComponents, refusal: refusal, code: code)
         let root = try realPath(destination)
         let archive = try open(url, code: code)
         defer { archive_read_free(archive) }
@@ -141,14 +145,14 @@ enum SafeExtraction {
             if let link = archive_entry_hardlink(entry) {
                 let target = String(cString: link)
                 guard let linked = strip(target, stripComponents) else {
-                    throw GSSAError(code, "archive \(archiveName): hard link '\(original)' -> '\(target)' points outside")
+                    throw GSSAError(code, "\(refusal): hard link '\(original)' -> '\(target)' points outside")
                 }
                 archive_entry_set_hardlink(entry, root.appendingPathComponent(linked).path)
             }
             // Never restore ownership or setuid bits from someone else's archive.
             archive_entry_set_perm(entry, archive_entry_perm(entry) & 0o777)
             guard archive_write_header(disk, entry) >= ARCHIVE_WARN else {
-                throw GSSAError(code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(disk))")
+                throw GSSAError(code, "\(refusal): cannot extract '\(original)': \(TarGzWriter.message(disk))")
             }
             if archive_entry_size(entry) > 0 {
                 var block: UnsafeRawPointer?

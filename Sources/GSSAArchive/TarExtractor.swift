@@ -24,6 +24,7 @@ public enum TarExtractor {
         -> [String]
     {
         try SafeExtraction.extract(
-            tar, into: destination, stripComponents: stripComponents, code: .server, restorePermissions: false)
+            tar, into: destination, stripComponents: stripComponents, refusal: "refusing tar \(tar.lastPathComponent)",
+            code: .server, restorePermissions: false)
     }
 }

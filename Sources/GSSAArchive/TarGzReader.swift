@@ -29,7 +29,7 @@ public enum TarGzReader {
     /// Checks every member: relative names without `..`, links that stay inside (chains
     /// followed), nothing beneath a symlink, no devices.
     public static func validate(_ members: [Member], archiveName: String) throws(GSSAError) {
-        try SafeExtraction.validate(members, stripComponents: 0, archiveName: archiveName, code: .client)
+        try SafeExtraction.validate(members, stripComponents: 0, refusal: "archive \(archiveName)", code: .client)
     }
 
     /// Extracts into `directory` (created if needed) after validating the whole archive.
@@ -43,7 +43,9 @@ public enum TarGzReader {
         } catch {
             throw GSSAError.server("cannot create \(directory.path): \(error)")
         }
-        _ = try SafeExtraction.extract(url, into: directory, stripComponents: 0, code: .client, restorePermissions: true)
+        _ = try SafeExtraction.extract(
+            url, into: directory, stripComponents: 0, refusal: "archive \(url.lastPathComponent)", code: .client,
+            restorePermissions: true)
         return members
     }
 }
