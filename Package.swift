@@ -74,11 +74,11 @@ let package = Package(
 
         // --- launch daemon (branch daemon) ---
         // The seam to Docker: a small protocol, the Engine API over a Unix socket, an
-        // in-memory engine with fault injection, and the tar plumbing both need.
+        // in-memory engine with fault injection (tars come from GSSAArchive).
         .target(
             name: "ContainerEngine",
             dependencies: [
-                "GSSACore", "CArchive",
+                "GSSACore", "GSSAArchive",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "LaunchDaemon",
             dependencies: [
-                "GSSACore", "ContainerEngine", "LaunchProtocol",
+                "GSSACore", "GSSAArchive", "ContainerEngine", "LaunchProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

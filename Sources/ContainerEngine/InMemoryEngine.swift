@@ -1,4 +1,5 @@
 import Foundation
+import GSSAArchive
 import GSSACore
 
 /// A ``ContainerEngine`` that keeps containers in memory and runs a Swift closure as each
@@ -135,7 +136,7 @@ public final class InMemoryEngine: ContainerEngine, @unchecked Sendable {
         if self.faults.putArchiveFails { throw GSSAError.server("injected: archive upload failed") }
         let box = try self.box(id)
         let base = path.hasSuffix("/") ? path : path + "/"
-        let files = try TarArchive.readAll(tar)
+        let files = try TarReader.readAll(tar)
         box.withLock {
             for file in files { box.files[base + file.path] = file.data }
         }
@@ -164,7 +165,7 @@ public final class InMemoryEngine: ContainerEngine, @unchecked Sendable {
             }
             entries.append(TarEntry(path: relative, content: .data(data), mode: 0o644))
         }
-        try TarArchive.write(entries, to: file)
+        try TarBuilder.write(entries, to: file)
         return true
     }
 

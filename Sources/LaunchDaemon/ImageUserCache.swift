@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import GSSAArchive
 
 /// Remembers, per image ID, whether the image has the unprivileged `gssa` user and its ids.
 ///
@@ -36,7 +37,7 @@ actor ImageUserCache {
         }
         var user = root
         if (try? await engine.getArchive(id, path: "/etc/passwd", to: temp)) == true,
-            let data = try? TarArchive.readFile(named: "passwd", in: temp)
+            let data = try? TarReader.readFile(named: "passwd", in: temp)
         {
             user = Self.parse(passwd: String(decoding: data, as: UTF8.self)) ?? root
         }

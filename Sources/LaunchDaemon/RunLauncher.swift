@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import GSSAArchive
 import GSSACore
 import LaunchProtocol
 
@@ -135,7 +136,7 @@ extension LaunchDaemon {
         var entries = [
             TarEntry(path: "shared", content: .directory, mode: 0o755, uid: user.uid, gid: user.gid)
         ]
-        entries += try TarArchive.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
+        entries += try TarBuilder.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
         // The tar is built in memory: bound it, so one START cannot exhaust the daemon.
         var total: Int64 = 0
         for entry in entries {
@@ -147,7 +148,7 @@ extension LaunchDaemon {
                 "START: input directory holds \(total) bytes, more than max_input_bytes (\(self.configuration.maxInputBytes))",
                 attribute: "input")
         }
-        return try TarArchive.build(entries)
+        return try TarBuilder.build(entries)
     }
 
     // MARK: Supervision
@@ -252,7 +253,7 @@ extension LaunchDaemon {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         // Re-check: the output directory must still resolve under the root at extraction time.
         let resolved = try self.resolveUnderRoot(output.path, field: "output", mustExist: true)
-        let paths = try TarArchive.extractSafely(temp, into: resolved, stripComponents: 1)
+        let paths = try TarExtractor.extractSafely(temp, into: resolved, stripComponents: 1)
         if geteuid() == 0 {
             // Give the results to the user who asked for them.
             chown(resolved.path, owner, gid_t(bitPattern: -1))

@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import GSSAArchive
 import GSSACore
 
 /// The tar that puts the runner at `/gssa/bin/gssa-container`, built once and reused.
@@ -31,7 +32,7 @@ actor RunnerArchiveCache {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw GSSAError.server("runner binary \(path) (config 'runner') is not readable")
         }
-        let tar = try TarArchive.build([
+        let tar = try TarBuilder.build([
             TarEntry(path: "gssa", content: .directory, mode: 0o755),
             TarEntry(path: "gssa/bin", content: .directory, mode: 0o755),
             TarEntry(path: "gssa/bin/gssa-container", content: .file(URL(fileURLWithPath: path)), mode: 0o755),

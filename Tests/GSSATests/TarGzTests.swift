@@ -45,6 +45,10 @@ import Testing
                 info = tarfile.TarInfo(name)
                 if kind == "sym":
                     info.type = tarfile.SYMTYPE; info.linkname = target; t.addfile(info)
+                elif kind == "lnk":
+                    info.type = tarfile.LNKTYPE; info.linkname = target; t.addfile(info)
+                elif kind == "chr":
+                    info.type = tarfile.CHRTYPE; info.devmajor = 1; info.devminor = 3; t.addfile(info)
                 else:
                     info.size = len(data); t.addfile(info, io.BytesIO(data))
             \(script)
@@ -61,6 +65,12 @@ import Testing
         ("absolute.tar.gz", "add('ok.txt'); add('/tmp/gssa-absolute-escape.txt')", "escapes"),
         ("symlink.tar.gz", "add('ok.txt'); add('link', kind='sym', target='../../etc'); add('link/passwd')", "points outside"),
         ("abssymlink.tar.gz", "add('link', kind='sym', target='/etc')", "points outside"),
+        // Each link alone stays inside; followed as a chain, s2 climbs above the root.
+        ("chain.tar.gz", "add('ok.txt'); add('s1', kind='sym', target='.'); add('d/s2', kind='sym', target='../s1/..')", "points outside"),
+        ("beneath.tar.gz", "add('ok.txt'); add('sub/x'); add('l', kind='sym', target='sub'); add('l/escape.txt')", "beneath the symlink"),
+        ("hardlink.tar.gz", "add('ok.txt'); add('h', kind='lnk', target='../escape.txt')", "points outside"),
+        ("linkviasymlink.tar.gz", "add('ok.txt'); add('l', kind='sym', target='.'); add('h', kind='lnk', target='l/ok.txt')", "through a symlink"),
+        ("device.tar.gz", "add('ok.txt'); add('null', kind='chr')", "device"),
     ])
     func traversalIsRefusedAndNothingIsExtracted(name: String, script: String, reason: String) throws {
         let archive = try hostile(name, script)

@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import GSSAArchive
 import GSSACore
 import Testing
 
@@ -27,7 +28,7 @@ struct DockerEngineTests {
         defer { Task { try? await engine.removeContainer(id, force: true) } }
 
         // Stage a file into the created, not yet started, container.
-        let tar = try TarArchive.build([
+        let tar = try TarBuilder.build([
             TarEntry(path: "shared", content: .directory, mode: 0o755),
             TarEntry(path: "shared/in", content: .directory, mode: 0o755),
             TarEntry(path: "shared/in/hello.txt", content: .data(Data("hello from the host\n".utf8)), mode: 0o644),
@@ -41,7 +42,7 @@ struct DockerEngineTests {
         try await engine.pauseContainer(id)
         #expect(try await engine.inspectContainer(id)?.status == .paused)
         try await engine.unpauseContainer(id)
-        try await engine.putArchive(id, path: "/", tar: try TarArchive.build([
+        try await engine.putArchive(id, path: "/", tar: try TarBuilder.build([
             TarEntry(path: "shared/go", content: .data(Data()), mode: 0o644),
         ]))
 
@@ -66,7 +67,7 @@ struct DockerEngineTests {
         #expect(try await engine.getArchive(id, path: "/shared/missing", to: out) == false)
         #expect(try await engine.getArchive(id, path: "/shared/out", to: out))
         let dest = try scratch.directory("dest")
-        try TarArchive.extractSafely(out, into: dest, stripComponents: 1)
+        try TarExtractor.extractSafely(out, into: dest, stripComponents: 1)
         #expect(scratch.read("dest/result.txt") == "done\n")
 
         try await engine.removeContainer(id, force: false)
@@ -101,10 +102,10 @@ struct SafeExtractionTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let tar = scratch.root.appendingPathComponent("hostile.tar")
-        try TarArchive.write(entries, to: tar)
+        try TarBuilder.write(entries, to: tar)
         let dest = try scratch.directory("dest")
         #expect {
-            try TarArchive.extractSafely(tar, into: dest, stripComponents: 1)
+            try TarExtractor.extractSafely(tar, into: dest, stripComponents: 1)
         } throws: { error in
             "\(error)".contains(fragment)
         }
@@ -137,8 +138,8 @@ struct SafeExtractionTests {
         try FileManager.default.createSymbolicLink(
             atPath: dest.appendingPathComponent("logs").path, withDestinationPath: outside.path)
         let tar = scratch.root.appendingPathComponent("t.tar")
-        try TarArchive.write([TarEntry(path: "out/logs/job.out", content: .data(Data("x".utf8)), mode: 0o644)], to: tar)
-        #expect(throws: GSSAError.self) { try TarArchive.extractSafely(tar, into: dest, stripComponents: 1) }
+        try TarBuilder.write([TarEntry(path: "out/logs/job.out", content: .data(Data("x".utf8)), mode: 0o644)], to: tar)
+        #expect(throws: GSSAError.self) { try TarExtractor.extractSafely(tar, into: dest, stripComponents: 1) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
     }
 
@@ -146,14 +147,14 @@ struct SafeExtractionTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let tar = scratch.root.appendingPathComponent("t.tar")
-        try TarArchive.write(
+        try TarBuilder.write(
             [
                 TarEntry(path: "out/run", content: .directory, mode: 0o755),
                 TarEntry(path: "out/run/data.txt", content: .data(Data("d".utf8)), mode: 0o4755),
                 TarEntry(path: "out/latest", content: .symlink(target: "run/data.txt"), mode: 0o777),
             ], to: tar)
         let dest = try scratch.directory("dest")
-        let paths = try TarArchive.extractSafely(tar, into: dest, stripComponents: 1)
+        let paths = try TarExtractor.extractSafely(tar, into: dest, stripComponents: 1)
         #expect(Set(paths) == ["run", "run/data.txt", "latest"])
         #expect(scratch.read("dest/latest") == "d")
         let mode = try FileManager.default.attributesOfItem(atPath: dest.appendingPathComponent("run/data.txt").path)[.posixPermissions] as? Int

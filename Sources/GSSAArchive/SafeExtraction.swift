@@ -1,0 +1,236 @@
+import CArchive
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import GSSACore
+
+/// The one validation and extraction path for untrusted tars.
+///
+/// Both user uploads (``TarGzReader``) and container outputs (``TarExtractor``) go through
+/// here, so a hole closed once is closed for both. The whole archive is checked before
+/// anything is written; extraction then still runs with libarchive's secure flags, which
+/// also refuse to write through symlinks already present in the destination.
+enum SafeExtraction {
+    /// Lists the members of `url`; `code` is the error code for an unreadable archive.
+    static func members(of url: URL, code: ErrorCode) throws(GSSAError) -> [TarGzReader.Member] {
+        let archive = try open(url, code: code)
+        defer { archive_read_free(archive) }
+        var members: [TarGzReader.Member] = []
+        var entry: OpaquePointer?
+        while true {
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF { break }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+                throw GSSAError(code, "corrupt archive \(url.lastPathComponent): \(TarGzWriter.message(archive))")
+            }
+            let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+            let kind: TarGzReader.Member.Kind
+            if let link = archive_entry_hardlink(entry) {
+                kind = .hardlink(String(cString: link))
+            } else {
+                switch Int32(archive_entry_filetype(entry)) {
+                case Int32(gssa_ae_ifreg): kind = .file
+                case Int32(gssa_ae_ifdir): kind = .directory
+                case Int32(gssa_ae_iflnk): kind = .symlink(archive_entry_symlink(entry).map { String(cString: $0) } ?? "")
+                default: kind = .other
+                }
+            }
+            let trimmed = name.count > 1 && name.hasSuffix("/") ? String(name.dropLast()) : name
+            members.append(TarGzReader.Member(name: trimmed, kind: kind, size: archive_entry_size(entry)))
+            archive_read_data_skip(archive)
+        }
+        return members
+    }
+
+    /// Refuses the archive if any member could land outside the extraction root.
+    ///
+    /// Refused: absolute names, `..` components, symlinks whose target (followed through the
+    /// archive's other symlinks, so chains count) leaves the root, members beneath a symlink,
+    /// hard links outside the archive or through a symlink, devices, FIFOs and sockets.
+    ///
+    /// - Parameter refusal: How refusal messages start; each caller keeps the wording its
+    ///   users already see (`archive NAME` for uploads, `refusing tar NAME` for the daemon).
+    static func validate(
+        _ members: [TarGzReader.Member], stripComponents: Int, refusal: String, code: ErrorCode
+    ) throws(GSSAError) {
+        var links: [String: String] = [:]
+        for member in members {
+            if case .symlink(let target) = member.kind, let path = strip(member.name, stripComponents) {
+                links[path] = target
+            }
+        }
+        for member in members {
+            func refuse(_ why: String) -> GSSAError {
+                GSSAError(code, "\(refusal): \(why)")
+            }
+            let name = member.name
+            if name.hasPrefix("/") || name.hasPrefix("\\") {
+                throw refuse("member '\(name)' has an absolute path and escapes the extraction directory")
+            }
+            if name.contains("\0") || components(name).contains("..") {
+                throw refuse("member '\(name)' contains '..' and escapes the extraction directory")
+            }
+            guard let path = strip(name, stripComponents) else { continue }
+            let parts = components(path)
+            for end in parts.indices.dropLast() {
+                let prefix = parts[...end].joined(separator: "/")
+                if links[prefix] != nil {
+                    throw refuse("member '\(name)' lies beneath the symlink '\(prefix)' and escapes the extraction directory")
+                }
+            }
+            switch member.kind {
+            case .symlink(let target):
+                if target.isEmpty { throw refuse("symlink '\(name)' has no target") }
+                if target.hasPrefix("/") {
+                    throw refuse("symlink '\(name)' -> '\(target)' points outside (absolute path '\(target)')")
+                }
+                if resolveEscapes(from: Array(parts.dropLast()), through: target, links: links) {
+                    throw refuse("symlink '\(name)' -> '\(target)' points outside (escaping the output)")
+                }
+            case .hardlink(let target):
+                guard SafePath.isSafeRelative(target), let linked = strip(target, stripComponents) else {
+                    throw refuse("hard link '\(name)' -> '\(target)' points outside")
+                }
+                let linkedParts = components(linked)
+                for end in linkedParts.indices where links[linkedParts[...end].joined(separator: "/")] != nil {
+                    throw refuse("hard link '\(name)' -> '\(target)' points outside (through a symlink)")
+                }
+            case .other:
+                throw refuse("member '\(name)' is a device, fifo or socket")
+            case .file, .directory:
+                break
+            }
+        }
+    }
+
+    /// Validates, then extracts `url` into the existing directory `destination`, dropping the
+    /// first `stripComponents` path components of every member.
+    ///
+    /// - Parameter restorePermissions: Apply each member's `0o777` bits exactly (else the
+    ///   process umask applies). setuid/setgid/sticky bits are always dropped.
+    /// - Returns: The relative paths written.
+    static func extract(
+        _ url: URL, into destination: URL, stripComponents: Int, refusal: String, code: ErrorCode,
+        restorePermissions: Bool
+    ) throws(GSSAError) -> [String] {
+        let archiveName = url.lastPathComponent
+        let members = try members(of: url, code: code)
+        try validate(members, stripComponents: stripComponents, refusal: refusal, code: code)
+        let root = try realPath(destination)
+        let archive = try open(url, code: code)
+        defer { archive_read_free(archive) }
+        guard let disk = archive_write_disk_new() else { throw GSSAError.server("libarchive: cannot allocate disk writer") }
+        defer { archive_write_free(disk) }
+        // Names were validated above and are re-rooted under `root` below, so absolute paths
+        // are expected here; libarchive still refuses `..` and writing through symlinks.
+        var flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
+        if restorePermissions { flags |= ARCHIVE_EXTRACT_PERM }
+        archive_write_disk_set_options(disk, flags)
+        var written: [String] = []
+        var entry: OpaquePointer?
+        while true {
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF { break }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+                throw GSSAError(code, "corrupt archive \(archiveName): \(TarGzWriter.message(archive))")
+            }
+            let original = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+            guard let relative = strip(original, stripComponents) else { continue }
+            archive_entry_set_pathname(entry, root.appendingPathComponent(relative).path)
+            if let link = archive_entry_hardlink(entry) {
+                let target = String(cString: link)
+                guard let linked = strip(target, stripComponents) else {
+                    throw GSSAError(code, "\(refusal): hard link '\(original)' -> '\(target)' points outside")
+                }
+                archive_entry_set_hardlink(entry, root.appendingPathComponent(linked).path)
+            }
+            // Never restore ownership or setuid bits from someone else's archive.
+            archive_entry_set_perm(entry, archive_entry_perm(entry) & 0o777)
+            guard archive_write_header(disk, entry) >= ARCHIVE_WARN else {
+                throw GSSAError(code, "\(refusal): cannot extract '\(original)': \(TarGzWriter.message(disk))")
+            }
+            if archive_entry_size(entry) > 0 {
+                var block: UnsafeRawPointer?
+                var size = 0
+                var offset: la_int64_t = 0
+                while true {
+                    let r = archive_read_data_block(archive, &block, &size, &offset)
+                    if r == ARCHIVE_EOF { break }
+                    guard r >= ARCHIVE_WARN, archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
+                        throw GSSAError(
+                            code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))")
+                    }
+                }
+            }
+            guard archive_write_finish_entry(disk) >= ARCHIVE_WARN else {
+                throw GSSAError(code, "archive \(archiveName): cannot write '\(relative)': \(TarGzWriter.message(disk))")
+            }
+            written.append(relative)
+        }
+        return written
+    }
+
+    static func open(_ url: URL, code: ErrorCode) throws(GSSAError) -> OpaquePointer {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw GSSAError(code, "archive not found: \(url.path)")
+        }
+        guard let archive = archive_read_new() else { throw GSSAError.server("libarchive: cannot allocate reader") }
+        archive_read_support_filter_all(archive)
+        archive_read_support_format_tar(archive)
+        archive_read_support_format_gnutar(archive)
+        guard archive_read_open_filename(archive, url.path, 64 * 1024) == ARCHIVE_OK else {
+            let message = TarGzWriter.message(archive)
+            archive_read_free(archive)
+            throw GSSAError(code, "cannot read archive \(url.lastPathComponent): \(message)")
+        }
+        return archive
+    }
+
+    /// Whether following `target` from directory `start` (through the archive's own
+    /// symlinks, up to 40 hops) ever climbs above the root. Loops count as escaping.
+    static func resolveEscapes(from start: [String], through target: String, links: [String: String]) -> Bool {
+        var resolved = start
+        var pending = Array(components(target).reversed())
+        var hops = 0
+        while let part = pending.popLast() {
+            if part == ".." {
+                if resolved.isEmpty { return true }
+                resolved.removeLast()
+                continue
+            }
+            resolved.append(part)
+            if let next = links[resolved.joined(separator: "/")] {
+                hops += 1
+                if hops > 40 || next.hasPrefix("/") { return true }
+                resolved.removeLast()
+                pending.append(contentsOf: components(next).reversed())
+            }
+        }
+        return false
+    }
+
+    /// `/`-separated components without empty ones and `.`.
+    static func components(_ path: String) -> [String] {
+        path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).map(String.init).filter { $0 != "." }
+    }
+
+    /// Drops the first `count` components; nil when nothing is left (the root itself).
+    static func strip(_ path: String, _ count: Int) -> String? {
+        let parts = components(path)
+        guard parts.count > count else { return nil }
+        return parts.dropFirst(count).joined(separator: "/")
+    }
+
+    private static func realPath(_ url: URL) throws(GSSAError) -> URL {
+        guard let resolved = realpath(url.path, nil) else {
+            throw GSSAError.server("cannot resolve \(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { free(resolved) }
+        return URL(fileURLWithPath: String(cString: resolved), isDirectory: true)
+    }
+}
