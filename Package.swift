@@ -9,15 +9,15 @@ let package = Package(
         .library(name: "GSSA", targets: ["GSSA"]),
         .library(name: "GSSAArchive", targets: ["GSSAArchive"]),
         .library(name: "Families", targets: ["Families"]),
-        // --- launch daemon (branch daemon) ---
+        // --- launch daemon ---
         .executable(name: "gssa-dockerlaunch", targets: ["gssa-dockerlaunch"]),
         .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
         .library(name: "LaunchClient", targets: ["LaunchClient"]),
         // --- end launch daemon ---
-        // --- simulation server (branch server) ---
+        // --- simulation server ---
         .library(name: "GSSAServer", targets: ["GSSAServer"]),
         // --- end simulation server ---
-        // --- container module (branch `container`) ---
+        // --- container module ---
         .executable(name: "gssa-container", targets: ["gssa-container"]),
         .library(name: "ContainerModule", targets: ["ContainerModule"]),
         // --- end container module ---
@@ -26,13 +26,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        // --- launch daemon (branch daemon) ---
+        // --- launch daemon ---
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // --- end launch daemon ---
-        // --- simulation server (branch server) ---
+        // --- simulation server ---
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -72,7 +72,7 @@ let package = Package(
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
 
-        // --- launch daemon (branch daemon) ---
+        // --- launch daemon ---
         // The seam to Docker: a small protocol, the Engine API over a Unix socket, an
         // in-memory engine with fault injection (tars come from GSSAArchive).
         .target(
@@ -131,7 +131,7 @@ let package = Package(
         ),
         // --- end launch daemon ---
 
-        // --- simulation server (branch server) ---
+        // --- simulation server ---
         // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
         .target(
             name: "GSSAServer",
@@ -178,7 +178,7 @@ let package = Package(
         ),
         // --- end simulation server ---
 
-        // --- container module (branch `container`) ---
+        // --- container module ---
         // C glue for the runner. libarchive (+ zlib) is linked from its static archives so the
         // runner, built with --static-swift-stdlib, needs nothing but glibc in the image.
         .target(
@@ -190,7 +190,7 @@ let package = Package(
         .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
         .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport"]),
         // --- end container module ---
-        // ---- MesherCGAL (issue 3) ----
+        // --- MesherCGAL ---
         // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
         // unusably slow) and without debug info (it triples the compile time of the CGAL TU).
         .target(
@@ -216,7 +216,7 @@ let package = Package(
             resources: [.copy("Resources/needle-library.json")]
         ),
         .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families"]),
-        // ---- end MesherCGAL ----
+        // --- end MesherCGAL ---
 
         .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive"]),
         .testTarget(
