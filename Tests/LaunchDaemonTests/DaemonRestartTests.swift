@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import GSSAArchive
 import GSSACore
 import LaunchClient
 import LaunchDaemon
@@ -90,7 +91,8 @@ struct DaemonRestartTests {
         let first = try launch(binary, config: config, log: log)
         try await waitForSocket(socket, process: first)
         try scratch.write(
-            "echo '##gssa-status## 20|started' >&3\nsleep 6\necho survived > survived.txt\necho '##gssa-status## 100|done' >&3\n",
+            // Holds until the test releases it after re-attaching, so the restart never races the job.
+            "echo '##gssa-status## 20|started' >&3\ni=0; while [ ! -e /shared/release ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\necho survived > survived.txt\necho '##gssa-status## 100|done' >&3\n",
             to: "crash/input/job.sh")
         let args = StartArguments(
             guid: "crash", image: image, input: scratch.root.appendingPathComponent("crash/input").path,
@@ -112,6 +114,11 @@ struct DaemonRestartTests {
         try await waitForSocket(socket, process: second)
         let (reply, result, statuses) = try await LaunchClient.withConnection(socket: socket) { client in
             let reply = try await client.attach(guid: "crash")
+            if let container = stillRunning.first {
+                try await engine.putArchive(container.id, path: "/", tar: try TarBuilder.build([
+                    TarEntry(path: "shared/release", content: .data(Data()), mode: 0o644),
+                ]))
+            }
             var statuses: [String] = []
             for await event in client.events {
                 switch event {
