@@ -2,6 +2,28 @@ import Foundation
 import Testing
 
 @Suite struct CLITests {
+    @Test func versionNamesReleaseCommitAndAPI() throws {
+        let result = try GSSABinary.run(["--version"])
+        #expect(result.status == 0)
+        let line = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(line.hasPrefix("gssa "), "\(line)")
+        #expect(line.contains("(commit ") && !line.contains("commit unknown"), "\(line)")
+        #expect(line.hasSuffix("API A1.0)"), "\(line)")
+    }
+
+    @Test func helpListsTheExitStatuses() throws {
+        let result = try GSSABinary.run(["--help"])
+        for status in ["2  E_CLIENT", "3  E_SERVER", "4  E_MODEL", "6  E_CANCELLED"] {
+            #expect(result.stdout.contains(status), "gssa --help lacks '\(status)'")
+        }
+    }
+
+    @Test func anUnwritableOutputIsAHostFailureNotTheCallers() throws {
+        let result = try GSSABinary.run(["configure", GSSABinary.example("python-demo/definition.xml"), "--out", "/proc/gssa-out"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("E_SERVER: "), "\(result.stderr)")
+    }
+
     @Test(arguments: ["fenics-ire/definition.xml", "python-demo/definition.xml", "inline-header/definition.xml"])
     func examplesValidate(example: String) throws {
         let result = try GSSABinary.run(["validate", GSSABinary.example(example)])
