@@ -66,7 +66,8 @@ struct DockerLimitsTests {
                         }
                     }
                 }
-                _ = await started
+                let startReply = await started
+                print("DESTROY \(Int(delay * 1000)) ms after START: answered in \(String(format: "%.2f", seconds)) s (START said \(startReply))")
                 #expect(result.cancelled, "delay \(delay): \(result)")
                 #expect(seconds < 3, "delay \(delay): DESTROY took \(seconds) s")
                 #expect(result.exitCode != 0, "delay \(delay): the container did not run to its end")
