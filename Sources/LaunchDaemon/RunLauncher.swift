@@ -260,15 +260,13 @@ extension LaunchDaemon {
         }
         if !result.outputCollected, let status = result.limitExitStatus {
             // The verdict still reaches exit_status when there was no output to carry it.
-            let root = try? self.dataRoot()
-            if let root {
-                do {
-                    try await CallerThread.run(as: run.caller) {
-                        try CallerFiles.writeExitStatus(status, output: run.output, root: root, owner: run.owner)
-                    }
-                } catch {
-                    self.logger.error("writing exit_status of run \(guid): \(error)")
+            do {
+                let root = try self.dataRoot()
+                try await CallerThread.run(as: run.caller) {
+                    try CallerFiles.writeExitStatus(status, output: run.output, root: root, owner: run.owner)
                 }
+            } catch {
+                self.logger.error("writing exit_status of run \(guid): \(error)")
             }
         }
         do {

@@ -19,7 +19,9 @@ struct CallerRightsTests {
     static let nobody: UInt32 = 65534
 
     /// One START as uid 65534; returns the reply line and, when it started, the exit event line.
-    static func startAsNobody(_ socket: String, _ arguments: StartArguments) throws -> (reply: String, exit: String?) {
+    static func startAsNobody(_ socket: String, _ arguments: StartArguments, groups: [UInt32] = [nobody]) throws
+        -> (reply: String, exit: String?)
+    {
         let frame = String(buffer: try LaunchWire.frame(LaunchRequest(.start, arguments)))
         let script = """
             import json, socket, sys
@@ -35,7 +37,7 @@ struct CallerRightsTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = [
-            "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=\(nobody)", "--", "/usr/bin/python3", "-c", script, socket, frame,
+            "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=" + groups.map(String.init).joined(separator: ","), "--", "/usr/bin/python3", "-c", script, socket, frame,
         ]
         let pipe = Pipe()
         let errors = Pipe()
@@ -110,6 +112,20 @@ struct CallerRightsTests {
                 #expect(lstat(output.appendingPathComponent(path).path, &info) == 0 && info.st_uid == Self.nobody, "\(path) owned by \(info.st_uid)")
             }
             #expect(!tree(output).contains { $0.contains(".gssa-collect") }, "no staging directory is left")
+            // 5. Supplementary groups count (SO_PEERGROUPS, applied per thread): a root:4242 0750
+            // input is readable by a caller in group 4242 and by no other.
+            try Self.directory(root.appendingPathComponent("team"), mode: 0o750)
+            chown(root.appendingPathComponent("team").path, 0, 4242)
+            try "echo team > team.txt\n".write(to: root.appendingPathComponent("team/job.sh"), atomically: true, encoding: .utf8)
+            chown(root.appendingPathComponent("team/job.sh").path, 0, 4242)
+            chmod(root.appendingPathComponent("team/job.sh").path, 0o640)
+            let team = arguments("team", input: root.appendingPathComponent("team"), output: home.appendingPathComponent("team-out"))
+            let (outsider, _) = try Self.startAsNobody(daemon.socket, team)
+            #expect(outsider.contains("not readable by uid 65534"), "\(outsider)")
+            let (member, memberExit) = try Self.startAsNobody(daemon.socket, team, groups: [Self.nobody, 4242])
+            #expect(member.contains("\"success\":true"), "\(member)")
+            #expect(memberExit?.contains("\"output_collected\":true") == true, "\(memberExit ?? "no exit")")
+            #expect(daemon.scratch.read("nobody/team-out/run/team.txt") == "team\n")
             #expect(!(tree(root).joined(separator: "\n").contains("TOPSECRET")))
         }
     }
