@@ -164,10 +164,6 @@ extension LaunchDaemon {
         return requested
     }
 
-    func limits(_ requested: ContainerLimits?) throws -> ContainerLimits {
-        try ArgumentBounds.limits(requested, defaults: self.configuration.defaultLimits, maxima: self.configuration.maxLimits)
-    }
-
     // MARK: Supervision
 
     /// Follows a running container to its end, enforcing the walltime, then collects it.

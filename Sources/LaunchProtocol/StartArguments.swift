@@ -2,7 +2,9 @@
 ///
 /// `input` and `output` are host directories; both must resolve (symlinks followed) to a
 /// place under the daemon's `data_root`. The daemon never mounts them: it copies `input`
-/// into the container and the container's output back into `output`.
+/// into the container and the container's output back into `output`, both with the caller's
+/// own file rights: `input` must be readable by the caller, and `output` is created for the
+/// caller or must be a directory the caller owns.
 public struct StartArguments: Codable, Sendable, Hashable {
     /// Caller-chosen run identifier; the container is labelled with it.
     public var guid: String

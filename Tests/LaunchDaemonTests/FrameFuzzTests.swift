@@ -157,8 +157,8 @@ struct FrameFuzzTests {
     @Test func mutatedFramesNeverCrashOrHangTheDaemon() async throws {
         let environment = ProcessInfo.processInfo.environment
         // Bounded for every test run; GSSA_FUZZ_ITERATIONS / GSSA_FUZZ_SECONDS raise it for a nightly pass.
-        let iterations = environment["GSSA_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 5000
-        let seconds = environment["GSSA_FUZZ_SECONDS"].flatMap(Double.init) ?? 25
+        let iterations = environment["GSSA_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 2000
+        let seconds = environment["GSSA_FUZZ_SECONDS"].flatMap(Double.init) ?? 15
         let seed = environment["GSSA_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x6755_7361
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -183,7 +183,7 @@ struct FrameFuzzTests {
         #expect(usage.success)
         print("frame fuzzing: \(done) cases in \(Int(Date().timeIntervalSince(started))) s, \(outcomes.count) distinct outcomes")
         #expect(done >= min(iterations, 200), "the fuzzer ran too few cases to mean anything")
-        #expect(outcomes.count >= 15, "mutations reached only \(outcomes.sorted())")
+        #expect(outcomes.count >= 12, "mutations reached only \(outcomes.sorted())")
         await client.close()
     }
 
