@@ -169,25 +169,8 @@ extension SimulationManager {
         if let imageID = result.imageID {
             try? Data((imageID + "\n").utf8).write(to: directory.appendingPathComponent("simimage.txt"))
         }
-        let outcome: GSSAError
-        if result.cancelled || cancelling.contains(guid) {
-            outcome = .cancelled("Cancelled at user request")
-        } else if result.timedOut {
-            outcome = .server("timed out: the run exceeded its wall-clock limit and was killed")
-        } else if result.oomKilled {
-            outcome = .server("killed: the run exceeded its memory limit (out of memory)")
-        } else if !result.outputCollected, let error = result.error {
-            outcome = .server("the run's output could not be collected: \(error)")
-        } else if FileManager.default.fileExists(atPath: output.appendingPathComponent("logs/exit_status").path) {
-            let status = ExitStatus.read(output: output)
-            outcome = GSSAError(status.code, status.message.isEmpty ? (status.code == .success ? "Success" : "Failed") : status.message)
-        } else if result.exitCode == 0 {
-            outcome = GSSAError(.success, "Success")
-        } else if let code = result.exitCode {
-            outcome = .unknown("the container exited with code \(code) and left no exit status")
-        } else {
-            outcome = .server(result.error ?? "the container vanished without an exit code")
-        }
+        // One classification for every client of the daemon (LaunchClient's RunResult.outcome).
+        let outcome = result.outcome(output: output, cancelled: cancelling.contains(guid))
         await finish(guid: guid, outcome: outcome, imageID: result.imageID)
     }
 
