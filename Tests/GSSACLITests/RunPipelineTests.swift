@@ -142,9 +142,49 @@ import Testing
         let started = Date()
         let (result, report) = try run(definition.path, ["--walltime", "4"])
         #expect(Date().timeIntervalSince(started) < 120)
-        #expect(result.status != 0)
+        // A run over its walltime is the model's: E_MODEL, "timed out after N s", in the exit
+        // status, the report and the run's own exit_status file alike.
+        #expect(result.status == 4, "\(result.stderr)")
         let status = try #require(report["status"] as? [String: Any])
-        #expect((status["message"] as? String)?.contains("wall-clock limit") == true, "\(status)")
+        #expect(status["code"] as? String == "E_MODEL", "\(status)")
+        #expect((status["message"] as? String)?.contains("timed out after 4 s") == true, "\(status)")
+    }
+
+    // MARK: every example in examples/ runs (the meshing-only ones in MeshCommandTests.batch)
+
+    @Test func pythonDemoExampleComputesItsCoolingCurve() throws {
+        let (result, report) = try run(GSSABinary.example("python-demo/definition.xml"))
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        let summary = try Self.summary(report)
+        // T(t) = 37·exp(−0.05·t) at t = 60, computed here.
+        let final = try #require(summary["final_temperature"] as? Double)
+        #expect(abs(final - 37.0 * exp(-0.05 * 60)) < 1e-6, "\(final)")
+        #expect(summary["tumours"] as? [String] == ["tumour-1"])
+    }
+
+    @Test func inlineHeaderExampleRunsWithoutMakingItsOutputFolder() throws {
+        let (result, report) = try run(GSSABinary.example("inline-header/definition.xml"))
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        let summary = try Self.summary(report)
+        #expect(summary["points"] as? Int == 31)
+        let final = try #require(summary["final_temperature"] as? Double)
+        #expect(abs(final - 37.0 * exp(-0.05 * 30)) < 1e-6, "\(final)")
+    }
+
+    @Test func gmshBioheatExampleMeshesInsideItsImage() throws {
+        let (result, report) = try run(GSSABinary.example("gmsh-bioheat/definition.xml"))
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        #expect((report["stages"] as? [String: Double])?["mesh"] == nil, "Docker-only: no host meshing stage")
+        let summary = try Self.summary(report)
+        let maximum = try #require(summary["max_temperature"] as? Double)
+        // Heated by the needle above the body temperature it starts from.
+        #expect(maximum > 37.0, "\(summary)")
+        #expect((summary["tetrahedra"] as? Int ?? 0) > 1000)
+    }
+
+    static func summary(_ report: [String: Any]) throws -> [String: Any] {
+        let path = try #require(report["summary"] as? String, "no summary in \(report)")
+        return try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 }
 
