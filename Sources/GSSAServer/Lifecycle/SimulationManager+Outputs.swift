@@ -146,6 +146,7 @@ extension SimulationManager {
         let archive = try await bundle(kind, guid: guid, user: user)
         let directory = archive.deletingLastPathComponent()
         let record = try await resolve(guid, user: user)
+        try requireDefinition(record)
         let (definition, _) = try loadConfiguration(directory: directory)
         let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
         return try await transferrer.push([TransferFile(local: archive.lastPathComponent, remote: target)],
@@ -157,6 +158,7 @@ extension SimulationManager {
         let record = try await resolve(guid, user: user)
         guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.name) was cleaned; its files are gone") }
         let directory = URL(fileURLWithPath: record.directory)
+        try requireDefinition(record)
         let (definition, _) = try loadConfiguration(directory: directory)
         let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
         let list = files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }

@@ -296,6 +296,8 @@ public actor SimulationManager {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); only a new simulation can be finalized")
         }
         let directory = URL(fileURLWithPath: record.directory)
+        // A missing definition is the run's state, not a failure: the run stays open for it.
+        try requireDefinition(record)
         do {
             let (definition, configuration) = try loadConfiguration(directory: directory)
             let remoteRoot = remoteDirectory ?? "."
@@ -326,6 +328,14 @@ public actor SimulationManager {
             let failure = APIFailure.from(error)
             await finish(guid: record.guid, outcome: failure.error)
             throw failure
+        }
+    }
+
+    /// 409 while no definition was uploaded (nothing can be finalized or pushed yet).
+    func requireDefinition(_ record: SimulationRecord) throws(APIFailure) {
+        let url = URL(fileURLWithPath: record.directory).appendingPathComponent("original.xml")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw APIFailure.conflict("simulation \(record.name) has no definition yet: upload one first (PUT definition)")
         }
     }
 
