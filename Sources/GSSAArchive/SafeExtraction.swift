@@ -18,9 +18,18 @@ import GSSACore
 enum SafeExtraction {
     /// Lists the members of `url`; `code` is the error code for an unreadable archive.
     static func members(of url: URL, code: ErrorCode) throws(GSSAError) -> [TarGzReader.Member] {
+        try scan(url, code: code, limits: nil).members
+    }
+
+    /// Lists the members of `url`, stopping at the first header that crosses `limits` (the
+    /// rest is never decompressed).
+    static func scan(_ url: URL, code: ErrorCode, limits: ArchiveLimits?) throws(GSSAError)
+        -> (members: [TarGzReader.Member], exceeded: ArchiveLimits.Exceeded?)
+    {
         let archive = try open(url, code: code)
         defer { archive_read_free(archive) }
         var members: [TarGzReader.Member] = []
+        var declared: Int64 = 0
         var entry: OpaquePointer?
         while true {
             let status = archive_read_next_header(archive, &entry)
@@ -29,9 +38,14 @@ enum SafeExtraction {
                 throw GSSAError(code, "corrupt archive \(url.lastPathComponent): \(TarGzWriter.message(archive))")
             }
             members.append(member(of: entry))
+            if let limits {
+                declared += max(0, archive_entry_size(entry))
+                if members.count > limits.maximumEntries { return (members, .entries(limit: limits.maximumEntries)) }
+                if declared > limits.maximumExpandedBytes { return (members, .expandedBytes(limit: limits.maximumExpandedBytes)) }
+            }
             archive_read_data_skip(archive)
         }
-        return members
+        return (members, nil)
     }
 
     /// The name (trailing `/` trimmed), kind and size of a libarchive entry.
@@ -127,9 +141,10 @@ enum SafeExtraction {
     /// - Parameter restorePermissions: Apply each member's `0o777` bits exactly (else the
     ///   process umask applies). setuid/setgid/sticky bits are always dropped.
     /// - Returns: The relative paths written.
+    ///   - limits: Checked while writing: extraction stops at the first entry or byte over.
     static func extract(
         _ url: URL, into destination: URL, stripComponents: Int, refusal: String, code: ErrorCode,
-        restorePermissions: Bool
+        restorePermissions: Bool, limits: ArchiveLimits? = nil
     ) throws(GSSAError) -> [String] {
         let archiveName = url.lastPathComponent
         let members = try members(of: url, code: code)
@@ -145,6 +160,8 @@ enum SafeExtraction {
         if restorePermissions { flags |= ARCHIVE_EXTRACT_PERM }
         archive_write_disk_set_options(disk, flags)
         var written: [String] = []
+        var entries = 0
+        var bytes: Int64 = 0
         var entry: OpaquePointer?
         while true {
             let status = archive_read_next_header(archive, &entry)
@@ -153,6 +170,10 @@ enum SafeExtraction {
                 throw GSSAError(code, "corrupt archive \(archiveName): \(TarGzWriter.message(archive))")
             }
             let original = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+            entries += 1
+            if let limits, entries > limits.maximumEntries {
+                throw GSSAError(code, "\(refusal): \(ArchiveLimits.Exceeded.entries(limit: limits.maximumEntries).reason)")
+            }
             guard let relative = strip(original, stripComponents) else { continue }
             archive_entry_set_pathname(entry, root.appendingPathComponent(relative).path)
             if let link = archive_entry_hardlink(entry) {
@@ -174,6 +195,10 @@ enum SafeExtraction {
                 while true {
                     let r = archive_read_data_block(archive, &block, &size, &offset)
                     if r == ARCHIVE_EOF { break }
+                    bytes += Int64(size)
+                    if let limits, bytes > limits.maximumExpandedBytes {
+                        throw GSSAError(code, "\(refusal): \(ArchiveLimits.Exceeded.expandedBytes(limit: limits.maximumExpandedBytes).reason)")
+                    }
                     guard r >= ARCHIVE_WARN, archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
                         throw GSSAError(
                             code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))")

@@ -26,6 +26,14 @@ public enum TarGzReader {
         try SafeExtraction.members(of: url, code: .client)
     }
 
+    /// Lists the members, stopping at the first header past `limits` (declared sizes and
+    /// count); `exceeded` says which limit was crossed. Nothing is written.
+    public static func members(of url: URL, within limits: ArchiveLimits) throws(GSSAError)
+        -> (members: [Member], exceeded: ArchiveLimits.Exceeded?)
+    {
+        try SafeExtraction.scan(url, code: .client, limits: limits)
+    }
+
     /// Checks every member: relative names without `..`, links that stay inside (chains
     /// followed), nothing beneath a symlink, no devices.
     public static func validate(_ members: [Member], archiveName: String) throws(GSSAError) {
@@ -33,10 +41,19 @@ public enum TarGzReader {
     }
 
     /// Extracts into `directory` (created if needed) after validating the whole archive.
+    /// With `limits`, extraction also stops at the first entry or byte over them (the
+    /// caller removes `target`).
     @discardableResult
-    public static func extract(_ url: URL, into target: URL) throws(GSSAError) -> [Member] {
+    public static func extract(_ url: URL, into target: URL, limits: ArchiveLimits? = nil) throws(GSSAError) -> [Member] {
         let directory = target.standardizedFileURL
-        let members = try members(of: url)
+        let members: [Member]
+        if let limits {
+            let scan = try TarGzReader.members(of: url, within: limits)
+            if let exceeded = scan.exceeded { throw GSSAError.client("archive \(url.lastPathComponent) \(exceeded.reason)") }
+            members = scan.members
+        } else {
+            members = try TarGzReader.members(of: url)
+        }
         try validate(members, archiveName: url.lastPathComponent)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -45,7 +62,7 @@ public enum TarGzReader {
         }
         _ = try SafeExtraction.extract(
             url, into: directory, stripComponents: 0, refusal: "archive \(url.lastPathComponent)", code: .client,
-            restorePermissions: true)
+            restorePermissions: true, limits: limits)
         return members
     }
 }

@@ -108,7 +108,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             if last != nil { break }
         }
-        await manager.waitForTask(guid: guid)
+        // The manager's tasks are keyed by the run's internal key, not the client's GUID.
+        await manager.waitForTask(guid: try await manager.resolve(guid, user: user).guid)
         let record = try await manager.resolve(guid, user: user)
         let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
 

@@ -16,6 +16,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: CGAL in-process).")
     var mesher: String?
     @Option(help: "Threads per host mesh (default: the mesher's).") var meshThreads: Int?
+    @Option(help: "Largest input archive accepted, compressed (bytes; K, M, G suffixes).") var maxUploadBytes = "256M"
+    @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
+    @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
@@ -24,7 +27,30 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: launcher, mesher: mesher,
-            walltime: walltime, registry: options.registry())
+            walltime: walltime, limits: try limits(), registry: options.registry())
+    }
+
+    func limits() throws(GSSAError) -> UploadLimits {
+        guard maxArchiveEntries > 0 else { throw GSSAError.client("--max-archive-entries must be positive, not \(maxArchiveEntries)") }
+        return UploadLimits(
+            maximumUploadBytes: try Self.parseSize(maxUploadBytes, option: "--max-upload-bytes"),
+            maximumExpandedBytes: try Self.parseSize(maxExpandedBytes, option: "--max-expanded-bytes"),
+            maximumArchiveEntries: maxArchiveEntries)
+    }
+
+    /// `1048576`, `512K`, `256M`, `2G` (binary units) → bytes, positive and below 2^62.
+    static func parseSize(_ text: String, option: String) throws(GSSAError) -> Int64 {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+        var scale: Int64 = 1
+        if let last = digits.last?.uppercased().first, let unit = units[last] {
+            scale = unit
+            digits = digits.dropLast()
+        }
+        guard let value = Int64(digits), value > 0, value <= (Int64(1) << 62) / scale else {
+            throw GSSAError.client("\(option) must be a positive size such as 1048576, 512K, 256M or 2G, not '\(text)'")
+        }
+        return value * scale
     }
 
     static func parseListen(_ text: String) throws(GSSAError) -> (String, Int) {

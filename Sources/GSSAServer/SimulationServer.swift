@@ -23,7 +23,9 @@ public enum SimulationServer {
         APIRoutes.add(to: router, manager: manager)
         var app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: TokenGatedWebSocketChannel.builder(webSocketRouter: router) { token in
+                (try? await store.user(tokenDigest: APIToken.digest(token))) != nil
+            },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gssa"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -35,10 +37,11 @@ public enum SimulationServer {
     /// SIGTERM/SIGINT. Runs survive a stop: they are re-attached at the next start.
     public static func run(
         listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
-        walltime: Double? = nil, registry: FamilyRegistry = .standard(), logger: Logger = Logger(label: "gssa.server")
+        walltime: Double? = nil, limits: UploadLimits = UploadLimits(), registry: FamilyRegistry = .standard(),
+        logger: Logger = Logger(label: "gssa.server")
     ) async throws {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime)
+        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime, limits: limits)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),

@@ -87,7 +87,10 @@ struct ClientCommandTests {
     @Test("a failing run: launch --wait exits 1 with the code; cancel; a bad token exits with E_CLIENT")
     func failures() async throws {
         let launcher = InMemoryLauncher { specification in
-            specification.guid.hasPrefix("F")
+            // The daemon knows runs by their internal key; the client's GUID is in the run's `guid` file.
+            let guidFile = specification.input.deletingLastPathComponent().appendingPathComponent("guid")
+            let failing = (try? String(contentsOf: guidFile, encoding: .utf8))?.hasPrefix("F") == true
+            return failing
                 ? InMemoryLauncher.Script(exitCode: 4, exitStatus: "E_MODEL\nthe model diverged")
                 : InMemoryLauncher.Script(hold: true)
         }

@@ -37,7 +37,7 @@ struct HostMeshingTests {
         let running = messages.firstIndex(of: "Running")
         #expect(meshing != nil && running != nil && meshing! < running!, "\(messages)")
         let meshed = await mesher.meshed
-        #expect(meshed.map(\.lastPathComponent) == [guid])
+        #expect(meshed.map(\.lastPathComponent) == [try await runKey(guid, in: server.store)])
         #expect(FileManager.default.fileExists(atPath: meshed[0].appendingPathComponent("input/input.msh").path))
         #expect(await launcher.launched.first?.image == "gssa/fenics:bookworm")
         let metrics = String(decoding: try await server.request(.GET, "/metrics", token: nil).body, as: UTF8.self)

@@ -81,7 +81,7 @@ struct RealDaemonTests {
         #expect(summary.exitStatus?.code == .cancelled)
         let events = try await recorder.finish(seconds: 10)
         #expect(events.last { $0.guid == guid }?.type == .fail)
-        #expect(try await daemon.launcher.state(guid: guid) != .running)
+        #expect(try await daemon.launcher.state(guid: try await runKey(guid, in: server.store)) != .running)
     }
 
     @Test("kill -9 of the server mid-run, then a restart: the run is re-attached and completes")
@@ -104,7 +104,7 @@ struct RealDaemonTests {
             spins += 1
         }
         first.kill9()
-        #expect(try await daemon.launcher.state(guid: guid) == .running)
+        #expect(try await daemon.launcher.state(guid: try await runKey(guid, in: store)) == .running)
         let second = try ServerProcess(data: daemon.data, socket: daemon.socket, port: port)
         defer { second.terminate() }
         try await second.waitReady(server: remote)

@@ -23,7 +23,7 @@ struct RecoveryTests {
         // A run the daemon never heard of, left "running" in the store.
         let lost = newGUID()
         try await first.submit(guid: lost, xml: xml, token: first.alice)
-        try await first.store.update(guid: lost.uppercased()) {
+        try await first.store.update(guid: try await runKey(lost, in: first.store)) {
             $0.state = .running
             $0.containerID = "gone"
         }
@@ -40,22 +40,24 @@ struct RecoveryTests {
         let adopted = try await second.waitTerminal(running, token: second.alice)
         #expect(adopted.state == .succeeded)
         // The adopted container ends: its slot frees. The queue survived: A then B, each launched once.
-        await launcher.release(guid: running.uppercased())
+        await launcher.release(guid: try await runKey(running, in: second.store))
         // Release the queued runs as they reach a container (a release before that is a no-op).
         var spins = 0
         while spins < 400 {
             let a = try await second.summary(queuedA, token: second.alice).state
             let b = try await second.summary(queuedB, token: second.alice).state
             if a.isTerminal && b.isTerminal { break }
-            await launcher.release(guid: queuedA.uppercased())
-            await launcher.release(guid: queuedB.uppercased())
+            await launcher.release(guid: try await runKey(queuedA, in: second.store))
+            await launcher.release(guid: try await runKey(queuedB, in: second.store))
             try await Task.sleep(for: .milliseconds(50))
             spins += 1
         }
         for guid in [queuedA, queuedB] {
             #expect(try await second.summary(guid, token: second.alice).state == .succeeded)
         }
-        #expect(await launcher.launched.map(\.guid) == [running, queuedA, queuedB].map { $0.uppercased() })
+        var keys: [String] = []
+        for guid in [running, queuedA, queuedB] { keys.append(try await runKey(guid, in: second.store)) }
+        #expect(await launcher.launched.map(\.guid) == keys)
     }
 
     @Test("status updates are persisted rate-limited, and the last one always lands")
@@ -70,7 +72,7 @@ struct RecoveryTests {
         _ = try await server.start(guid: guid, token: server.alice)
         let events = try await recorder.finish()
         #expect(events.filter { $0.guid == guid.uppercased() && $0.status?.message.hasPrefix("step") == true }.count == 200)
-        let stored = try await server.store.events(guid: guid.uppercased()).filter { $0.kind == "status" }
+        let stored = try await server.store.events(guid: try await runKey(guid, in: server.store)).filter { $0.kind == "status" }
         #expect(stored.count < 200)
         #expect(!stored.isEmpty)
     }

@@ -34,12 +34,13 @@ final class TestServer: APITarget, Sendable {
     /// Starts a server on a fresh data directory (or `data`, to simulate a restart).
     static func start(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
-        transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil
+        transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
+        limits: UploadLimits = UploadLimits()
     ) async throws -> TestServer {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
             dataDirectory: data, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
-            queuePollInterval: .milliseconds(100))
+            queuePollInterval: .milliseconds(100), limits: limits)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning
@@ -107,6 +108,15 @@ func scratchDirectory(_ label: String) -> URL {
 }
 
 func newGUID() -> String { UUID().uuidString }
+
+/// The internal key (store key, daemon name) of `owner`'s run called `guid`: GUIDs are
+/// namespaced per owner, so the daemon and the store know runs by a key of their own.
+func runKey(_ guid: String, in store: any SimulationStore, owner: String = "alice") async throws -> String {
+    guard let record = try await store.record(owner: owner, name: guid.uppercased()) else {
+        throw GSSAError.client("no run \(guid) of \(owner)")
+    }
+    return record.guid
+}
 
 import GSSAArchive
 

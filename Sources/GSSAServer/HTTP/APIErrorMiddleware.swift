@@ -9,12 +9,24 @@ struct APIErrorMiddleware: RouterMiddleware {
 
     struct Body: Encodable {
         var error: GSSAError
-        var candidates: [String]?
+        var candidates: [String]? = nil
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError {
+            // The router's own refusals get the GSSA body too; a known path with another
+            // method is 405 with `Allow`, not 404.
+            if error.status == .notFound, let allowed = APIRoutes.allowedMethods(request.uri.path) {
+                var response = try JSONResponse.make(
+                    Body(error: .client("\(request.method.rawValue) is not allowed on \(request.uri.path) (use \(allowed.joined(separator: ", ")))")),
+                    status: .methodNotAllowed)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
+            let message = error.status == .notFound ? "no such endpoint: \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
+            return try JSONResponse.make(Body(error: GSSAError(error.status.code >= 500 ? .server : .client, message)), status: error.status)
         } catch let error as HTTPResponseError {
             throw error
         } catch {
@@ -31,7 +43,11 @@ struct APIErrorMiddleware: RouterMiddleware {
         case .badRequest: .badRequest
         case .unauthorized: .unauthorized
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .upgradeRequired: .init(code: 426, reasonPhrase: "Upgrade Required")
         case .server: .internalServerError
         }
     }

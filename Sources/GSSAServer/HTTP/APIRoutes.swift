@@ -6,6 +6,30 @@ import LaunchProtocol
 
 /// The `/api/v1` routes: one per GSSA RPC (reference §1.3), plus events and metrics.
 enum APIRoutes {
+    /// Every route and its methods, for 405 answers with `Allow` (`:guid` matches one segment).
+    static let table: [(path: String, methods: [String])] = [
+        ("/api/v1/api", ["GET"]), ("/api/v1/simulations", ["GET"]), ("/api/v1/simulations/:guid", ["GET", "DELETE"]),
+        ("/api/v1/simulations/:guid/init", ["POST"]), ("/api/v1/simulations/:guid/definition", ["PUT"]),
+        ("/api/v1/simulations/:guid/archive", ["PUT"]), ("/api/v1/simulations/:guid/files", ["POST"]),
+        ("/api/v1/simulations/:guid/finalize", ["POST"]), ("/api/v1/simulations/:guid/start", ["POST"]),
+        ("/api/v1/simulations/:guid/cancel", ["POST"]), ("/api/v1/simulations/:guid/logs", ["GET"]),
+        ("/api/v1/simulations/:guid/properties", ["GET"]), ("/api/v1/simulations/:guid/events", ["GET"]),
+        ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
+        ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
+        ("/api/v1/events", ["GET"]), ("/metrics", ["GET"]),
+    ]
+
+    /// The methods `path` answers to; nil when no route has that path.
+    static func allowedMethods(_ path: String) -> [String]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        for route in table {
+            let pattern = route.path.split(separator: "/")
+            guard pattern.count == parts.count else { continue }
+            if zip(pattern, parts).allSatisfy({ $0 == ":guid" || $0 == $1 }) { return route.methods }
+        }
+        return nil
+    }
+
     static func add(to router: Router<ServerRequestContext>, manager: SimulationManager) {
         let api = router.group("/api/v1")
 
@@ -18,7 +42,9 @@ enum APIRoutes {
             let prefix = request.uri.queryParameters.get("prefix") ?? ""
             var limit: Int?
             if let text = request.uri.queryParameters.get("limit") {
-                guard let value = Int(text) else { throw APIFailure(.badRequest, .client("limit must be an integer, not '\(text)'")) }
+                guard let value = Int(text), (0...1_000_000).contains(value) else {
+                    throw APIFailure(.badRequest, .client("limit must be an integer from 0 to 1000000, not '\(text.prefix(64))'"))
+                }
                 limit = value
             }
             return try JSONResponse.make(API.SearchResult(simulations: try await manager.search(prefix: prefix, limit: limit, user: user)))
@@ -32,7 +58,7 @@ enum APIRoutes {
         run.delete { _, context in
             let user = try context.requireUser()
             let record = try await manager.clean(guid: try guid(context), user: user)
-            return try JSONResponse.make(try await manager.summary(guid: record.guid, user: user))
+            return try JSONResponse.make(try await manager.summary(of: record))
         }
         run.post("init") { _, context in
             let user = try context.requireUser()
@@ -41,15 +67,29 @@ enum APIRoutes {
         }
         run.put("definition") { request, context in
             let user = try context.requireUser()
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let record = try await manager.uploadDefinition(guid: try guid(context), xml: Data(buffer: body), user: user)
+            let name = try guid(context)
+            // Refused before a byte is parsed (or, with Content-Length, before one is read).
+            let body = try await RequestBody.collect(
+                request, limit: manager.configuration.limits.maximumDefinitionBytes, what: "the definition",
+                hint: SimulationManager.definitionHint)
+            let record = try await manager.uploadDefinition(guid: name, xml: Data(buffer: body), user: user)
             return try JSONResponse.make(SimulationSummary(record: record, serverID: manager.configuration.serverID))
         }
         run.put("archive") { request, context in
             let user = try context.requireUser()
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let record = try await manager.uploadInputArchive(guid: try guid(context), archive: Data(buffer: body), user: user)
-            return try JSONResponse.make(SimulationSummary(record: record, serverID: manager.configuration.serverID))
+            let name = try guid(context)
+            let limits = manager.configuration.limits
+            let hint = SimulationManager.hint("--max-upload-bytes")
+            if let length = RequestBody.declaredLength(request), length > limits.maximumUploadBytes {
+                throw APIFailure.tooLarge("the input archive", limit: limits.maximumUploadBytes, hint: hint)
+            }
+            let record = try await manager.prepareInputArchive(guid: name, user: user)
+            // Streamed to a file in the run directory and checked there, off the manager actor.
+            let incoming = SimulationManager.incomingArchive(in: URL(fileURLWithPath: record.directory))
+            _ = try await RequestBody.stream(request, to: incoming, limit: limits.maximumUploadBytes, what: "the input archive", hint: hint)
+            try SimulationManager.checkInputArchive(incoming, limits: limits)
+            let stored = try await manager.installInputArchive(incoming, guid: record.guid)
+            return try JSONResponse.make(SimulationSummary(record: stored, serverID: manager.configuration.serverID))
         }
         run.post("files") { request, context in
             let user = try context.requireUser()
@@ -66,19 +106,19 @@ enum APIRoutes {
         run.post("start") { _, context in
             let user = try context.requireUser()
             let record = try await manager.start(guid: try guid(context), user: user)
-            return try JSONResponse.make(try await manager.summary(guid: record.guid, user: user), status: .accepted)
+            return try JSONResponse.make(try await manager.summary(of: record), status: .accepted)
         }
         run.post("cancel") { _, context in
             let user = try context.requireUser()
             let record = try await manager.cancel(guid: try guid(context), user: user)
-            return try JSONResponse.make(try await manager.summary(guid: record.guid, user: user))
+            return try JSONResponse.make(try await manager.summary(of: record))
         }
         run.get("logs") { request, context in
             let user = try context.requireUser()
             var only: LogStream?
             if let text = request.uri.queryParameters.get("only") {
                 guard let stream = LogStream(rawValue: text) else {
-                    throw APIFailure(.badRequest, .client("only must be stdout or stderr, not '\(text)'"))
+                    throw APIFailure(.badRequest, .client("only must be stdout or stderr, not '\(text.prefix(64))'"))
                 }
                 only = stream
             }
@@ -116,12 +156,20 @@ enum APIRoutes {
         api.post("compare") { request, context in
             _ = try context.requireUser()
             let body = try await decode(API.Compare.self, request, context)
+            for (side, text) in [("left", body.left), ("right", body.right)] where text.utf8.count > InputLimits.maximumDefinitionBytes {
+                throw APIFailure.tooLarge("the \(side) definition", limit: Int64(InputLimits.maximumDefinitionBytes),
+                                          hint: SimulationManager.definitionHint)
+            }
             let differences = try manager.compare(Data(body.left.utf8), Data(body.right.utf8))
             return try JSONResponse.make(API.Differences(equal: differences.isEmpty, differences: differences))
         }
 
-        api.ws("events") { _, context in
-            context.user == nil ? .dontUpgrade : .upgrade([:])
+        api.ws("events") { request, context in
+            _ = try context.requireUser()
+            guard request.headers[.upgrade]?.lowercased().contains("websocket") == true else {
+                throw APIFailure(.upgradeRequired, .client("/api/v1/events is a WebSocket: send 'Upgrade: websocket'"))
+            }
+            return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let user = context.requestContext.user else { return }
             try await EventsSocket.serve(inbound: inbound, outbound: outbound, user: user, manager: manager,
@@ -140,8 +188,13 @@ enum APIRoutes {
         try context.parameters.require("guid")
     }
 
+    static func jsonBody(_ request: Request, _ context: ServerRequestContext) async throws -> ByteBuffer {
+        try await RequestBody.collect(
+            request, limit: context.maximumJSONBytes, what: "the JSON request body", hint: " (a fixed maximum)")
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerRequestContext) async throws -> T {
-        let body = try await request.body.collect(upTo: 16 << 20)
+        let body = try await jsonBody(request, context)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: body))
         } catch {
@@ -150,7 +203,7 @@ enum APIRoutes {
     }
 
     static func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerRequestContext) async throws -> T? {
-        let body = try await request.body.collect(upTo: 16 << 20)
+        let body = try await jsonBody(request, context)
         guard body.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: body))

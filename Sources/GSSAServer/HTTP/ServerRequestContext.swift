@@ -15,8 +15,12 @@ public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
         self.user = nil
     }
 
-    /// Uploads (definitions, input archives) may be large.
-    public var maxUploadSize: Int { 1 << 30 }
+    /// The largest body Hummingbird itself collects; every route reads its body through
+    /// ``RequestBody`` with its own, smaller limit, so this is only a backstop.
+    public var maxUploadSize: Int { UploadLimits().maximumJSONBytes }
+
+    /// JSON request bodies (file maps, two definitions to compare).
+    var maximumJSONBytes: Int { UploadLimits().maximumJSONBytes }
 
     /// The authenticated user; routes behind the middleware always have one.
     func requireUser() throws -> UserRecord {

@@ -4,7 +4,7 @@ import GSSA
 /// sends the GSSA error object, so clients never get a bare `false`.
 public struct APIFailure: Error, Sendable {
     public enum Kind: Sendable, Hashable {
-        case badRequest, unauthorized, notFound, conflict, server
+        case badRequest, unauthorized, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, upgradeRequired, server
     }
 
     public var kind: Kind
@@ -23,6 +23,11 @@ public struct APIFailure: Error, Sendable {
     }
 
     static func conflict(_ reason: String) -> APIFailure { APIFailure(.conflict, .client(reason)) }
+
+    /// HTTP 413 for a body over `limit` bytes; `hint` says how to raise it.
+    static func tooLarge(_ what: String, limit: Int64, hint: String) -> APIFailure {
+        APIFailure(.payloadTooLarge, .client("\(what) is larger than \(limit) bytes, the server's limit\(hint)"))
+    }
 
     /// The failure for any error: ours as they are, GSSA errors by code.
     static func from(_ error: any Error) -> APIFailure {

@@ -13,6 +13,12 @@ extension SimulationManager {
         return SimulationSummary(record: record, serverID: configuration.serverID, position: position)
     }
 
+    /// The summary of a record already resolved for the caller.
+    public func summary(of record: SimulationRecord) async throws -> SimulationSummary {
+        let position = record.state == .queued ? try await queuePosition(of: record.guid) : nil
+        return SimulationSummary(record: record, serverID: configuration.serverID, position: position)
+    }
+
     /// `search`: the user's runs (an admin's: everyone's) whose GUID starts with `prefix`.
     public func search(prefix: String, limit: Int?, user: UserRecord) async throws -> [SimulationSummary] {
         let name = prefix.isEmpty ? "" : try normalize(prefix)
@@ -38,7 +44,12 @@ extension SimulationManager {
     /// The stored event log of a run.
     public func events(guid: String, user: UserRecord) async throws -> [StoredEvent] {
         let record = try await resolve(guid, user: user)
-        return try await store.events(guid: record.guid)
+        // Stored under the run's internal key; shown under the client's GUID.
+        return try await store.events(guid: record.guid).map { event in
+            var event = event
+            event.guid = record.name
+            return event
+        }
     }
 
     // MARK: logs
@@ -57,10 +68,10 @@ extension SimulationManager {
             do {
                 reply = try await launcher.logs(guid: record.guid)
             } catch {
-                throw APIFailure(.server, .server("logs of \(record.guid) are not available yet: \(GSSAError.wrapping(error).message)"))
+                throw APIFailure(.server, .server("logs of \(record.name) are not available yet: \(GSSAError.wrapping(error).message)"))
             }
         } else {
-            throw APIFailure(.notFound, .client("simulation \(record.guid) has no logs (\(record.state.rawValue))"))
+            throw APIFailure(.notFound, .client("simulation \(record.name) has no logs (\(record.state.rawValue))"))
         }
         if only == .stdout { reply.stderr = nil }
         if only == .stderr { reply.stdout = nil }
@@ -79,13 +90,13 @@ extension SimulationManager {
     /// added is listed in `diagnostic_missing.txt`.
     public func bundle(_ kind: Bundle, guid: String, user: UserRecord) async throws -> URL {
         let record = try await resolve(guid, user: user)
-        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.guid) was cleaned; its files are gone") }
+        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.name) was cleaned; its files are gone") }
         if kind == .results && !record.state.isTerminal {
-            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); results exist once it has finished")
+            throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); results exist once it has finished")
         }
         let directory = URL(fileURLWithPath: record.directory)
         let archive = directory.appendingPathComponent(kind == .results ? "results_archive.tgz" : "diagnostic_archive.tgz")
-        let prefix = record.guid
+        let prefix = record.name
         let fm = FileManager.default
         var missing: [String] = []
         let writer = try TarGzWriter(url: archive)
@@ -135,8 +146,9 @@ extension SimulationManager {
         let archive = try await bundle(kind, guid: guid, user: user)
         let directory = archive.deletingLastPathComponent()
         let record = try await resolve(guid, user: user)
+        try requireDefinition(record)
         let (definition, _) = try loadConfiguration(directory: directory)
-        let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+        let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
         return try await transferrer.push([TransferFile(local: archive.lastPathComponent, remote: target)],
                                           from: directory, remoteRoot: record.remoteDirectory ?? ".")
     }
@@ -144,10 +156,11 @@ extension SimulationManager {
     /// `request_files`: pushes named files of the run directory through its transferrer.
     public func pushFiles(guid: String, files: [String: String], user: UserRecord) async throws -> [String: String] {
         let record = try await resolve(guid, user: user)
-        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.guid) was cleaned; its files are gone") }
+        guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.name) was cleaned; its files are gone") }
         let directory = URL(fileURLWithPath: record.directory)
+        try requireDefinition(record)
         let (definition, _) = try loadConfiguration(directory: directory)
-        let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+        let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
         let list = files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }
         return try await transferrer.push(list, from: directory, remoteRoot: record.remoteDirectory ?? ".")
     }
@@ -160,7 +173,7 @@ extension SimulationManager {
     public func clean(guid: String, user: UserRecord) async throws -> SimulationRecord {
         var record = try await resolve(guid, user: user)
         if record.state.isActive || record.state == .created || record.state == .finalized {
-            if !record.state.isTerminal { record = try await cancel(guid: record.guid, user: user) }
+            if !record.state.isTerminal { record = try await cancel(guid: record.name, user: user) }
             await waitForTask(guid: record.guid)
         }
         // The container may still exist (finished but not removed): best effort, on a fresh connection.
@@ -184,7 +197,7 @@ extension SimulationManager {
     /// `request_announce`: one `announce` per stored run the user may see.
     public func announcements(user: UserRecord) async throws -> [ServerEvent] {
         try await store.search(prefix: "", owner: user.admin ? nil : user.name, limit: nil).map { record in
-            ServerEvent(type: .announce, guid: record.guid, state: record.state, percentage: record.percentage,
+            ServerEvent(type: .announce, guid: record.name, state: record.state, percentage: record.percentage,
                         status: record.status ?? GSSAError(.inProgress, record.message ?? ""), directory: record.directory,
                         timestamp: record.updatedAt)
         }

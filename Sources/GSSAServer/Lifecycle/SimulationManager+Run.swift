@@ -15,8 +15,8 @@ extension SimulationManager {
         guard record.state == .finalized else {
             throw APIFailure.conflict(
                 record.state == .created
-                    ? "simulation \(record.guid) must be finalized before it starts"
-                    : "simulation \(record.guid) is \(record.state.rawValue) and cannot start again")
+                    ? "simulation \(record.name) must be finalized before it starts"
+                    : "simulation \(record.name) is \(record.state.rawValue) and cannot start again")
         }
         let sequence = nextSequence()
         let updated = try await store.update(guid: record.guid) {

@@ -50,7 +50,10 @@ public actor SimulationManager {
         self.httpClient = httpClient
         self.metrics = metrics
         self.logger = logger
-        self.hub = EventHub()
+        self.hub = EventHub(resolveName: { [store] key in
+            // Only for events of runs no request has touched since a restart; the key is shown otherwise.
+            try? await store.record(guid: key)?.name
+        })
         let fm = FileManager.default
         for directory in [configuration.runsDirectory, configuration.transferDirectory] {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -72,26 +75,38 @@ public actor SimulationManager {
 
     /// The run a GUID or GUID prefix names, if `user` may see it.
     ///
-    /// An exact GUID wins; otherwise the prefix must match exactly one of the user's runs.
-    /// Someone else's run is reported as not found, never as forbidden.
+    /// GUIDs are namespaced per owner, so only the user's own runs (an admin's: everyone's)
+    /// are ever looked at: another user's run cannot be told apart from no run at all. An
+    /// exact GUID wins; otherwise the prefix must match exactly one run.
     public func resolve(_ guid: String, user: UserRecord) async throws -> SimulationRecord {
         let name = try normalize(guid)
-        if let record = try await store.record(guid: name) {
-            guard user.canAccess(owner: record.owner) else { throw APIFailure.notFound(guid) }
-            return record
+        let record = try await lookup(name, guid: guid, user: user)
+        await hub.register(key: record.guid, name: record.name)
+        return record
+    }
+
+    private func lookup(_ name: String, guid: String, user: UserRecord) async throws -> SimulationRecord {
+        if let record = try await store.record(owner: user.name, name: name) { return record }
+        if user.admin {
+            let exact = try await store.records(named: name)
+            if exact.count == 1 { return exact[0] }
+            if exact.count > 1 { throw ambiguous(guid, exact) }
         }
         let matches = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: 11)
         switch matches.count {
         case 0: throw APIFailure.notFound(guid)
         case 1: return matches[0]
-        default:
-            let candidates = matches.prefix(10).map(\.guid)
-            throw APIFailure(
-                .conflict,
-                .client("'\(guid)' matches more than one simulation: \(candidates.joined(separator: ", "))"
-                    + (matches.count > 10 ? ", …" : "")),
-                candidates: candidates)
+        default: throw ambiguous(guid, matches)
         }
+    }
+
+    private func ambiguous(_ guid: String, _ matches: [SimulationRecord]) -> APIFailure {
+        let candidates = matches.prefix(10).map(\.name)
+        return APIFailure(
+            .conflict,
+            .client("'\(guid)' matches more than one simulation: \(candidates.joined(separator: ", "))"
+                + (matches.count > 10 ? ", …" : "")),
+            candidates: candidates)
     }
 
     func runDirectory(_ guid: String) -> URL { configuration.runsDirectory.appendingPathComponent(guid) }
@@ -99,16 +114,18 @@ public actor SimulationManager {
     // MARK: init, definition, files
 
     /// `init`: creates the run and its working directory (mode 0770, with a `guid` file).
+    ///
+    /// The GUID is looked up in the caller's own namespace only: another user's run of the
+    /// same GUID is neither reused nor revealed. The directory is named by a fresh internal key.
     @discardableResult
     public func initialize(guid: String, user: UserRecord) async throws -> SimulationRecord {
         let name = try normalize(guid)
-        if let existing = try await store.record(guid: name) {
-            guard existing.owner == user.name else {
-                throw APIFailure.conflict("GUID \(name) is already in use")
-            }
+        if let existing = try await store.record(owner: user.name, name: name) {
+            await hub.register(key: existing.guid, name: existing.name)
             return existing
         }
-        let directory = runDirectory(name)
+        let key = UUID().uuidString
+        let directory = runDirectory(key)
         do {
             let fm = FileManager.default
             try fm.createDirectory(at: directory.appendingPathComponent("input"), withIntermediateDirectories: true)
@@ -117,10 +134,11 @@ public actor SimulationManager {
         } catch {
             throw GSSAError.server("cannot create the working directory \(directory.path): \(error.localizedDescription)")
         }
-        var record = SimulationRecord(guid: name, owner: user.name, directory: directory.path)
+        var record = SimulationRecord(guid: key, name: name, owner: user.name, directory: directory.path)
         record.message = "Created"
         record.percentage = 0
         try await store.insert(record)
+        await hub.register(key: key, name: name)
         return record
     }
 
@@ -129,14 +147,17 @@ public actor SimulationManager {
     public func uploadDefinition(guid: String, xml: Data, user: UserRecord) async throws -> SimulationRecord {
         let record = try await initialize(guid: guid, user: user)
         guard record.state == .created else {
-            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); the definition can no longer change")
+            throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); the definition can no longer change")
         }
         guard !xml.isEmpty else { throw APIFailure(.badRequest, .client("the definition is empty")) }
+        guard xml.count <= InputLimits.maximumDefinitionBytes else {
+            throw APIFailure.tooLarge("the definition", limit: Int64(InputLimits.maximumDefinitionBytes), hint: Self.definitionHint)
+        }
         let directory = URL(fileURLWithPath: record.directory)
         do {
             try xml.write(to: directory.appendingPathComponent("original.xml"), options: .atomic)
         } catch {
-            throw GSSAError.server("cannot write original.xml for \(record.guid): \(error.localizedDescription)")
+            throw GSSAError.server("cannot write original.xml for \(record.name): \(error.localizedDescription)")
         }
         let family = (try? SimulationDefinition.parse(xml))?.family
         let updated = try await store.update(guid: record.guid) {
@@ -156,7 +177,7 @@ public actor SimulationManager {
     public func updateFiles(guid: String, files: [String: String], user: UserRecord) async throws -> SimulationRecord {
         let record = try await resolve(guid, user: user)
         guard record.state == .created else {
-            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); its inputs can no longer change")
+            throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); its inputs can no longer change")
         }
         for (local, remote) in files {
             guard SafePath.isSafeRelative(local) else {
@@ -176,27 +197,88 @@ public actor SimulationManager {
     }
 
     /// Stores a tar.gz of inputs sent by the client (`gssa launch`); the `tmp` transferrer
-    /// reads it at finalize. The archive is checked for traversal now.
+    /// reads it at finalize. The archive is checked for traversal and expansion now.
     public func uploadInputArchive(guid: String, archive: Data, user: UserRecord) async throws -> SimulationRecord {
-        let record = try await initialize(guid: guid, user: user)
-        guard record.state == .created else {
-            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); its inputs can no longer change")
+        let limits = configuration.limits
+        guard archive.count <= limits.maximumUploadBytes else {
+            throw APIFailure.tooLarge("the input archive", limit: limits.maximumUploadBytes, hint: Self.hint("--max-upload-bytes"))
         }
-        let url = Self.uploadedArchive(in: URL(fileURLWithPath: record.directory))
+        let record = try await prepareInputArchive(guid: guid, user: user)
+        let incoming = Self.incomingArchive(in: URL(fileURLWithPath: record.directory))
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try archive.write(to: url, options: .atomic)
+            try archive.write(to: incoming)
         } catch {
             throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
         }
+        try Self.checkInputArchive(incoming, limits: limits)
+        return try await installInputArchive(incoming, guid: record.guid)
+    }
+
+    /// Before an archive upload: the caller's run (created if new), still open for inputs.
+    public func prepareInputArchive(guid: String, user: UserRecord) async throws -> SimulationRecord {
+        let record = try await initialize(guid: guid, user: user)
+        guard record.state == .created else {
+            throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); its inputs can no longer change")
+        }
         do {
-            let members = try TarGzReader.members(of: url)
-            try TarGzReader.validate(members, archiveName: "input archive")
+            try FileManager.default.createDirectory(
+                at: Self.uploadedArchive(in: URL(fileURLWithPath: record.directory)).deletingLastPathComponent(),
+                withIntermediateDirectories: true)
+        } catch {
+            throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
+        }
+        return record
+    }
+
+    /// A fresh name for an archive being received, beside where it will be installed.
+    nonisolated static func incomingArchive(in directory: URL) -> URL {
+        uploadedArchive(in: directory).deletingLastPathComponent().appendingPathComponent("incoming-\(UUID().uuidString).tar.gz")
+    }
+
+    /// Refuses (and removes) a received archive that is not a tar, escapes its directory, or
+    /// would expand beyond the limits; the member headers are read until the first one over.
+    nonisolated static func checkInputArchive(_ url: URL, limits: UploadLimits) throws(APIFailure) {
+        let bounds = ArchiveLimits(maximumEntries: limits.maximumArchiveEntries, maximumExpandedBytes: limits.maximumExpandedBytes)
+        do {
+            let scan = try TarGzReader.members(of: url, within: bounds)
+            if let exceeded = scan.exceeded {
+                try? FileManager.default.removeItem(at: url)
+                let flag = if case .entries = exceeded { "--max-archive-entries" } else { "--max-expanded-bytes" }
+                throw APIFailure(.payloadTooLarge, .client("the input archive \(exceeded.reason)\(hint(flag))"))
+            }
+            try TarGzReader.validate(scan.members, archiveName: "input archive")
+        } catch let failure as APIFailure {
+            throw failure
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw APIFailure(.badRequest, GSSAError.wrapping(error, as: .client))
         }
+    }
+
+    /// Moves a checked archive into place, if the run still takes inputs.
+    func installInputArchive(_ incoming: URL, guid key: String) async throws -> SimulationRecord {
+        let fm = FileManager.default
+        guard let record = try await store.record(guid: key), record.state == .created else {
+            try? fm.removeItem(at: incoming)
+            throw APIFailure.conflict("simulation inputs can no longer change")
+        }
+        let url = Self.uploadedArchive(in: URL(fileURLWithPath: record.directory))
+        do {
+            if fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
+            try fm.moveItem(at: incoming, to: url)
+        } catch {
+            try? fm.removeItem(at: incoming)
+            throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
+        }
         return record
+    }
+
+    /// Definitions have a fixed maximum (the parser's), so the refusal says so.
+    nonisolated static let definitionHint = " (the fixed GSSA-XML maximum, see docs/gssa-xml.md: split large inputs into files)"
+
+    /// How to raise a limit, appended to refusals.
+    nonisolated static func hint(_ flag: String) -> String {
+        " (raise it with `gssa server \(flag)`)"
     }
 
     static func uploadedArchive(in directory: URL) -> URL {
@@ -211,9 +293,11 @@ public actor SimulationManager {
     public func finalize(guid: String, remoteDirectory: String?, user: UserRecord) async throws -> SimulationRecord {
         let record = try await resolve(guid, user: user)
         guard record.state == .created else {
-            throw APIFailure.conflict("simulation \(record.guid) is \(record.state.rawValue); only a new simulation can be finalized")
+            throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); only a new simulation can be finalized")
         }
         let directory = URL(fileURLWithPath: record.directory)
+        // A missing definition is the run's state, not a failure: the run stays open for it.
+        try requireDefinition(record)
         do {
             let (definition, configuration) = try loadConfiguration(directory: directory)
             let remoteRoot = remoteDirectory ?? "."
@@ -225,7 +309,7 @@ public actor SimulationManager {
             let required = configuration.required.map { TransferFile(local: $0.remote, remote: $0.remote) }
             let extra = record.files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }
             if !required.isEmpty || !extra.isEmpty {
-                let transferrer = try makeTransferrer(definition.transferrer, directory: directory)
+                let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
                 try await transferrer.pull(required, into: staging, remoteRoot: remoteRoot)
                 try await transferrer.pull(extra, into: directory, remoteRoot: remoteRoot)
             }
@@ -247,6 +331,14 @@ public actor SimulationManager {
         }
     }
 
+    /// 409 while no definition was uploaded (nothing can be finalized or pushed yet).
+    func requireDefinition(_ record: SimulationRecord) throws(APIFailure) {
+        let url = URL(fileURLWithPath: record.directory).appendingPathComponent("original.xml")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw APIFailure.conflict("simulation \(record.name) has no definition yet: upload one first (PUT definition)")
+        }
+    }
+
     /// Parses `original.xml` and lets its family configure the run.
     func loadConfiguration(directory: URL) throws -> (SimulationDefinition, FamilyConfiguration) {
         let url = directory.appendingPathComponent("original.xml")
@@ -258,20 +350,34 @@ public actor SimulationManager {
         return (definition, try family.configure(definition))
     }
 
-    func makeTransferrer(_ configuration: TransferrerConfiguration?, directory: URL) throws -> any Transferrer {
+    /// The run's transferrer; `tmp` is confined to the owner's own transfer area.
+    func makeTransferrer(_ configuration: TransferrerConfiguration?, directory: URL, owner: String) throws -> any Transferrer {
         let uploaded = Self.uploadedArchive(in: directory)
         let hasUpload = FileManager.default.fileExists(atPath: uploaded.path)
+        let root = self.configuration.transferDirectory(for: owner)
+        do {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        } catch {
+            throw GSSAError.server("cannot create the transfer directory \(root.path): \(error.localizedDescription)")
+        }
+        let limits = self.configuration.limits
+        func tmp(_ archive: URL?) -> TmpTransferrer {
+            TmpTransferrer(
+                root: root, archive: archive, scratch: directory,
+                limits: ArchiveLimits(maximumEntries: limits.maximumArchiveEntries, maximumExpandedBytes: limits.maximumExpandedBytes),
+                limitHint: Self.hint("--max-expanded-bytes / --max-archive-entries"))
+        }
         guard let configuration else {
-            if hasUpload { return TmpTransferrer(root: self.configuration.transferDirectory, archive: uploaded) }
+            if hasUpload { return tmp(uploaded) }
             throw GSSAError.client("the definition needs input files but has no <transferrer>", element: "<simulationDefinition>")
         }
         switch configuration.kind {
         case "tmp":
             var archive: URL? = hasUpload ? uploaded : nil
             if archive == nil, let location = configuration.inputLocation, !location.isEmpty {
-                archive = try TmpTransferrer.resolveLocation(location, root: self.configuration.transferDirectory)
+                archive = try TmpTransferrer.resolveLocation(location, root: root)
             }
-            return TmpTransferrer(root: self.configuration.transferDirectory, archive: archive)
+            return tmp(archive)
         case "http":
             guard let url = configuration.url, !url.isEmpty else {
                 throw GSSAError.client("the http transferrer needs a <url>", line: configuration.line,

@@ -6,9 +6,17 @@ import GSSA
 /// Unlike the original's `simulations` table, it keeps who owns the run, which family and
 /// container it used and the image ID, so cancel, logs and cleanup still work after a
 /// server restart.
+///
+/// GUIDs are namespaced per owner: two users may both have a run called `X`, and nothing a
+/// user can do reveals whether another user has one. ``guid`` is therefore the run's internal
+/// key (store key, working-directory name, the daemon's name for the run) and never shown to
+/// clients; ``name`` is the GUID the client chose, unique per ``owner``.
 public struct SimulationRecord: Codable, Sendable, Hashable {
-    /// Upper-case GUID.
+    /// The run's internal key, unique server-wide: a fresh UUID (runs created before owner
+    /// namespaces keep their GUID as key).
     public var guid: String
+    /// The upper-case GUID the client chose; unique per owner, shown in every API answer.
+    public var name: String
     /// Name of the user that created the run.
     public var owner: String
     public var family: String?
@@ -33,10 +41,11 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     public var cleaned: Bool
 
     public init(
-        guid: String, owner: String, directory: String, state: SimulationState = .created,
+        guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,
         createdAt: Date = Date()
     ) {
         self.guid = guid
+        self.name = name ?? guid
         self.owner = owner
         self.family = nil
         self.state = state

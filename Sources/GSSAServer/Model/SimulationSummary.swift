@@ -31,7 +31,7 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var cleaned: Bool
 
     public init(record: SimulationRecord, serverID: String, position: Int? = nil) {
-        guid = record.guid
+        guid = record.name
         self.serverID = serverID
         owner = record.owner
         family = record.family

@@ -10,11 +10,21 @@ public actor InMemorySimulationStore: SimulationStore {
     public init() {}
 
     public func insert(_ record: SimulationRecord) throws {
-        guard runs[record.guid] == nil else { throw GSSAError.client("simulation \(record.guid) exists already") }
+        guard runs[record.guid] == nil, self.record(owner: record.owner, name: record.name) == nil else {
+            throw GSSAError.client("simulation \(record.name) exists already")
+        }
         runs[record.guid] = record
     }
 
     public func record(guid: String) -> SimulationRecord? { runs[guid] }
+
+    public func record(owner: String, name: String) -> SimulationRecord? {
+        runs.values.first { $0.owner == owner && $0.name == name }
+    }
+
+    public func records(named name: String) -> [SimulationRecord] {
+        runs.values.filter { $0.name == name }.sorted { ($0.createdAt, $0.guid) > ($1.createdAt, $1.guid) }
+    }
 
     public func update(guid: String, _ change: @escaping @Sendable (inout SimulationRecord) -> Void) -> SimulationRecord? {
         guard var record = runs[guid] else { return nil }
@@ -25,7 +35,7 @@ public actor InMemorySimulationStore: SimulationStore {
 
     public func search(prefix: String, owner: String?, limit: Int?) -> [SimulationRecord] {
         let matches = runs.values
-            .filter { $0.guid.hasPrefix(prefix) && (owner == nil || $0.owner == owner) }
+            .filter { $0.name.hasPrefix(prefix) && (owner == nil || $0.owner == owner) }
             .sorted { ($0.createdAt, $0.guid) > ($1.createdAt, $1.guid) }
         return limit.map { Array(matches.prefix($0)) } ?? matches
     }

@@ -79,13 +79,24 @@ public final class SQLiteSimulationStore: SimulationStore {
             try db.create(index: "runs_owner_order", on: "runs", columns: ["owner", "createdAt", "guid"])
             try db.create(index: "runs_order", on: "runs", columns: ["createdAt", "guid"])
         }
+        migrator.registerMigration("v4: GUIDs namespaced per owner") { db in
+            // Existing runs keep their GUID as internal key and as name: no data is reset.
+            try db.alter(table: "runs") { t in
+                t.add(column: "name", .text).notNull().defaults(to: "")
+            }
+            try db.execute(sql: "UPDATE runs SET name = guid")
+            try db.create(index: "runs_owner_name", on: "runs", columns: ["owner", "name"], unique: true)
+            try db.create(index: "runs_name", on: "runs", columns: ["name"])
+        }
         return migrator
     }
 
     public func insert(_ record: SimulationRecord) async throws {
         try await pool.write { db in
-            if try SimulationRecord.exists(db, key: record.guid) {
-                throw GSSAError.client("simulation \(record.guid) exists already")
+            if try SimulationRecord.exists(db, key: record.guid)
+                || SimulationRecord.filter(Column("owner") == record.owner && Column("name") == record.name).fetchCount(db) > 0
+            {
+                throw GSSAError.client("simulation \(record.name) exists already")
             }
             try record.insert(db)
         }
@@ -93,6 +104,19 @@ public final class SQLiteSimulationStore: SimulationStore {
 
     public func record(guid: String) async throws -> SimulationRecord? {
         try await pool.read { db in try SimulationRecord.fetchOne(db, key: guid) }
+    }
+
+    public func record(owner: String, name: String) async throws -> SimulationRecord? {
+        try await pool.read { db in
+            try SimulationRecord.filter(Column("owner") == owner && Column("name") == name).fetchOne(db)
+        }
+    }
+
+    public func records(named name: String) async throws -> [SimulationRecord] {
+        try await pool.read { db in
+            try SimulationRecord.filter(Column("name") == name)
+                .order(Column("createdAt").desc, Column("guid").desc).fetchAll(db)
+        }
     }
 
     @discardableResult
@@ -111,8 +135,8 @@ public final class SQLiteSimulationStore: SimulationStore {
         try await pool.read { db in
             var request = SimulationRecord.all()
             if !prefix.isEmpty {
-                // A range on the primary key uses its index, unlike LIKE.
-                request = request.filter(Column("guid") >= prefix && Column("guid") < prefix + "\u{10FFFF}")
+                // A range on the (owner, name) or name index, unlike LIKE.
+                request = request.filter(Column("name") >= prefix && Column("name") < prefix + "\u{10FFFF}")
             }
             if let owner { request = request.filter(Column("owner") == owner) }
             request = request.order(Column("createdAt").desc, Column("guid").desc)

@@ -6,14 +6,21 @@ import Foundation
 /// implementation for unit tests (``InMemorySimulationStore``) and the SQLite one the server
 /// uses (``SQLiteSimulationStore``).
 public protocol SimulationStore: Sendable {
-    /// Adds a run; a GUID that exists already is an `E_CLIENT` error.
+    /// Adds a run; a key, or a name the owner already uses, that exists already is an
+    /// `E_CLIENT` error.
     func insert(_ record: SimulationRecord) async throws
+    /// The run with internal key `guid` (``SimulationRecord/guid``).
     func record(guid: String) async throws -> SimulationRecord?
+    /// The run `owner` calls `name` (the client's GUID), if any.
+    func record(owner: String, name: String) async throws -> SimulationRecord?
+    /// Every owner's run called `name`, for admins.
+    func records(named name: String) async throws -> [SimulationRecord]
     /// Applies `change` atomically and returns the new record (nil when the GUID is unknown).
     @discardableResult
     func update(guid: String, _ change: @escaping @Sendable (inout SimulationRecord) -> Void) async throws
         -> SimulationRecord?
-    /// Runs whose GUID starts with `prefix`, newest first; `owner` nil means everyone's.
+    /// Runs whose client GUID (``SimulationRecord/name``) starts with `prefix`, newest first;
+    /// `owner` nil means everyone's.
     func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord]
     /// Runs in any of `states`, queued ones in FIFO order.
     func records(in states: Set<SimulationState>) async throws -> [SimulationRecord]

@@ -1,0 +1,56 @@
+import Foundation
+import GSSA
+import Hummingbird
+
+/// Reads request bodies within a limit, refusing with HTTP 413 (naming the limit and how to
+/// raise it) at the first byte over it, or at once when `Content-Length` already says so.
+enum RequestBody {
+    /// The declared `Content-Length`, if any (nil when absent or unparsable).
+    static func declaredLength(_ request: Request) -> Int64? {
+        request.headers[.contentLength].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// Collects the whole body in memory; for bodies bounded by a small `limit`.
+    static func collect(_ request: Request, limit: Int, what: String, hint: String) async throws -> ByteBuffer {
+        if let length = declaredLength(request), length > limit {
+            throw APIFailure.tooLarge(what, limit: Int64(limit), hint: hint)
+        }
+        var collected = ByteBuffer()
+        for try await chunk in request.body {
+            guard collected.readableBytes + chunk.readableBytes <= limit else {
+                throw APIFailure.tooLarge(what, limit: Int64(limit), hint: hint)
+            }
+            var chunk = chunk
+            collected.writeBuffer(&chunk)
+        }
+        return collected
+    }
+
+    /// Streams the body into a new file at `url` (never held in memory). Over `limit`, the
+    /// file is removed and the request refused.
+    static func stream(_ request: Request, to url: URL, limit: Int64, what: String, hint: String) async throws -> Int64 {
+        if let length = declaredLength(request), length > limit {
+            throw APIFailure.tooLarge(what, limit: limit, hint: hint)
+        }
+        let fm = FileManager.default
+        guard fm.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = try? FileHandle(forWritingTo: url)
+        else {
+            throw APIFailure(.server, .server("cannot create \(url.lastPathComponent) for the upload"))
+        }
+        var written: Int64 = 0
+        do {
+            defer { try? handle.close() }
+            for try await chunk in request.body {
+                written += Int64(chunk.readableBytes)
+                guard written <= limit else { throw APIFailure.tooLarge(what, limit: limit, hint: hint) }
+                try handle.write(contentsOf: chunk.readableBytesView)
+            }
+        } catch {
+            try? fm.removeItem(at: url)
+            if error is APIFailure { throw error }
+            throw APIFailure(.server, .server("cannot store the upload: \(GSSAError.wrapping(error).message)"))
+        }
+        return written
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import GSSA
+@testable import GSSAServer
+import Testing
+
+/// The owner-namespace migration keeps every existing run, and the store then enforces one
+/// name per owner only.
+@Suite("SQLite store migration (real SQLite)")
+struct StoreMigrationTests {
+    @Test("v3 rows survive v4: their GUID becomes key and name; names are unique per owner, not server-wide")
+    func ownerNamespaces() async throws {
+        let path = scratchDirectory("migration").appendingPathComponent("gssa.sqlite3").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSimulationStore.migrator.migrate(pool, upTo: "v3: search order indexes")
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO runs (guid, owner, state, createdAt, updatedAt, directory, cleaned)
+                    VALUES ('OLD-RUN', 'alice', 'succeeded', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000', '/data/runs/OLD-RUN', 0)
+                    """)
+                try db.execute(sql: "INSERT INTO events (guid, kind, at) VALUES ('OLD-RUN', 'complete', '2026-01-01 00:00:00.000')")
+            }
+            try pool.close()
+        }
+        let store = try SQLiteSimulationStore(path: path)
+        let old = try #require(try await store.record(owner: "alice", name: "OLD-RUN"))
+        #expect(old.guid == "OLD-RUN" && old.state == .succeeded && old.directory == "/data/runs/OLD-RUN")
+        #expect(try await store.events(guid: "OLD-RUN").map(\.kind) == ["complete"])
+        #expect(try await store.search(prefix: "OLD", owner: "alice", limit: nil).map(\.name) == ["OLD-RUN"])
+        #expect(try await store.search(prefix: "OLD", owner: "bob", limit: nil).isEmpty)
+
+        // Bob may have his own OLD-RUN; Alice may not have a second one.
+        try await store.insert(SimulationRecord(guid: UUID().uuidString, name: "OLD-RUN", owner: "bob", directory: "/data/runs/b"))
+        #expect(try await store.records(named: "OLD-RUN").count == 2)
+        await #expect(throws: GSSAError.self) {
+            try await store.insert(SimulationRecord(guid: UUID().uuidString, name: "OLD-RUN", owner: "alice", directory: "/x"))
+        }
+    }
+}
