@@ -19,8 +19,13 @@ struct GSSABinary {
     }
 
     static func run(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) throws -> Result {
+        try runTool(executable.path, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs any program the same way (stdout and stderr through files).
+    static func runTool(_ path: String, _ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -60,6 +60,14 @@ import Testing
         let preview = try #require(report["preview"] as? String)
         let (width, height) = try PNGCheck.validate(URL(fileURLWithPath: preview))
         #expect(width > 100 && height > 100)
+
+        // The XDMF results open in meshio (which needs h5py for their HDF5 data; scripts/deps installs it).
+        let xdmf = URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent("potential.xdmf")
+        let read = try GSSABinary.runTool(
+            "/usr/bin/env", ["python3", "-c", "import sys, meshio; m = meshio.read(sys.argv[1]); print(len(m.points), sum(len(c.data) for c in m.cells))", xdmf.path])
+        #expect(read.status == 0, "meshio could not read \(xdmf.path): \(read.stderr)")
+        let counts = read.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(counts.count == 2 && counts[0] > 1000 && counts[1] > 1000, "\(read.stdout)")
     }
 
     /// A definition that uploads its own mesh (format `mesh`) skips host meshing and is solved on
