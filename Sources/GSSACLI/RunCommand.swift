@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: daemon.socket),
-            mesher: CGALHostMesher(threads: threads), registry: registry, logger: logger)
+            mesher: CGALHostMesher.make(threads: threads), registry: registry, logger: logger)
         let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
         let guid = UUID().uuidString.uppercased()
 
