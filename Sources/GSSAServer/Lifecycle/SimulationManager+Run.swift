@@ -362,7 +362,12 @@ extension SimulationManager {
             outcome = .server("the run's output could not be collected: \(error)")
         } else if hasExitStatus {
             let status = ExitStatus.read(output: output)
-            outcome = GSSAError(status.code, status.message.isEmpty ? (status.code == .success ? "Success" : "Failed") : status.message)
+            if status.code == .cancelled {
+                // Neither the user nor the daemon stopped it: something outside gssa did.
+                outcome = .server("the container was stopped from outside gssa (e.g. a Docker engine restart): \(status.message)")
+            } else {
+                outcome = GSSAError(status.code, status.message.isEmpty ? (status.code == .success ? "Success" : "Failed") : status.message)
+            }
         } else if result.exitCode == 0 {
             outcome = GSSAError(.success, "Success")
         } else if let code = result.exitCode, code > 128, code <= 128 + 64 {
@@ -490,13 +495,24 @@ extension SimulationManager {
         await pump()
     }
 
-    /// Cancels every task the manager owns and waits for them (runs keep going in the
-    /// daemon and are re-attached at the next start).
-    public func shutdown() async {
+    /// Cancels every task the manager owns and waits for them, at most `grace` (runs keep going
+    /// in the daemon and are re-attached at the next start; a START in flight is not waited for
+    /// beyond the grace).
+    public func shutdown(grace: Duration = .seconds(5)) async {
         shuttingDown = true
-        let running = Array(tasks.values)
-        for task in running { task.cancel() }
-        for task in running { await task.value }
+        for task in tasks.values { task.cancel() }
+        // Each task removes itself when it ends: poll that, bounded by the grace.
+        let deadline = ContinuousClock.now + grace
+        while !tasks.isEmpty, ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                break
+            }
+        }
+        if !tasks.isEmpty {
+            logger.warning("tasks still running after the shutdown grace", metadata: ["tasks": "\(tasks.keys.sorted())"])
+        }
     }
 }
 
