@@ -82,6 +82,7 @@ struct CancelStageTests {
         try await Self.cancel(waiting, on: server, daemon: daemon)
         #expect(try await daemon.launcher.state(guid: waiting) == .gone)
         #expect(try await Self.state(blocker, server) == .running)
+        #expect(!daemon.containers(guid: blocker).isEmpty, "the running run has no container to kill (is the docker CLI there?)")
         try await Self.cancel(blocker, on: server, daemon: daemon)
         #expect(try await daemon.launcher.state(guid: blocker) != .running)
     }

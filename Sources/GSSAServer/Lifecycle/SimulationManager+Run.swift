@@ -65,7 +65,9 @@ extension SimulationManager {
                 do {
                     next = try await store.nextQueued()
                 } catch {
-                    logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
+                    if !(error is CancellationError) {
+                        logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
+                    }
                     schedulePump()
                     break
                 }
@@ -248,10 +250,15 @@ extension SimulationManager {
         var attempt = 0
         while true {
             try Task.checkCancellation()
+            if cancelled.contains(guid) { throw CancellationError() }
             let reason: String
             do {
                 switch contact {
                 case .start(let specification):
+                    // A cancel now waits for the START's answer (see `cancel`), so that its DESTROY
+                    // never overtakes the START.
+                    startInFlight.insert(guid)
+                    defer { startInFlight.remove(guid) }
                     return .result(try await launcher.run(specification, observer: observer(guid: guid, owner: owner, since: launchClock)))
                 case .attach(let confirmed):
                     do {
@@ -268,12 +275,14 @@ extension SimulationManager {
                     }
                 }
             } catch let unavailable as LauncherUnavailable {
+                if cancelled.contains(guid) { throw CancellationError() }
                 if case .start = contact {
                     await daemonUnavailable(unavailable.reason)
                     return .requeue(Self.waitingMessage(unavailable.reason))
                 }
                 reason = unavailable.reason
             } catch let disconnected as LauncherDisconnected {
+                if cancelled.contains(guid) || Task.isCancelled { throw CancellationError() }
                 if case .start = contact { contact = .attach(confirmed: disconnected.started) }
                 reason = disconnected.reason
             }
@@ -302,7 +311,12 @@ extension SimulationManager {
 
     func containerStarted(guid: String, owner: String, containerID: String?, imageID: String?, since clock: ContinuousClock.Instant?) async {
         starting.remove(guid)
-        guard !cancelled.contains(guid) else { return }
+        startInFlight.remove(guid)
+        guard !cancelled.contains(guid) else {
+            // Cancelled while its START was in flight: stop following it now that it is answered.
+            tasks[guid]?.cancel()
+            return
+        }
         if let clock { metrics.record(metrics.launchLatency, ContinuousClock.now - clock) }
         do {
             try await store.update(guid: guid) {
@@ -396,7 +410,9 @@ extension SimulationManager {
         }
         let launched = record.state == .starting || record.state == .running || tasks[record.guid] != nil
         cancelled.insert(record.guid)
-        tasks[record.guid]?.cancel()
+        // Meshing, waiting or following: stop now. A START in flight is let through to its answer
+        // (cancelling would drop the connection under it); `containerStarted` stops it then.
+        if !startInFlight.contains(record.guid) { tasks[record.guid]?.cancel() }
         await finish(guid: record.guid, outcome: .cancelled("Cancelled at user request"))
         if launched {
             let guid = record.guid

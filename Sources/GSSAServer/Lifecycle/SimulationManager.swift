@@ -29,6 +29,8 @@ public actor SimulationManager {
     var taskIDs: [String: UUID] = [:]
     /// Runs settled by `cancel` whose container is still being destroyed: their late events are dropped.
     var cancelled: Set<String> = []
+    /// Runs whose START is on its way to the daemon, unanswered.
+    var startInFlight: Set<String> = []
     /// Why the daemon does not answer, while it does not.
     var daemonWaiting: String?
     var daemonBackoff = Backoff(initial: .milliseconds(500))
