@@ -96,6 +96,19 @@ final class DaemonProcess: @unchecked Sendable {
         return output.split(whereSeparator: \.isNewline).map(String.init)
     }
 
+    /// Runs a program to its end, output discarded; its exit status (-1 if it cannot start).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Runs the docker CLI (against `host` when given) and returns its stdout.
     @discardableResult
     static func docker(_ arguments: [String], host: String? = nil) -> String {
