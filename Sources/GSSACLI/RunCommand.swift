@@ -73,7 +73,6 @@ struct RunCommand: AsyncParsableCommand {
 
         var marks: [String: ContinuousClock.Instant] = [:]
         let (subscription, events) = await manager.hub.subscribe(user: user)
-        defer { Task { await manager.hub.unsubscribe(subscription) } }
         do {
             _ = try await manager.initialize(guid: guid, user: user)
             guard let xml = FileManager.default.contents(atPath: definition) else {
@@ -87,7 +86,11 @@ struct RunCommand: AsyncParsableCommand {
             say("configure", "run \(guid) in \(record.directory)")
             _ = try await manager.start(guid: guid, user: user)
         } catch let failure as APIFailure {
+            await manager.hub.unsubscribe(subscription)
             throw failure.error
+        } catch {
+            await manager.hub.unsubscribe(subscription)
+            throw error
         }
 
         var last: ServerEvent?
@@ -108,7 +111,10 @@ struct RunCommand: AsyncParsableCommand {
             }
             if last != nil { break }
         }
+        await manager.hub.unsubscribe(subscription)
         await manager.waitForTask(guid: guid)
+        // Lets the manager's own tasks (the last status write) finish before the report.
+        await manager.shutdown()
         let record = try await manager.resolve(guid, user: user)
         let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
 
