@@ -8,12 +8,17 @@ import Testing
 /// dockerd, the daemon capped so that some runs queue, killed with SIGKILL and restarted.
 ///
 /// The issue asks for 10 running and 5 queued; on the 2-core CI budget these use 4 running
-/// and 3 queued runs of ~4 s each (the code paths are the same: `running` and `queued`).
+/// and 3 queued runs of ~4 s each by default (the code paths are the same). Set
+/// `GSSA_FAULT_RUNNING=10 GSSA_FAULT_QUEUED=5` for the full size.
 @Suite("Faults lose no run (real daemon process and dockerd)", .serialized, .requiresDockerEngine,
        .requiresImages(RealDaemon.image))
 struct FaultToleranceTests {
-    static let running = 4
-    static let queued = 3
+    static let running = count("GSSA_FAULT_RUNNING", default: 4)
+    static let queued = count("GSSA_FAULT_QUEUED", default: 3)
+
+    static func count(_ variable: String, default value: Int) -> Int {
+        ProcessInfo.processInfo.environment[variable].flatMap(Int.init).map { min(max($0, 1), 30) } ?? value
+    }
 
     static func definition() throws -> String { try TestServer.sleepDefinition(steps: 8, sleep: 0.5) }
 

@@ -119,7 +119,7 @@ struct LauncherFaultTests {
         try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
         let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
         _ = try await server.start(guid: guid, token: server.alice)
-        let waited = try await eventually(10) {
+        let waited = await eventually(10) {
             await recorder.events.contains { $0.guid == guid.uppercased() && $0.status?.message.hasPrefix("Waiting for the launch daemon") == true }
         }
         #expect(waited)
@@ -141,9 +141,14 @@ struct LauncherFaultTests {
         try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
         await launcher.setForgets(true)
         _ = try await server.start(guid: guid, token: server.alice)
-        #expect(try await eventually(10) { await launcher.runs == 1 && (try await server.summary(guid, token: server.alice).state) != .queued })
+        let attempted = try await eventually(10) {
+            let runs = await launcher.runs
+            let state = try await server.summary(guid, token: server.alice).state
+            return runs == 1 && state != .queued
+        }
+        #expect(attempted)
         await launcher.setDown(false)
-        #expect(try await eventually(10) { await launcher.attaches >= 1 })
+        #expect(await eventually(10) { await launcher.attaches >= 1 })
         await launcher.setForgets(false)
         let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
         #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
@@ -158,7 +163,7 @@ struct LauncherFaultTests {
         let guid = newGUID()
         try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
         _ = try await server.start(guid: guid, token: server.alice)
-        #expect(try await eventually(10) { await launcher.runs == 1 })
+        #expect(await eventually(10) { await launcher.runs == 1 })
         await launcher.setForgets(true)
         await launcher.setDown(false)
         let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
@@ -175,7 +180,8 @@ struct LauncherFaultTests {
         let guid = newGUID()
         try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
         _ = try await server.start(guid: guid, token: server.alice)
-        #expect(try await eventually(10) { (try await server.summary(guid, token: server.alice).state) == .running })
+        let running = try await eventually(10) { try await server.summary(guid, token: server.alice).state == .running }
+        #expect(running)
         let began = ContinuousClock.now
         let reply = try await server.request(.POST, "/api/v1/simulations/\(guid)/cancel", token: server.alice)
         #expect(reply.status == .ok)
