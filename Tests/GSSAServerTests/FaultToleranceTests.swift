@@ -20,7 +20,9 @@ struct FaultToleranceTests {
         ProcessInfo.processInfo.environment[variable].flatMap(Int.init).map { min(max($0, 1), 30) } ?? value
     }
 
-    static func definition() throws -> String { try TestServer.sleepDefinition(steps: 8, sleep: 0.5) }
+    /// ~4 s runs; longer with more runs, so that all of them are up before the first ends
+    /// (container starts share the 2 cores).
+    static func definition() throws -> String { try TestServer.sleepDefinition(steps: max(8, 3 * running), sleep: 0.5) }
 
     /// Submits and starts `running + queued` runs, then waits until exactly `running` of them
     /// run and the rest are queued.

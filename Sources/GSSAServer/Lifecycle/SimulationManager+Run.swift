@@ -516,7 +516,8 @@ extension SimulationManager {
     /// beyond the grace).
     public func shutdown(grace: Duration = .seconds(5)) async {
         shuttingDown = true
-        for task in tasks.values { task.cancel() }
+        // Pending status writes are short and must land: they are waited for, not cancelled.
+        for (key, task) in tasks where !key.hasPrefix("flush:") { task.cancel() }
         // Each task removes itself when it ends: poll that, bounded by the grace.
         let deadline = ContinuousClock.now + grace
         while !tasks.isEmpty, ContinuousClock.now < deadline {

@@ -340,7 +340,7 @@ public actor SimulationManager {
             flushScheduled.insert(guid)
             let delay = configuration.statusPersistInterval - (now - last)
             spawn("flush:" + guid) {
-                // Cancelled at shutdown: flush at once, so the last status still lands.
+                // Not cancelled at shutdown (see `shutdown`); a cancel here only shortens the wait.
                 try? await Task.sleep(for: delay)
                 await self.flushStatus(guid: guid)
             }
