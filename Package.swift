@@ -91,11 +91,14 @@ let package = Package(
             name: "LaunchProtocol",
             dependencies: ["GSSACore", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // C glue for the daemon: per-thread fsuid/fsgid/groups (act with a caller's file rights),
+        // a private cwd per thread, renameat2.
+        .target(name: "CDaemonSupport"),
         // The privilege-separated daemon as a library (config, registry, server).
         .target(
             name: "LaunchDaemon",
             dependencies: [
-                "GSSACore", "GSSAArchive", "ContainerEngine", "LaunchProtocol",
+                "GSSACore", "GSSAArchive", "ContainerEngine", "LaunchProtocol", "CDaemonSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +130,9 @@ let package = Package(
                 "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI", "GSSAArchive", "GSSATestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // Frame-fuzzer crashers, replayed by FrameFuzzTests (read through #filePath).
+            exclude: ["FuzzRegressions"]
         ),
         // --- end launch daemon ---
 

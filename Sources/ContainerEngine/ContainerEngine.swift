@@ -29,6 +29,11 @@ public protocol ContainerEngine: Sendable {
     func putArchive(_ id: String, path: String, tar: Data) async throws
     /// Writes a tar of `path` in the container to `file`; false when `path` does not exist.
     func getArchive(_ id: String, path: String, to file: URL) async throws -> Bool
+    /// Hands a tar of `path` in the container to `consume` chunk by chunk, as the engine sends
+    /// it, without a copy on disk; false (nothing consumed) when `path` does not exist. An error
+    /// thrown by `consume` stops the download and is rethrown.
+    func streamArchive(_ id: String, path: String, into consume: @Sendable ([UInt8]) async throws -> Void)
+        async throws -> Bool
     /// Containers (running or not with `all`) carrying every one of `labels`.
     func listContainers(labels: [String: String], all: Bool) async throws -> [ContainerSummary]
     func pauseContainer(_ id: String) async throws

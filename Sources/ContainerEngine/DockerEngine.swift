@@ -239,6 +239,29 @@ public final class DockerEngine: ContainerEngine {
         return true
     }
 
+    public func streamArchive(
+        _ id: String, path: String, into consume: @Sendable ([UInt8]) async throws -> Void
+    ) async throws -> Bool {
+        var request = Self.request(self.url("/containers/\(id)/archive", query: [("path", path)]))
+        request.method = .GET
+        let response: HTTPClientResponse
+        do {
+            response = try await self.http.execute(request, timeout: .hours(24), logger: self.logger)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw GSSAError.server("Docker engine request GET archive \(path) failed: \(error)")
+        }
+        if response.status == .notFound { return false }
+        if response.status != .ok {
+            let body = try await response.body.collect(upTo: 1 << 20)
+            try Self.check(response.status, body, "copy \(path) out of container \(id.prefix(12))")
+        }
+        for try await buffer in response.body {
+            try await consume(Array(buffer.readableBytesView))
+        }
+        return true
+    }
+
     public func listContainers(labels: [String: String], all: Bool) async throws -> [ContainerSummary] {
         let filters: JSONAny = .object(["label": .array(labels.sorted { $0.key < $1.key }.map { .string("\($0.key)=\($0.value)") })])
         let filterText = String(decoding: try JSONEncoder().encode(filters), as: UTF8.self)

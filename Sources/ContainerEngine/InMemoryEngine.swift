@@ -142,6 +142,22 @@ public final class InMemoryEngine: ContainerEngine, @unchecked Sendable {
         }
     }
 
+    public func streamArchive(
+        _ id: String, path: String, into consume: @Sendable ([UInt8]) async throws -> Void
+    ) async throws -> Bool {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-mem-\(UUID().uuidString).tar")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        guard try await self.getArchive(id, path: path, to: temp) else { return false }
+        let tar = try Data(contentsOf: temp)
+        var offset = 0
+        while offset < tar.count {
+            let end = min(tar.count, offset + 64 * 1024)
+            try await consume(Array(tar[offset..<end]))
+            offset = end
+        }
+        return true
+    }
+
     public func getArchive(_ id: String, path: String, to file: URL) async throws -> Bool {
         if self.faults.getArchiveFails { throw GSSAError.server("injected: archive download failed") }
         let box = try self.box(id)

@@ -126,6 +126,13 @@ public struct Runner: Sendable {
             throw .client("start archive rejected: 'input' is reserved for the inputs and must be a directory")
         }
         try FileSystem.copyTree(layout.input, to: target)
+        // Models write their results under `output/` (relative to their cwd, `run/`): it exists
+        // before they start, so `open("output/summary.json", "w")` works without a makedirs.
+        let results = layout.run + "/output"
+        if FileSystem.exists(results) && !FileSystem.isDirectory(results) {
+            throw .client("start archive rejected: 'output' is reserved for the results and must be a directory")
+        }
+        try FileSystem.createDirectories(results)
         if !FileSystem.exists(layout.run + "/" + options.target) {
             throw .client("target \(options.target) is not in the start archive")
         }

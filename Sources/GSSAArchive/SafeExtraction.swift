@@ -28,23 +28,28 @@ enum SafeExtraction {
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
                 throw GSSAError(code, "corrupt archive \(url.lastPathComponent): \(TarGzWriter.message(archive))")
             }
-            let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-            let kind: TarGzReader.Member.Kind
-            if let link = archive_entry_hardlink(entry) {
-                kind = .hardlink(String(cString: link))
-            } else {
-                switch Int32(archive_entry_filetype(entry)) {
-                case Int32(gssa_ae_ifreg): kind = .file
-                case Int32(gssa_ae_ifdir): kind = .directory
-                case Int32(gssa_ae_iflnk): kind = .symlink(archive_entry_symlink(entry).map { String(cString: $0) } ?? "")
-                default: kind = .other
-                }
-            }
-            let trimmed = name.count > 1 && name.hasSuffix("/") ? String(name.dropLast()) : name
-            members.append(TarGzReader.Member(name: trimmed, kind: kind, size: archive_entry_size(entry)))
+            members.append(member(of: entry))
             archive_read_data_skip(archive)
         }
         return members
+    }
+
+    /// The name (trailing `/` trimmed), kind and size of a libarchive entry.
+    static func member(of entry: OpaquePointer) -> TarGzReader.Member {
+        let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        let kind: TarGzReader.Member.Kind
+        if let link = archive_entry_hardlink(entry) {
+            kind = .hardlink(String(cString: link))
+        } else {
+            switch Int32(archive_entry_filetype(entry)) {
+            case Int32(gssa_ae_ifreg): kind = .file
+            case Int32(gssa_ae_ifdir): kind = .directory
+            case Int32(gssa_ae_iflnk): kind = .symlink(archive_entry_symlink(entry).map { String(cString: $0) } ?? "")
+            default: kind = .other
+            }
+        }
+        let trimmed = name.count > 1 && name.hasSuffix("/") ? String(name.dropLast()) : name
+        return TarGzReader.Member(name: trimmed, kind: kind, size: archive_entry_size(entry))
     }
 
     /// Refuses the archive if any member could land outside the extraction root.
@@ -65,47 +70,55 @@ enum SafeExtraction {
             }
         }
         for member in members {
-            func refuse(_ why: String) -> GSSAError {
-                GSSAError(code, "\(refusal): \(why)")
-            }
-            let name = member.name
-            if name.hasPrefix("/") || name.hasPrefix("\\") {
-                throw refuse("member '\(name)' has an absolute path and escapes the extraction directory")
-            }
-            if name.contains("\0") || components(name).contains("..") {
-                throw refuse("member '\(name)' contains '..' and escapes the extraction directory")
-            }
-            guard let path = strip(name, stripComponents) else { continue }
-            let parts = components(path)
-            for end in parts.indices.dropLast() {
-                let prefix = parts[...end].joined(separator: "/")
-                if links[prefix] != nil {
-                    throw refuse("member '\(name)' lies beneath the symlink '\(prefix)' and escapes the extraction directory")
-                }
-            }
-            switch member.kind {
-            case .symlink(let target):
-                if target.isEmpty { throw refuse("symlink '\(name)' has no target") }
-                if target.hasPrefix("/") {
-                    throw refuse("symlink '\(name)' -> '\(target)' points outside (absolute path '\(target)')")
-                }
-                if resolveEscapes(from: Array(parts.dropLast()), through: target, links: links) {
-                    throw refuse("symlink '\(name)' -> '\(target)' points outside (escaping the output)")
-                }
-            case .hardlink(let target):
-                guard SafePath.isSafeRelative(target), let linked = strip(target, stripComponents) else {
-                    throw refuse("hard link '\(name)' -> '\(target)' points outside")
-                }
-                let linkedParts = components(linked)
-                for end in linkedParts.indices where links[linkedParts[...end].joined(separator: "/")] != nil {
-                    throw refuse("hard link '\(name)' -> '\(target)' points outside (through a symlink)")
-                }
-            case .other:
-                throw refuse("member '\(name)' is a device, fifo or socket")
-            case .file, .directory:
-                break
+            if let why = Self.refusal(for: member, stripComponents: stripComponents, links: links) {
+                throw GSSAError(code, "\(refusal): \(why)")
             }
         }
+    }
+
+    /// Why `member` may not be extracted, or nil when it may: the one member policy, shared by
+    /// whole-archive validation and by streaming extraction (``TarStreamExtractor``).
+    ///
+    /// - Parameter links: The archive's symlinks known so far (stripped path → target).
+    static func refusal(for member: TarGzReader.Member, stripComponents: Int, links: [String: String]) -> String? {
+        let name = member.name
+        if name.hasPrefix("/") || name.hasPrefix("\\") {
+            return "member '\(name)' has an absolute path and escapes the extraction directory"
+        }
+        if name.contains("\0") || components(name).contains("..") {
+            return "member '\(name)' contains '..' and escapes the extraction directory"
+        }
+        guard let path = strip(name, stripComponents) else { return nil }
+        let parts = components(path)
+        for end in parts.indices.dropLast() {
+            let prefix = parts[...end].joined(separator: "/")
+            if links[prefix] != nil {
+                return "member '\(name)' lies beneath the symlink '\(prefix)' and escapes the extraction directory"
+            }
+        }
+        switch member.kind {
+        case .symlink(let target):
+            if target.isEmpty { return "symlink '\(name)' has no target" }
+            if target.hasPrefix("/") {
+                return "symlink '\(name)' -> '\(target)' points outside (absolute path '\(target)')"
+            }
+            if resolveEscapes(from: Array(parts.dropLast()), through: target, links: links) {
+                return "symlink '\(name)' -> '\(target)' points outside (escaping the output)"
+            }
+        case .hardlink(let target):
+            guard SafePath.isSafeRelative(target), let linked = strip(target, stripComponents) else {
+                return "hard link '\(name)' -> '\(target)' points outside"
+            }
+            let linkedParts = components(linked)
+            for end in linkedParts.indices where links[linkedParts[...end].joined(separator: "/")] != nil {
+                return "hard link '\(name)' -> '\(target)' points outside (through a symlink)"
+            }
+        case .other:
+            return "member '\(name)' is a device, fifo or socket"
+        case .file, .directory:
+            break
+        }
+        return nil
     }
 
     /// Validates, then extracts `url` into the existing directory `destination`, dropping the

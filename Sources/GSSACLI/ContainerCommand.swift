@@ -100,14 +100,9 @@ struct ContainerRunCommand: AsyncParsableCommand {
             throw GSSAError.server("the launch daemon closed the connection before run \(guid) finished")
         }
 
-        var status = ExitStatus.read(output: outputURL, cancelled: result.cancelled)
-        var notes: [String] = []
-        if result.timedOut { notes.append("killed at its walltime") }
-        if result.oomKilled { notes.append("killed for exceeding its memory limit") }
-        if let error = result.error { notes.append(error) }
-        if !notes.isEmpty, status.code == .unknown || !result.outputCollected {
-            status.message = ([status.message] + notes).joined(separator: "; ")
-        }
+        // The one classification of a run's outcome (LaunchClient's RunResult.outcome).
+        let outcome = result.outcome(output: outputURL)
+        let status = ExitStatus(code: outcome.code, message: outcome.message)
         if json {
             CLIOutput.printJSON(Summary(guid: guid, code: status.code.name, message: status.message, result: result, output: outputURL.path))
         } else {

@@ -65,8 +65,7 @@ struct InspectCommand: AsyncParsableCommand {
                 _ = try await client.start(arguments)
                 return try await client.wait(guid: arguments.guid)
             }
-            let exit = ExitStatus.read(output: output, cancelled: result.cancelled)
-            report.rerun = GSSAError(exit.code, exit.message)
+            report.rerun = result.outcome(output: output)
         }
         if options.json {
             CLIOutput.printJSON(report)

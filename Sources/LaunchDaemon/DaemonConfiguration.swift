@@ -20,6 +20,8 @@ import Yams
 /// runner: /usr/local/lib/gssa/gssa-container
 /// stop_grace: 5              # seconds from SIGTERM to SIGKILL
 /// max_input_bytes: 1g        # largest input directory a START may stage
+/// max_output_bytes: 2g       # per-run output quota, enforced while collecting
+/// max_output_entries: 100000 # files, directories and links one run's output may hold
 /// ```
 public struct DaemonConfiguration: Sendable, Hashable {
     public var socket: String
@@ -48,6 +50,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var maxInputBytes: Int64
     /// Seconds between SIGTERM and SIGKILL when stopping a container (walltime, WAIT timeout, DESTROY).
     public var stopGrace: Double
+    /// Per-run output quota in bytes, enforced while the output streams out of the container;
+    /// a run over it ends `E_MODEL` and keeps nothing. A START may ask for less, never more.
+    public var maxOutputBytes: Int64
+    /// Most members (files, directories, links) one run's output may hold.
+    public var maxOutputEntries: Int
+    /// Most entries one input directory may hold.
+    public var maxInputEntries: Int
 
     public init(
         socket: String, group: String? = nil, dataRoot: String, allowedImages: [String], maxContainers: Int = 30,
@@ -55,9 +64,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
         maxLimits: ContainerLimits = ContainerLimits(memory: 8 << 30, cpus: 2, pids: 4096),
         walltime: Double = 3600, maxWalltime: Double? = nil, orphanTTL: Double = 86400, author: String = "gssa",
         org: String = "gssa", runner: String, daemonID: String? = nil, dockerSocket: String? = nil,
-        maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength, stopGrace: Double = 5, maxInputBytes: Int64 = 1 << 30
+        maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength, stopGrace: Double = 5, maxInputBytes: Int64 = 1 << 30,
+        maxOutputBytes: Int64 = 2 << 30, maxOutputEntries: Int = 100_000, maxInputEntries: Int = 100_000
     ) {
         self.maxInputBytes = maxInputBytes
+        self.maxOutputBytes = maxOutputBytes
+        self.maxOutputEntries = maxOutputEntries
+        self.maxInputEntries = maxInputEntries
         self.stopGrace = stopGrace
         self.socket = socket
         self.group = group
@@ -96,6 +109,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         var max_frame_bytes: Int?
         var stop_grace: Double?
         var max_input_bytes: String?
+        var max_output_bytes: String?
+        var max_output_entries: Int?
+        var max_input_entries: Int?
     }
 
     /// Parses YAML; errors name the file and the offending key.
@@ -113,6 +129,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
             guard let value else { throw GSSAError.client("\(file): missing required key '\(key)'", attribute: key) }
             return value
         }
+        func size(_ text: String?, _ key: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let bytes = ByteSize.parse(text) else {
+                throw GSSAError.client("\(file): \(key) '\(text)' is not a size like 1g", attribute: key)
+            }
+            return bytes
+        }
         let defaults = DaemonConfiguration(socket: "", dataRoot: "", allowedImages: [], runner: "")
         let config = DaemonConfiguration(
             socket: try required(raw.socket, "socket"), group: raw.group,
@@ -125,12 +148,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
             author: raw.author ?? "gssa", org: raw.org ?? "gssa", runner: try required(raw.runner, "runner"),
             daemonID: raw.daemon_id, dockerSocket: raw.docker_socket,
             maxFrameBytes: raw.max_frame_bytes ?? LaunchWire.defaultMaxFrameLength, stopGrace: raw.stop_grace ?? 5,
-            maxInputBytes: try raw.max_input_bytes.map {
-                guard let bytes = ByteSize.parse($0) else {
-                    throw GSSAError.client("\(file): max_input_bytes '\($0)' is not a size like 1g", attribute: "max_input_bytes")
-                }
-                return bytes
-            } ?? (1 << 30))
+            maxInputBytes: try size(raw.max_input_bytes, "max_input_bytes") ?? (1 << 30),
+            maxOutputBytes: try size(raw.max_output_bytes, "max_output_bytes") ?? (2 << 30),
+            maxOutputEntries: raw.max_output_entries ?? 100_000, maxInputEntries: raw.max_input_entries ?? 100_000)
         try config.validate(file: file)
         return config
     }
@@ -143,21 +163,41 @@ public struct DaemonConfiguration: Sendable, Hashable {
     }
 
     public func validate(file: String = "configuration") throws {
-        if self.maxContainers < 1 {
-            throw GSSAError.client("\(file): max_containers must be at least 1", attribute: "max_containers")
+        func refuse(_ key: String, _ why: String) -> GSSAError { GSSAError.client("\(file): \(key) \(why)", attribute: key) }
+        if self.maxContainers < 1 || self.maxContainers > 10_000 {
+            throw refuse("max_containers", "must be in [1, 10000]")
         }
-        if self.walltime <= 0 || self.maxWalltime < self.walltime {
-            throw GSSAError.client("\(file): walltime must be positive and not above max_walltime", attribute: "walltime")
+        let year = ArgumentBounds.maxSeconds
+        if !self.maxWalltime.isFinite || self.maxWalltime <= 0 || self.maxWalltime > year {
+            throw refuse("max_walltime", "must be a finite number of seconds in (0, \(Int(year))]")
         }
-        if self.stopGrace < 0 { throw GSSAError.client("\(file): stop_grace must not be negative", attribute: "stop_grace") }
-        if self.orphanTTL < 0 { throw GSSAError.client("\(file): orphan_ttl must not be negative", attribute: "orphan_ttl") }
-        if self.maxFrameBytes < 1024 {
-            throw GSSAError.client("\(file): max_frame_bytes must be at least 1024", attribute: "max_frame_bytes")
+        if !self.walltime.isFinite || self.walltime <= 0 || self.maxWalltime < self.walltime {
+            throw refuse("walltime", "must be positive and not above max_walltime")
         }
+        if !self.stopGrace.isFinite || self.stopGrace < 0 || self.stopGrace > 3600 {
+            throw refuse("stop_grace", "must be in [0, 3600] seconds")
+        }
+        if !self.orphanTTL.isFinite || self.orphanTTL < 0 || self.orphanTTL > 10 * year {
+            throw refuse("orphan_ttl", "must be in [0, \(Int(10 * year))] seconds")
+        }
+        if self.maxFrameBytes < 1024 || self.maxFrameBytes > 64 << 20 {
+            throw refuse("max_frame_bytes", "must be in [1024, 67108864]")
+        }
+        if self.maxInputBytes < 1 { throw refuse("max_input_bytes", "must be positive") }
+        if self.maxOutputBytes < 1 { throw refuse("max_output_bytes", "must be positive") }
+        if self.maxOutputEntries < 1 { throw refuse("max_output_entries", "must be positive") }
+        if self.maxInputEntries < 1 { throw refuse("max_input_entries", "must be positive") }
         for (key, value) in [("default_limits", self.defaultLimits), ("max_limits", self.maxLimits)] {
-            if let m = value.memory, m < 4 << 20 { throw GSSAError.client("\(file): \(key).memory below 4m", attribute: key) }
-            if let c = value.cpus, c <= 0 { throw GSSAError.client("\(file): \(key).cpus must be positive", attribute: key) }
-            if let p = value.pids, p < 8 { throw GSSAError.client("\(file): \(key).pids below 8", attribute: key) }
+            do {
+                _ = try ArgumentBounds.limits(value, defaults: ContainerLimits(), maxima: ContainerLimits())
+            } catch let error as GSSAError {
+                throw GSSAError.client("\(file): \(key): \(error.reason)", attribute: key)
+            }
+        }
+        do {
+            _ = try ArgumentBounds.limits(self.defaultLimits, defaults: ContainerLimits(), maxima: self.maxLimits)
+        } catch let error as GSSAError {
+            throw GSSAError.client("\(file): default_limits above max_limits: \(error.reason)", attribute: "default_limits")
         }
     }
 }

@@ -19,6 +19,10 @@ public final class LaunchDaemon: Sendable {
         public static let owner = "gssa.owner"
         public static let output = "gssa.output"
         public static let deadline = "gssa.deadline"
+        public static let ownerGID = "gssa.owner-gid"
+        public static let walltime = "gssa.walltime"
+        public static let memory = "gssa.memory"
+        public static let maxOutput = "gssa.max-output"
         public static let probe = "gssa.probe"
         public static let author = "author"
         public static let org = "org"
@@ -145,15 +149,19 @@ public final class LaunchDaemon: Sendable {
                 return .reply(Self.success(reply))
             case .wait:
                 let arguments = try self.optionalArguments(WaitArguments.self, line, command)
+                let timeout = try arguments?.timeout.map {
+                    try ArgumentBounds.seconds($0, field: "timeout", command: "WAIT", upper: ArgumentBounds.maxSeconds, allowZero: true)
+                }
                 let run = try await self.owned(try self.target(arguments?.guid, session), peer)
                 if run.state == .exited { self.collectLater(run.guid) }
-                if let result = await self.registry.waitForFinish(run.guid, timeout: arguments?.timeout) {
+                if let result = await self.registry.waitForFinish(run.guid, timeout: timeout) {
                     return .reply(Self.success(result))
                 }
                 // Daemon shutting down: leave the run alone (it is adopted on restart).
                 if Task.isCancelled { return .reply(Self.failure("Could not wait: the daemon is shutting down")) }
                 // The documented, never implemented, behaviour of the original (§9 item 26).
-                await self.registry.markTimedOut(run.guid)
+                let ranFor = await self.registry.run(run.guid)?.startedAt.map { Date().timeIntervalSince($0) }
+                await self.registry.markTimedOut(run.guid, after: ranFor ?? timeout)
                 try await self.kill(run.guid)
                 guard let result = await self.registry.waitForFinish(run.guid, timeout: 60) else {
                     return .reply(Self.failure("Could not wait: run \(run.guid) did not stop after kill"))
@@ -198,6 +206,11 @@ public final class LaunchDaemon: Sendable {
         } catch let DecodingError.typeMismatch(_, context) {
             let key = context.codingPath.map(\.stringValue).filter { $0 != "arguments" }.joined(separator: ".")
             throw GSSAError.client("\(command.rawValue): argument '\(key)' has the wrong type", attribute: key)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            // E.g. a number that does not fit the field (1e30 bytes of memory).
+            let key = context.codingPath.map(\.stringValue).filter { $0 != "arguments" }.joined(separator: ".")
+            throw GSSAError.client(
+                "\(command.rawValue): argument '\(key)' is not a valid value: \(context.debugDescription)", attribute: key)
         } catch {
             throw GSSAError.client("\(command.rawValue): invalid arguments: \(error)")
         }
@@ -241,11 +254,13 @@ public final class LaunchDaemon: Sendable {
         let grace = self.configuration.stopGrace
         let engine = self.engine
         let logger = self.logger
-        Task {
+        await self.supervisors.add {
             try? await Task.sleep(for: .seconds(grace))
-            guard let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
+            guard !Task.isCancelled, let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
             logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
-            try? await engine.killContainer(id, signal: "KILL")
+            do { try await engine.killContainer(id, signal: "KILL") } catch {
+                logger.error("SIGKILL to \(reason) (\(id.prefix(12))): \(error)")
+            }
         }
     }
 }

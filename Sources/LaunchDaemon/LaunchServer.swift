@@ -1,3 +1,4 @@
+import CDaemonSupport
 import Foundation
 import GSSACore
 import LaunchProtocol
@@ -111,7 +112,29 @@ public final class LaunchServer: Service {
         // `struct ucred` is hidden behind _GNU_SOURCE in Glibc's Swift overlay; same layout.
         let future: EventLoopFuture<RawPeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(17 /* SO_PEERCRED */))
-        return future.map { PeerCredentials(uid: $0.uid, gid: $0.gid, pid: $0.pid) }
+        let groups: EventLoopFuture<gssa_peer_groups_t> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(GSSA_SO_PEERGROUPS))
+        // No supplementary groups when they cannot be read (too many): that only takes rights away.
+        let known = groups.map { Self.groups(from: $0) }.recover { _ in [] }
+        return future.and(known).map { credentials, groups in
+            PeerCredentials(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid, groups: groups)
+        }
+    }
+
+    /// The gids SO_PEERGROUPS wrote: the kernel keeps them sorted, and the rest of the buffer is
+    /// zero, so the list ends where the order breaks. (A lone gid 0 is indistinguishable from
+    /// none and is dropped: fewer rights, never more.)
+    static func groups(from raw: gssa_peer_groups_t) -> [UInt32] {
+        withUnsafeBytes(of: raw.gids) { bytes in
+            let gids = bytes.bindMemory(to: gid_t.self)
+            var result: [UInt32] = []
+            for gid in gids {
+                if let last = result.last, gid <= last { break }
+                if result.isEmpty, gid == 0 { continue }
+                result.append(gid)
+            }
+            return result
+        }
     }
 
     struct RawPeerCredentials: Sendable {

@@ -26,16 +26,37 @@ extension LaunchDaemon {
         guard self.configuration.allowedImages.contains(arguments.image) else {
             throw GSSAError.client("This image is not a whitelisted image for dockerlaunch: \(arguments.image)", attribute: "image")
         }
-        let input = try self.resolveUnderRoot(arguments.input, field: "input", mustExist: true)
-        let output = try self.resolveUnderRoot(arguments.output, field: "output", mustExist: false)
-        let limits = try self.limits(arguments.limits)
-        let walltime = arguments.walltime ?? self.configuration.walltime
-        guard walltime > 0, walltime <= self.configuration.maxWalltime else {
-            throw GSSAError.client(
-                "START: walltime \(walltime) s is outside (0, \(self.configuration.maxWalltime)]", attribute: "walltime")
+        // Every number first: nothing below may trap or hand Docker a value it misreads.
+        let limits = try ArgumentBounds.limits(
+            arguments.limits, defaults: self.configuration.defaultLimits, maxima: self.configuration.maxLimits)
+        let walltime = try ArgumentBounds.seconds(
+            arguments.walltime ?? self.configuration.walltime, field: "walltime", command: "START",
+            upper: self.configuration.maxWalltime, allowZero: false)
+        let maxOutput = try self.outputQuota(arguments.maxOutputBytes)
+        for (field, value) in [("archive", arguments.archive), ("target", arguments.target), ("interpreter", arguments.interpreter)] {
+            try ArgumentBounds.argument(value, field: field)
         }
-
-        try await self.registry.reserve(guid: guid, owner: peer.uid, output: output.path)
+        // The caller's paths, with the caller's rights: its input must be readable by it, its
+        // output created for it or already its own.
+        let root = try self.dataRoot()
+        let inputPath = arguments.input
+        _ = try CallerFiles.absolute(inputPath, field: "input")
+        let outputPath = arguments.output
+        let prepared = try await CallerThread.run(as: peer) {
+            try CallerFiles.prepareOutput(outputPath, root: root, owner: peer.uid)
+        }
+        var run = RunRegistry.Run(guid: guid, owner: peer.uid, output: prepared.path, state: .starting)
+        run.ownerGID = peer.gid
+        run.ownerGroups = peer.groups
+        run.walltime = walltime
+        run.memoryLimit = limits.memory
+        run.maxOutputBytes = maxOutput
+        do {
+            try await self.registry.reserve(run)
+        } catch {
+            if prepared.created { _ = try? await CallerThread.run(as: peer) { CallerFiles.removeIfEmpty(prepared.path) } }
+            throw error
+        }
         var containerID: String?
         do {
             guard let image = try await self.engine.inspectImage(arguments.image) else {
@@ -44,111 +65,103 @@ extension LaunchDaemon {
             let user = await self.users.user(
                 for: image, reference: arguments.image, engine: self.engine,
                 labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"])
+            let bounds = CallerFiles.InputBounds(
+                maxBytes: self.configuration.maxInputBytes, maxEntries: self.configuration.maxInputEntries)
+            let entries = try await CallerThread.run(as: peer) {
+                try CallerFiles.inputEntries(inputPath, root: root, caller: peer.uid, uid: user.uid, gid: user.gid, bounds: bounds)
+            }
+            let inputTar = try TarBuilder.build(entries)
+            if await self.registry.isCancelled(guid) { return try await self.cancelledBeforeStart(guid, containerID: nil, imageID: image.id) }
             let deadline = Date().addingTimeInterval(walltime)
             var command = [Paths.runner, "run"]
             if let archive = arguments.archive { command += ["--archive", archive] }
             if let target = arguments.target { command += ["--target", target] }
             if let interpreter = arguments.interpreter { command += ["--interpreter", interpreter] }
+            var labels = [
+                Label.guid: guid, Label.daemon: self.configuration.daemonID, Label.owner: String(peer.uid),
+                Label.ownerGID: String(peer.gid),
+                Label.author: Self.labelValue(arguments.author) ?? self.configuration.author,
+                Label.org: self.configuration.org,
+                Label.output: prepared.path, Label.deadline: String(Int64(deadline.timeIntervalSince1970.rounded(.up))),
+                Label.walltime: ArgumentBounds.format(walltime), Label.maxOutput: String(maxOutput),
+            ]
+            if let memory = limits.memory { labels[Label.memory] = String(memory) }
             let spec = ContainerSpec(
                 image: arguments.image, command: command,
                 environment: ["GSSA_STATUS_SOCKET": Paths.statusSocket],
-                labels: [
-                    Label.guid: guid, Label.daemon: self.configuration.daemonID, Label.owner: String(peer.uid),
-                    Label.author: Self.labelValue(arguments.author) ?? self.configuration.author,
-                    Label.org: self.configuration.org,
-                    Label.output: output.path, Label.deadline: String(Int(deadline.timeIntervalSince1970.rounded(.up))),
-                ],
-                user: user.name, memoryBytes: limits.memory, nanoCPUs: limits.cpus.map { Int64($0 * 1e9) },
+                labels: labels,
+                user: user.name, memoryBytes: limits.memory, nanoCPUs: limits.cpus.map { Int64(($0 * 1e9).rounded()) },
                 pidsLimit: limits.pids, initProcess: true)
             let id = try await self.engine.createContainer(spec, name: nil)
             containerID = id
+            if await self.registry.markCreated(guid, containerID: id) {
+                return try await self.cancelledBeforeStart(guid, containerID: id, imageID: image.id)
+            }
             // Two PUTs at `/`: the runner (a cached tar; it is the same for every run) and the input.
             try await self.engine.putArchive(id, path: "/", tar: try await self.runnerTar.tar(for: self.configuration.runner))
-            try await self.engine.putArchive(id, path: "/", tar: try self.inputArchive(input: input, user: user))
+            try await self.engine.putArchive(id, path: "/", tar: inputTar)
+            if await self.registry.isCancelled(guid) {
+                return try await self.cancelledBeforeStart(guid, containerID: id, imageID: image.id)
+            }
             // Subscribe before starting, so not one event is missed.
             let events = await self.registry.subscribe(guid, logs: arguments.logs ?? false)
             try await self.engine.startContainer(id)
-            await self.registry.markRunning(guid, containerID: id, imageID: image.id)
+            let cancelled = await self.registry.markRunning(guid, containerID: id, imageID: image.id)
             self.logger.info("started run \(guid) for \(peer) in \(id.prefix(12)) (\(arguments.image))")
             await self.supervise(guid: guid, containerID: id, deadline: deadline)
+            // A DESTROY that came while the container was being started found nothing to kill yet.
+            if cancelled { await self.stop(containerID: id, reason: "run \(guid), cancelled while starting") }
             let reply = RunReply(guid: guid, containerID: id, imageID: image.id, state: .running, result: nil)
             return (reply, events)
         } catch {
             if let containerID { try? await self.engine.removeContainer(containerID, force: true) }
-            await self.registry.release(guid)
+            if await self.registry.isCancelled(guid), (error as? GSSAError)?.code != .client {
+                // DESTROY won the race with a failing START: the run ends cancelled, not failed.
+                await self.registry.finish(guid, result: RunResult(exitCode: nil, cancelled: true))
+            } else {
+                await self.registry.release(guid)
+            }
+            if prepared.created { _ = try? await CallerThread.run(as: peer) { CallerFiles.removeIfEmpty(prepared.path) } }
             throw error
         }
     }
 
-    /// Resolves a client path (symlinks followed) and insists it lies strictly under data_root.
-    func resolveUnderRoot(_ path: String, field: String, mustExist: Bool) throws -> URL {
-        guard path.hasPrefix("/") else {
-            throw GSSAError.client("START: \(field) '\(path)' must be an absolute path", attribute: field)
-        }
-        let root = URL(fileURLWithPath: self.configuration.dataRoot).resolvingSymlinksInPath().standardizedFileURL.path
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        let resolved: URL
-        if exists {
-            guard isDirectory.boolValue else {
-                throw GSSAError.client("START: \(field) '\(path)' is not a directory", attribute: field)
+    /// Ends a run that a DESTROY cancelled before its container started: the container (if
+    /// any) is removed, the run finishes cancelled, and START answers with that result.
+    private func cancelledBeforeStart(_ guid: String, containerID: String?, imageID: String) async throws
+        -> (RunReply, AsyncStream<LaunchEvent>)
+    {
+        if let containerID {
+            do { try await self.engine.removeContainer(containerID, force: true) } catch {
+                self.logger.error("removing the container of cancelled run \(guid): \(error)")
             }
-            resolved = url.resolvingSymlinksInPath().standardizedFileURL
-        } else {
-            guard !mustExist else {
-                throw GSSAError.client("START: \(field) directory '\(path)' does not exist", attribute: field)
-            }
-            // A new output directory: its parent must exist and resolve under the root.
-            let parent = url.deletingLastPathComponent()
-            guard FileManager.default.fileExists(atPath: parent.path) else {
-                throw GSSAError.client("START: \(field) parent '\(parent.path)' does not exist", attribute: field)
-            }
-            resolved = parent.resolvingSymlinksInPath().standardizedFileURL.appendingPathComponent(url.lastPathComponent)
         }
-        guard resolved.path.hasPrefix(root + "/"), !resolved.lastPathComponent.hasPrefix("..") else {
-            throw GSSAError.client(
-                "START: \(field) '\(path)' resolves to '\(resolved.path)', outside the data root \(root)", attribute: field)
-        }
-        return resolved
+        let result = RunResult(exitCode: nil, cancelled: true, imageID: imageID)
+        await self.registry.finish(guid, result: result)
+        self.logger.info("run \(guid) cancelled before its container started")
+        let events = await self.registry.subscribe(guid, logs: false)
+        return (RunReply(guid: guid, containerID: containerID, imageID: imageID, state: .finished, result: result), events)
     }
 
-    func limits(_ requested: ContainerLimits?) throws -> ContainerLimits {
-        let limits = (requested ?? ContainerLimits()).filled(from: self.configuration.defaultLimits)
-        let max = self.configuration.maxLimits
-        if let m = limits.memory, let cap = max.memory, m > cap {
-            throw GSSAError.client("START: memory \(m) bytes exceeds the maximum \(cap)", attribute: "limits.memory")
+    /// The data root as the kernel names it (symlinks resolved).
+    func dataRoot() throws -> String {
+        guard let resolved = realpath(self.configuration.dataRoot, nil) else {
+            throw GSSAError.server("data_root \(self.configuration.dataRoot) cannot be resolved: \(String(cString: strerror(errno)))")
         }
-        if let m = limits.memory, m < 4 << 20 {
-            throw GSSAError.client("START: memory below 4 MiB", attribute: "limits.memory")
-        }
-        if let c = limits.cpus, let cap = max.cpus, c > cap || c <= 0 {
-            throw GSSAError.client("START: cpus \(c) outside (0, \(cap)]", attribute: "limits.cpus")
-        }
-        if let p = limits.pids, let cap = max.pids, p > cap || p < 8 {
-            throw GSSAError.client("START: pids \(p) outside [8, \(cap)]", attribute: "limits.pids")
-        }
-        return limits
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
-    /// `/shared/input/…`, owned by the container user, as a tar to put at `/`.
-    func inputArchive(input: URL, user: ImageUserCache.User) throws -> Data {
-        var entries = [
-            TarEntry(path: "shared", content: .directory, mode: 0o755, uid: user.uid, gid: user.gid)
-        ]
-        entries += try TarBuilder.entries(ofDirectory: input, prefix: "shared/input", uid: user.uid, gid: user.gid)
-        // The tar is built in memory: bound it, so one START cannot exhaust the daemon.
-        var total: Int64 = 0
-        for entry in entries {
-            guard case .file(let url) = entry.content else { continue }
-            total += ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
-        }
-        guard total <= self.configuration.maxInputBytes else {
+    /// This run's output quota: the daemon's `max_output_bytes`, or a lower one the START asked for.
+    func outputQuota(_ requested: Int64?) throws -> Int64 {
+        let cap = self.configuration.maxOutputBytes
+        guard let requested else { return cap }
+        guard requested >= 1, requested <= cap else {
             throw GSSAError.client(
-                "START: input directory holds \(total) bytes, more than max_input_bytes (\(self.configuration.maxInputBytes))",
-                attribute: "input")
+                "START: max_output_bytes \(requested) is out of range [1, \(cap)] (max_output_bytes in dockerlaunch.yml)",
+                attribute: "max_output_bytes")
         }
-        return try TarBuilder.build(entries)
+        return requested
     }
 
     // MARK: Supervision
@@ -157,11 +170,12 @@ extension LaunchDaemon {
     func supervise(guid: String, containerID: String, deadline: Date) async {
         await self.supervisors.add { [self] in
             let walltime = Task {
-                let remaining = deadline.timeIntervalSinceNow
+                // Labels of adopted runs are read back from the engine: bound before sleeping.
+                let remaining = min(deadline.timeIntervalSinceNow, ArgumentBounds.maxSeconds)
                 if remaining > 0 { try? await Task.sleep(for: .seconds(remaining)) }
                 guard !Task.isCancelled else { return }
                 self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
-                await self.registry.markTimedOut(guid)
+                await self.registry.markTimedOut(guid, after: await self.registry.run(guid)?.walltime)
                 await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
             }
             defer { walltime.cancel() }
@@ -213,10 +227,12 @@ extension LaunchDaemon {
         }
     }
 
-    /// Copies the output out, removes the container and publishes the result.
+    /// Streams the output out, removes the container and publishes the result.
     func collect(guid: String, containerID: String) async {
         guard let run = await self.registry.run(guid) else { return }
-        var result = RunResult(exitCode: nil, timedOut: run.timedOut, cancelled: run.cancelled, imageID: run.imageID)
+        var result = RunResult(
+            exitCode: nil, timedOut: run.timedOut, cancelled: run.cancelled, imageID: run.imageID,
+            timedOutAfter: run.timedOutAfter, memoryLimit: run.memoryLimit)
         do {
             if let inspection = try await self.engine.inspectContainer(containerID) {
                 result.exitCode = inspection.exitCode
@@ -226,12 +242,28 @@ extension LaunchDaemon {
                 result.error = "container \(containerID.prefix(12)) vanished before collection"
             }
             if result.error == nil {
-                result.outputCollected = try await self.copyOutput(containerID, to: URL(fileURLWithPath: run.output), owner: run.owner)
+                result.outputCollected = try await self.copyOutput(containerID, run: run, exitStatus: result.limitExitStatus)
                 if !result.outputCollected { result.error = "the container left no /shared/output" }
             }
+        } catch let error as GSSAError where error.code == .model {
+            // Over the output quota: the model's doing, and nothing of it is kept.
+            result.error = error.message
+            result.errorCode = error.code.name
+            self.logger.warning("run \(guid): \(error.message)")
         } catch {
             result.error = GSSAError.wrapping(error).message
             self.logger.error("collecting run \(guid): \(result.error ?? "")")
+        }
+        if !result.outputCollected, let status = result.limitExitStatus {
+            // The verdict still reaches exit_status when there was no output to carry it.
+            do {
+                let root = try self.dataRoot()
+                try await CallerThread.run(as: run.caller) {
+                    try CallerFiles.writeExitStatus(status, output: run.output, root: root, owner: run.owner)
+                }
+            } catch {
+                self.logger.error("writing exit_status of run \(guid): \(error)")
+            }
         }
         do {
             try await self.engine.removeContainer(containerID, force: true)
@@ -243,25 +275,47 @@ extension LaunchDaemon {
         await self.registry.finish(guid, result: result)
     }
 
-    private func copyOutput(_ containerID: String, to output: URL, owner: UInt32) async throws -> Bool {
-        let temp = URL(fileURLWithPath: self.configuration.dataRoot)
-            .appendingPathComponent(".gssa-collect-\(UUID().uuidString).tar")
-        defer { try? FileManager.default.removeItem(at: temp) }
-        var found = try await self.engine.getArchive(containerID, path: Paths.finalOutput, to: temp)
-        if !found { found = try await self.engine.getArchive(containerID, path: Paths.output, to: temp) }
-        guard found else { return false }
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        // Re-check: the output directory must still resolve under the root at extraction time.
-        let resolved = try self.resolveUnderRoot(output.path, field: "output", mustExist: true)
-        let paths = try TarExtractor.extractSafely(temp, into: resolved, stripComponents: 1)
-        if geteuid() == 0 {
-            // Give the results to the user who asked for them.
-            chown(resolved.path, owner, gid_t(bitPattern: -1))
-            for path in paths {
-                lchown(resolved.appendingPathComponent(path).path, owner, gid_t(bitPattern: -1))
+    /// Streams `/shared/output.final` (else `/shared/output`) straight into the run's output
+    /// directory, as the run's owner, within its output quota. False when neither exists.
+    private func copyOutput(_ containerID: String, run: RunRegistry.Run, exitStatus: String?) async throws -> Bool {
+        let root = try self.dataRoot()
+        let quota = run.maxOutputBytes ?? self.configuration.maxOutputBytes
+        let configured = quota == self.configuration.maxOutputBytes ? "max_output_bytes in dockerlaunch.yml" : "max_output_bytes of this START"
+        let limits = TarStreamExtractor.Limits(
+            maxBytes: quota, maxEntries: self.configuration.maxOutputEntries,
+            bytesExceeded: GSSAError.model("output exceeds \(ByteSize.describe(quota)) (\(configured))"),
+            entriesExceeded: GSSAError.model(
+                "output holds more than \(self.configuration.maxOutputEntries) files (max_output_entries in dockerlaunch.yml)"))
+        // Tells the extraction that the path does not exist in the container.
+        let missing = GSSAError.server("no archive at this path (\(UUID().uuidString))")
+        for path in [Paths.finalOutput, Paths.output] {
+            let source = TarByteSource(capacity: 4 << 20)
+            let output = run.output
+            let owner = run.owner
+            let refusal = "refusing tar of run \(run.guid)"
+            async let extraction = CallerThread.run(as: run.caller) {
+                try CallerFiles.collect(
+                    from: source, into: output, root: root, owner: owner, limits: limits, refusal: refusal,
+                    exitStatus: exitStatus)
+            }
+            let found: Bool
+            do {
+                found = try await self.engine.streamArchive(containerID, path: path) { try await source.write($0) }
+                if found { source.finish() } else { source.fail(missing) }
+            } catch {
+                source.fail(error)
+                // The extraction's own error (a refusal, the quota) explains more than the broken download.
+                _ = try await extraction
+                throw error
+            }
+            do {
+                _ = try await extraction
+                return true
+            } catch let error as GSSAError where error == missing {
+                continue
             }
         }
-        return true
+        return false
     }
 
     // MARK: Reconcile and reap
@@ -284,6 +338,10 @@ extension LaunchDaemon {
             var run = RunRegistry.Run(
                 guid: guid, owner: owner, output: output, state: .running, containerID: summary.id,
                 imageID: inspection.imageID)
+            run.ownerGID = labels[Label.ownerGID].flatMap(UInt32.init) ?? owner
+            run.walltime = labels[Label.walltime].flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil }
+            run.memoryLimit = labels[Label.memory].flatMap(Int64.init)
+            run.maxOutputBytes = labels[Label.maxOutput].flatMap(Int64.init).map { min($0, self.configuration.maxOutputBytes) }
             switch inspection.status {
             case .running, .paused, .restarting:
                 if inspection.status == .paused { try? await self.engine.unpauseContainer(summary.id) }

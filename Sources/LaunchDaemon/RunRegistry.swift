@@ -20,6 +20,23 @@ public actor RunRegistry {
         public var cancelled = false
         /// When the run finished (or was found exited): drives the orphan TTL.
         public var endedAt: Date?
+        /// The caller's gid and supplementary groups: the output is written with them.
+        public var ownerGID: UInt32 = UInt32.max
+        public var ownerGroups: [UInt32] = []
+        /// Limits recorded for the outcome's message (walltime, memory) and the output quota.
+        public var walltime: Double?
+        public var memoryLimit: Int64?
+        public var maxOutputBytes: Int64?
+        /// The limit the run hit when it was timed out (walltime or WAIT timeout), in seconds.
+        public var timedOutAfter: Double?
+        public var startedAt: Date?
+
+        /// The credentials the daemon uses for this run's files.
+        public var caller: PeerCredentials {
+            PeerCredentials(
+                uid: self.owner, gid: self.ownerGID == UInt32.max ? self.owner : self.ownerGID, pid: 0,
+                groups: self.ownerGroups)
+        }
     }
 
     private struct Subscriber {
@@ -48,13 +65,30 @@ public actor RunRegistry {
 
     /// Reserves a slot for a new run, refusing with the daemon's exact messages.
     public func reserve(guid: String, owner: UInt32, output: String) throws {
+        try self.reserve(Run(guid: guid, owner: owner, output: output, state: .starting))
+    }
+
+    /// Reserves a slot for `run` (state `starting`), refusing with the daemon's exact messages.
+    public func reserve(_ run: Run) throws {
+        let guid = run.guid
         if self.runs[guid] != nil { throw GSSAError.client("A run with GUID \(guid) already exists") }
         // Exactly `running >= max`: the (max+1)th is refused (reference §9 item 24).
         if self.activeCount >= self.maxContainers {
             throw GSSAError.server("Too many containers (max: \(self.maxContainers))")
         }
-        self.runs[guid] = Run(guid: guid, owner: owner, output: output, state: .starting)
+        var run = run
+        run.state = .starting
+        self.runs[guid] = run
     }
+
+    /// Records the container of a run still starting; true when a DESTROY already cancelled it.
+    public func markCreated(_ guid: String, containerID: String) -> Bool {
+        self.runs[guid]?.containerID = containerID
+        return self.runs[guid]?.cancelled ?? true
+    }
+
+    /// Whether the run was cancelled (or is gone).
+    public func isCancelled(_ guid: String) -> Bool { self.runs[guid]?.cancelled ?? true }
 
     /// Drops a reservation whose START failed.
     public func release(_ guid: String) {
@@ -67,10 +101,14 @@ public actor RunRegistry {
         self.runs[run.guid] = run
     }
 
-    public func markRunning(_ guid: String, containerID: String, imageID: String) {
+    /// The container started; true when a DESTROY cancelled the run meanwhile (the caller stops it).
+    @discardableResult
+    public func markRunning(_ guid: String, containerID: String, imageID: String) -> Bool {
         self.runs[guid]?.state = .running
         self.runs[guid]?.containerID = containerID
         self.runs[guid]?.imageID = imageID
+        self.runs[guid]?.startedAt = Date()
+        return self.runs[guid]?.cancelled ?? true
     }
 
     public func markExited(_ guid: String) {
@@ -86,7 +124,12 @@ public actor RunRegistry {
         return true
     }
 
-    public func markTimedOut(_ guid: String) { self.runs[guid]?.timedOut = true }
+    /// The run is being killed for its time: `after` is the limit it hit, in seconds.
+    public func markTimedOut(_ guid: String, after seconds: Double? = nil) {
+        guard self.runs[guid] != nil, self.runs[guid]?.timedOut == false else { return }
+        self.runs[guid]?.timedOut = true
+        self.runs[guid]?.timedOutAfter = seconds
+    }
     public func markCancelled(_ guid: String) { self.runs[guid]?.cancelled = true }
 
     /// Final state: publishes the exit event and wakes waiters.
@@ -176,8 +219,10 @@ public actor RunRegistry {
         guard self.runs[guid] != nil else { return nil }
         let key = UUID()
         let timer: Task<Void, Never>? = timeout.map { seconds in
-            Task {
-                try? await Task.sleep(for: .seconds(max(0, seconds)))
+            // Callers validate; this clamp only guards the Duration conversion.
+            let bounded = seconds.isFinite ? min(max(0, seconds), 31_536_000) : 0
+            return Task {
+                try? await Task.sleep(for: .seconds(bounded))
                 self.expireWaiter(guid, key)
             }
         }

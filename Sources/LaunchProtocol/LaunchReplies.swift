@@ -102,10 +102,17 @@ public struct RunResult: Codable, Sendable, Hashable {
     public var outputCollected: Bool
     /// Why collection or supervision failed, if it did.
     public var error: String?
+    /// The class of ``error`` (`E_MODEL` for an output over its quota); absent means `E_SERVER`.
+    public var errorCode: String?
+    /// The limit the run hit when ``timedOut``: its walltime, or the WAIT timeout, in seconds.
+    public var timedOutAfter: Double?
+    /// The container's memory limit in bytes, for the out-of-memory message.
+    public var memoryLimit: Int64?
 
     public init(
         exitCode: Int?, oomKilled: Bool = false, timedOut: Bool = false, cancelled: Bool = false,
-        imageID: String? = nil, outputCollected: Bool = false, error: String? = nil
+        imageID: String? = nil, outputCollected: Bool = false, error: String? = nil, errorCode: String? = nil,
+        timedOutAfter: Double? = nil, memoryLimit: Int64? = nil
     ) {
         self.exitCode = exitCode
         self.oomKilled = oomKilled
@@ -114,10 +121,16 @@ public struct RunResult: Codable, Sendable, Hashable {
         self.imageID = imageID
         self.outputCollected = outputCollected
         self.error = error
+        self.errorCode = errorCode
+        self.timedOutAfter = timedOutAfter
+        self.memoryLimit = memoryLimit
     }
 
     private enum CodingKeys: String, CodingKey {
         case error, cancelled
+        case errorCode = "error_code"
+        case timedOutAfter = "timed_out_after"
+        case memoryLimit = "memory_limit"
         case exitCode = "exit_code"
         case oomKilled = "oom_killed"
         case timedOut = "timed_out"

@@ -2,7 +2,9 @@
 ///
 /// `input` and `output` are host directories; both must resolve (symlinks followed) to a
 /// place under the daemon's `data_root`. The daemon never mounts them: it copies `input`
-/// into the container and the container's output back into `output`.
+/// into the container and the container's output back into `output`, both with the caller's
+/// own file rights: `input` must be readable by the caller, and `output` is created for the
+/// caller or must be a directory the caller owns.
 public struct StartArguments: Codable, Sendable, Hashable {
     /// Caller-chosen run identifier; the container is labelled with it.
     public var guid: String
@@ -25,11 +27,13 @@ public struct StartArguments: Codable, Sendable, Hashable {
     /// The person the run is for (the server's user), recorded as the container's `author` label;
     /// the daemon's configured author when absent.
     public var author: String?
+    /// A lower output quota for this run than the daemon's `max_output_bytes` (never a higher one).
+    public var maxOutputBytes: Int64?
 
     public init(
         guid: String, image: String, input: String, output: String, limits: ContainerLimits? = nil,
         walltime: Double? = nil, archive: String? = nil, target: String? = nil,
-        interpreter: String? = nil, logs: Bool? = nil, author: String? = nil
+        interpreter: String? = nil, logs: Bool? = nil, author: String? = nil, maxOutputBytes: Int64? = nil
     ) {
         self.guid = guid
         self.image = image
@@ -42,6 +46,12 @@ public struct StartArguments: Codable, Sendable, Hashable {
         self.interpreter = interpreter
         self.logs = logs
         self.author = author
+        self.maxOutputBytes = maxOutputBytes
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case guid, image, input, output, limits, walltime, archive, target, interpreter, logs, author
+        case maxOutputBytes = "max_output_bytes"
     }
 }
 
@@ -101,6 +111,17 @@ public enum ByteSize {
         let bytes = value * Double(multiplier)
         guard bytes < Double(Int64.max) else { return nil }
         return Int64(bytes)
+    }
+
+    /// A size for people: `512 MiB`, `2 GiB`, `1.5 GiB`, `300 bytes`.
+    public static func describe(_ bytes: Int64) -> String {
+        let units: [(String, Int64)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        for (name, size) in units where bytes >= size {
+            let value = Double(bytes) / Double(size)
+            let rounded = (value * 10).rounded() / 10
+            return rounded == rounded.rounded() ? "\(Int64(rounded)) \(name)" : "\(rounded) \(name)"
+        }
+        return "\(bytes) bytes"
     }
 }
 

@@ -66,7 +66,7 @@ public struct CGALMesher: Mesher {
         }
         try Self.replace(mshURL, with: temporary)
 
-        let json = String(cString: gssa_mesher_report_json(core.handle))
+        let json = core.reportJSON()
         var report: MeshReport
         do {
             report = try JSONDecoder().decode(MeshReport.self, from: Data(json.utf8))
@@ -151,6 +151,14 @@ private final class Core {
     }
 
     func free() { gssa_mesher_free(handle) }
+
+    /// The report JSON, copied into memory we own (sized by a first call).
+    func reportJSON() -> String {
+        let length = gssa_mesher_report_json(handle, nil, 0)
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        _ = buffer.withUnsafeMutableBufferPointer { gssa_mesher_report_json(handle, $0.baseAddress, $0.count) }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     private func add(_ region: MeshRegion, settings: MeshSettings) throws(GSSAError) {
         let role: gssa_role = switch region.role {

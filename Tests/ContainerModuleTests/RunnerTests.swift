@@ -57,6 +57,20 @@ import Testing
         #expect(result.liveErr.contains("to stderr\n"))
     }
 
+    @Test func theResultsFolderExistsBeforeTheModelStarts() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: "open('output/summary.json', 'w').write('{}')\n")
+        #expect(result.code == 0, "\(result.liveErr)")
+        #expect(try root.read("output.final/run/output/summary.json") == "{}")
+    }
+
+    @Test func anOutputMemberThatIsNoDirectoryIsRefused() throws {
+        let root = try SharedRoot()
+        let result = try run(root, script: "print('never')\n", extra: [.file("output", "not a folder")])
+        #expect(result.code == 2)
+        #expect(try root.read("output.final/logs/exit_status").contains("'output' is reserved"))
+    }
+
     @Test func modelErrorUsesExitCodeAndErrorMessage() throws {
         let root = try SharedRoot()
         let result = try run(root, script: """

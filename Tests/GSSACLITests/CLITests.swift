@@ -2,6 +2,28 @@ import Foundation
 import Testing
 
 @Suite struct CLITests {
+    @Test func versionNamesReleaseCommitAndAPI() throws {
+        let result = try GSSABinary.run(["--version"])
+        #expect(result.status == 0)
+        let line = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(line.hasPrefix("gssa "), "\(line)")
+        #expect(line.contains("(commit ") && !line.contains("commit unknown"), "\(line)")
+        #expect(line.hasSuffix("API A1.0)"), "\(line)")
+    }
+
+    @Test func helpListsTheExitStatuses() throws {
+        let result = try GSSABinary.run(["--help"])
+        for status in ["2  E_CLIENT", "3  E_SERVER", "4  E_MODEL", "6  E_CANCELLED"] {
+            #expect(result.stdout.contains(status), "gssa --help lacks '\(status)'")
+        }
+    }
+
+    @Test func anUnwritableOutputIsAHostFailureNotTheCallers() throws {
+        let result = try GSSABinary.run(["configure", GSSABinary.example("python-demo/definition.xml"), "--out", "/proc/gssa-out"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("E_SERVER: "), "\(result.stderr)")
+    }
+
     @Test(arguments: ["fenics-ire/definition.xml", "python-demo/definition.xml", "inline-header/definition.xml"])
     func examplesValidate(example: String) throws {
         let result = try GSSABinary.run(["validate", GSSABinary.example(example)])
@@ -49,9 +71,59 @@ import Testing
         #expect(usage.status == 2)
         #expect(usage.stderr.hasPrefix("E_CLIENT: "))
 
-        let family = try GSSABinary.run(["validate", GSSABinary.example("python-demo/definition.xml")], environment: ["GSSA_FAMILIES_PATH": directory.path])
+        let unknown = directory.appendingPathComponent("unknown.xml")
+        try String(contentsOfFile: GSSABinary.example("python-demo/definition.xml"), encoding: .utf8)
+            .replacingOccurrences(of: "family=\"python-demo\"", with: "family=\"no-such\"")
+            .write(to: unknown, atomically: true, encoding: .utf8)
+        let family = try GSSABinary.run(["validate", unknown.path], environment: ["GSSA_FAMILIES_PATH": directory.path])
         #expect(family.status == 2)
-        #expect(family.stderr.contains("unknown family 'python-demo' (known: elmer-libnuma, fenics)"))
+        #expect(family.stderr.contains("unknown family 'no-such' (known: elmer-libnuma, fenics, gmsh-bioheat, python-demo)"), "\(family.stderr)")
+        // The message names where it looked and how to add a folder.
+        #expect(family.stderr.contains("search path \(directory.path):"), "\(family.stderr)")
+        #expect(family.stderr.contains("--families DIR or GSSA_FAMILIES_PATH"))
+    }
+
+    @Test func dropInFamiliesAreFoundFromAnyFolder() throws {
+        // Not from the repository root: the checkout's families/ is found beside the executable.
+        let elsewhere = scratchDirectory()
+        let result = try GSSABinary.run(["validate", GSSABinary.example("python-demo/definition.xml")], in: elsewhere)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("family:      python-demo"))
+    }
+
+    @Test func validateListsEveryProblemRunWouldHit() throws {
+        let directory = scratchDirectory()
+        let definition = directory.appendingPathComponent("problems.xml")
+        let text = try String(contentsOfFile: GSSABinary.example("python-demo/definition.xml"), encoding: .utf8)
+        let broken = text
+            .replacingOccurrences(of: #"<parameter name="CONSTANT_COOLING_RATE" value="0.05" type="float"/>"#,
+                                  with: #"<parameter name="CONSTANT_COOLING_RATE" value="abc" type="float"/>"#)
+            .replacingOccurrences(of: #"<parameter name="SETTING_DURATION" value="60" type="integer"/>"#, with: "")
+        #expect(broken != text)
+        try broken.write(to: definition, atomically: true, encoding: .utf8)
+        let line = broken.components(separatedBy: "value=\"abc\"")[0].filter { $0 == "\n" }.count + 1
+
+        // Without --inputs: the typed value and the declared-but-missing parameter.
+        let plain = try GSSABinary.run(["validate", definition.path])
+        #expect(plain.status == 2)
+        #expect(plain.stderr.contains("E_CLIENT: line \(line): <parameter name=\"CONSTANT_COOLING_RATE\">: value 'abc' is not of type float"), "\(plain.stderr)")
+        #expect(plain.stderr.contains("the model declares parameter SETTING_DURATION, but the definition has no <parameter name=\"SETTING_DURATION\">"))
+        #expect(plain.stderr.contains("2 problems"))
+
+        // With --inputs (an empty folder): the missing surface too, all in the JSON.
+        let json = try GSSABinary.run(["validate", definition.path, "--inputs", directory.path, "--json"])
+        #expect(json.status == 2)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(summary["valid"] as? Bool == false)
+        let problems = try #require(summary["problems"] as? [[String: Any]])
+        #expect(problems.count == 3, "\(problems)")
+        #expect(problems.allSatisfy { $0["code"] as? String == "E_CLIENT" })
+        #expect(problems.contains { ($0["message"] as? String)?.contains("input file tumour.stl") == true }, "\(problems)")
+
+        // The example itself, with its folder as inputs, is clean.
+        let good = try GSSABinary.run(["validate", GSSABinary.example("python-demo/definition.xml"), "--inputs", GSSABinary.example("python-demo")])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("found in"))
     }
 
     @Test func configureWritesTheInputDirectory() throws {

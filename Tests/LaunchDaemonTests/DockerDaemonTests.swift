@@ -107,6 +107,12 @@ struct DockerDaemonTests {
             let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
             #expect(run.result.oomKilled, "\(run.result)")
             #expect(run.result.exitCode == 137)
+            // The model's fault, said the same way by the outcome and by exit_status.
+            let output = daemon.scratch.root.appendingPathComponent("oom/output")
+            let outcome = run.result.outcome(output: output)
+            #expect(outcome.code == .model && outcome.message == "out of memory (limit 32 MiB)", "\(outcome)")
+            let status = ExitStatus.read(output: output)
+            #expect(status.code == .model && status.message == "out of memory (limit 32 MiB)", "\(status)")
         }
     }
 
@@ -119,6 +125,12 @@ struct DockerDaemonTests {
             #expect(run.result.timedOut)
             #expect(run.result.exitCode.map { $0 != 0 } == true, "stopped with SIGTERM (143) or SIGKILL (137)")
             #expect(Date().timeIntervalSince(started) < 120, "killed long before the job's own end")
+            // "timed out after 2 s" everywhere: the outcome and exit_status (not "Cancelled").
+            let output = daemon.scratch.root.appendingPathComponent("wt/output")
+            let outcome = run.result.outcome(output: output)
+            #expect(outcome.code == .model && outcome.message == "timed out after 2 s", "\(outcome)")
+            let status = ExitStatus.read(output: output)
+            #expect(status.code == .model && status.message == "timed out after 2 s", "\(status)")
         }
     }
 

@@ -72,8 +72,19 @@ final class Harness: @unchecked Sendable {
 
     /// Feeds raw bytes through the real frame decoder.
     func feed(_ text: String) {
-        var buffer = ByteBuffer(string: text)
-        while let frame = self.decoder.next(from: &buffer) { self.input.yield(frame) }
+        self.feed(bytes: Array(text.utf8))
+    }
+
+    /// Feeds raw bytes (any bytes at all) through the real frame decoder; returns the frames it made.
+    @discardableResult
+    func feed(bytes: [UInt8]) -> Int {
+        var buffer = ByteBuffer(bytes: bytes)
+        var count = 0
+        while let frame = self.decoder.next(from: &buffer) {
+            self.input.yield(frame)
+            count += 1
+        }
+        return count
     }
 
     /// Next reply (skipping and recording events), failing after a minute instead of hanging.
@@ -126,14 +137,16 @@ final class Harness: @unchecked Sendable {
 
 func memoryDaemon(
     _ engine: InMemoryEngine, scratch: Scratch, maxContainers: Int = 2, orphanTTL: Double = 3600,
-    daemonID: String = "mem-daemon", maxInputBytes: Int64 = 1 << 30
+    daemonID: String = "mem-daemon", maxInputBytes: Int64 = 1 << 30, maxOutputBytes: Int64 = 2 << 30,
+    maxOutputEntries: Int = 100_000
 ) throws -> LaunchDaemon {
     let runner = scratch.root.appendingPathComponent("runner")
     try "#!/bin/sh\n".write(to: runner, atomically: true, encoding: .utf8)
     let configuration = DaemonConfiguration(
         socket: scratch.root.appendingPathComponent("d.sock").path, dataRoot: scratch.root.path,
         allowedImages: ["gssa/test"], maxContainers: maxContainers, orphanTTL: orphanTTL, runner: runner.path,
-        daemonID: daemonID, maxInputBytes: maxInputBytes)
+        daemonID: daemonID, maxInputBytes: maxInputBytes, maxOutputBytes: maxOutputBytes,
+        maxOutputEntries: maxOutputEntries)
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     return LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
@@ -143,9 +156,12 @@ func memoryEngine() -> InMemoryEngine {
     InMemoryEngine(images: ["gssa/test": ImageInfo(id: "sha256:feed", user: "")], program: scriptedProgram)
 }
 
-/// START arguments for a job script in a fresh input directory.
+/// START arguments for a job script in a fresh input directory. The run's directory is left
+/// writable by everyone, so that any test uid may have its output created there (the daemon
+/// creates outputs with the caller's own rights).
 func job(_ scratch: Scratch, _ guid: String, _ script: String, walltime: Double? = nil) throws -> StartArguments {
     try scratch.write(script, to: "\(guid)/input/job.txt")
+    chmod(scratch.root.appendingPathComponent(guid).path, 0o777)
     return StartArguments(
         guid: guid, image: "gssa/test", input: scratch.root.appendingPathComponent("\(guid)/input").path,
         output: scratch.root.appendingPathComponent("\(guid)/output").path, walltime: walltime)

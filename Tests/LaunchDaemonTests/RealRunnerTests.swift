@@ -126,8 +126,10 @@ struct RealRunnerTests {
         let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
         #expect(run.result.timedOut)
         #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
+        // The runner saw only SIGTERM and wrote "Cancelled"; the daemon's verdict replaces it.
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
-        #expect(status.code == .cancelled, "\(status)")
+        #expect(status.code == .model && status.message == "timed out after 3 s", "\(status)")
+        #expect(FileManager.default.fileExists(atPath: scratch.root.appendingPathComponent("wt/output/logs/job.out").path))
         await tearDown(engine, daemon)
     }
 

@@ -105,7 +105,7 @@ final class RunningDaemon: Sendable {
     static func start(
         engine: any ContainerEngine, scratch: Scratch, images: [String], maxContainers: Int = 3,
         runner: String? = nil, group: String? = nil, orphanTTL: Double = 3600, daemonID: String? = nil,
-        peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)? = nil
+        peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)? = nil, maxOutputBytes: Int64 = 2 << 30
     ) async throws -> RunningDaemon {
         let runnerPath: String
         if let runner {
@@ -118,7 +118,7 @@ final class RunningDaemon: Sendable {
         let configuration = DaemonConfiguration(
             socket: socket, group: group, dataRoot: scratch.root.path, allowedImages: images,
             maxContainers: maxContainers, walltime: 600, orphanTTL: orphanTTL, author: "gssa-tests", org: "gssa",
-            runner: runnerPath, daemonID: daemonID ?? "test-\(UUID().uuidString.prefix(8))")
+            runner: runnerPath, daemonID: daemonID ?? "test-\(UUID().uuidString.prefix(8))", maxOutputBytes: maxOutputBytes)
         var logger = Logger(label: "gssa.dockerlaunch.test")
         logger.logLevel = .notice
         let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
@@ -257,4 +257,49 @@ final class RawConnection {
         } ?? ""
         return ((object["success"] as? Bool) ?? false, message, text)
     }
+}
+
+/// Engine, image and an in-process daemon on a temporary socket, torn down (with its
+/// containers) afterwards. For suites marked `.requiresDockerEngine`.
+func withDockerDaemon(
+    group: String? = nil, maxOutputBytes: Int64 = 2 << 30,
+    _ body: (DockerEngine, String, RunningDaemon) async throws -> Void
+) async throws {
+    let engine = try await DockerEngine.connect()
+    guard let image = await DockerFixture.image(engine) else {
+        await engine.shutdown()
+        return
+    }
+    let scratch = try Scratch()
+    let daemon: RunningDaemon
+    do {
+        daemon = try await RunningDaemon.start(
+            engine: engine, scratch: scratch, images: [image], group: group, maxOutputBytes: maxOutputBytes)
+    } catch {
+        await engine.shutdown()
+        scratch.remove()
+        throw error
+    }
+    do {
+        try await body(engine, image, daemon)
+    } catch {
+        Issue.record("unexpected error: \(error)")
+    }
+    await daemon.stop()
+    await daemon.removeContainers(engine)
+    await engine.shutdown()
+    scratch.remove()
+}
+
+/// A shell job for the stand-in runner: `job.sh` in `<guid>/input`, output `<guid>/output`.
+func shellJob(_ scratch: Scratch, _ guid: String, image: String, _ script: String) throws -> StartArguments {
+    try scratch.write(script, to: "\(guid)/input/job.sh")
+    return StartArguments(
+        guid: guid, image: image, input: scratch.root.appendingPathComponent("\(guid)/input").path,
+        output: scratch.root.appendingPathComponent("\(guid)/output").path, logs: true)
+}
+
+/// Names of everything under `root` (recursively), for "nothing was left behind" checks.
+func tree(_ root: URL) -> [String] {
+    (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? []).sorted()
 }

@@ -13,6 +13,8 @@ struct IndependentReaderTests {
         var triangles: Int
         var tet_tags: [Int: Int]
         var tri_tags: [Int: Int]
+        /// `"DIM:TAG"` → physical name, as the reader found it in `$PhysicalNames`.
+        var names: [String: String]
     }
 
     static let gmshScript = """
@@ -20,8 +22,10 @@ struct IndependentReaderTests {
         gmsh.initialize(); gmsh.option.setNumber("General.Terminal", 0)
         gmsh.open(sys.argv[1])
         tags, _, _ = gmsh.model.mesh.getNodes()
-        out = {"nodes": len(tags), "tetrahedra": 0, "triangles": 0, "tet_tags": {}, "tri_tags": {}}
+        out = {"nodes": len(tags), "tetrahedra": 0, "triangles": 0, "tet_tags": {}, "tri_tags": {}, "names": {}}
         for dim, ptag in gmsh.model.getPhysicalGroups():
+            name = gmsh.model.getPhysicalName(dim, ptag)
+            if name: out["names"]["%d:%d" % (dim, ptag)] = name
             n = 0
             for ent in gmsh.model.getEntitiesForPhysicalGroup(dim, ptag):
                 types, elems, _ = gmsh.model.mesh.getElements(dim, ent)
@@ -35,7 +39,9 @@ struct IndependentReaderTests {
     static let meshioScript = """
         import sys, json, meshio
         m = meshio.read(sys.argv[1])
-        out = {"nodes": len(m.points), "tetrahedra": 0, "triangles": 0, "tet_tags": {}, "tri_tags": {}}
+        out = {"nodes": len(m.points), "tetrahedra": 0, "triangles": 0, "tet_tags": {}, "tri_tags": {}, "names": {}}
+        for name, (tag, dim) in m.field_data.items():
+            out["names"]["%d:%d" % (dim, tag)] = name
         for block, tags in zip(m.cells, m.cell_data["gmsh:physical"]):
             kind = {"tetra": "tet", "triangle": "tri"}[block.type]
             out["tetrahedra" if kind == "tet" else "triangles"] += len(block.data)
@@ -72,7 +78,10 @@ struct IndependentReaderTests {
     func expected(_ report: MeshReport) -> Counts {
         Counts(nodes: report.vertices, tetrahedra: report.tetrahedra, triangles: report.triangles,
                tet_tags: Dictionary(uniqueKeysWithValues: report.subdomains.map { ($0.id, $0.tetrahedra) }),
-               tri_tags: Dictionary(uniqueKeysWithValues: report.boundaries.map { ($0.id, $0.triangles) }))
+               tri_tags: Dictionary(uniqueKeysWithValues: report.boundaries.map { ($0.id, $0.triangles) }),
+               names: Dictionary(
+                   uniqueKeysWithValues: report.subdomains.map { ("3:\($0.id)", $0.name) }
+                       + report.boundaries.map { ("2:\($0.id)", $0.name) }))
     }
 
     @Test(arguments: [
@@ -98,6 +107,8 @@ struct IndependentReaderTests {
         let want = expected(result.report)
         #expect(want.tet_tags.keys.sorted() == [1, 3])
         #expect(want.tri_tags.keys.sorted() == [2, 4])
+        // Region names travel in the MSH file itself ($PhysicalNames), not only in mesh_labelling.yml.
+        #expect(want.names == ["3:1": "tissue", "3:3": "zone", "2:2": "organ", "2:4": "vessel"])
         if let gmsh = try run("/usr/bin/python3", Self.gmshScript, result.mesh) {
             #expect(gmsh == want, "gmsh read \(gmsh), report says \(want)")
         }

@@ -34,10 +34,13 @@ public struct FamilyConfiguration: Sendable {
     public var required: [RequiredFile]
     /// True when the definition uploads its own mesh, so host meshing is skipped.
     public var hasUploadedMesh: Bool
+    /// The parameters the model declares (its `parameters.yml` header), when known.
+    public var declaredParameters: [String]?
 
     public init(
         family: String, image: String, workflow: Workflow, interpreter: String = "python3",
-        generated: [GeneratedFile] = [], required: [RequiredFile] = [], hasUploadedMesh: Bool = false
+        generated: [GeneratedFile] = [], required: [RequiredFile] = [], hasUploadedMesh: Bool = false,
+        declaredParameters: [String]? = nil
     ) {
         self.family = family
         self.image = image
@@ -46,6 +49,7 @@ public struct FamilyConfiguration: Sendable {
         self.generated = generated
         self.required = required
         self.hasUploadedMesh = hasUploadedMesh
+        self.declaredParameters = declaredParameters
     }
 
     public func generatedFile(_ path: String) -> GeneratedFile? { generated.first { $0.path == path } }

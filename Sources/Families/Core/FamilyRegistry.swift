@@ -9,10 +9,13 @@ public struct FamilyRegistry: Sendable {
     public private(set) var families: [any Family]
     /// Folders that looked like families but could not be loaded.
     public private(set) var problems: [(folder: String, error: GSSAError)]
+    /// The folders searched for drop-in families, in order (named when a family is missing).
+    public private(set) var searchPath: [URL]
 
     public init(families: [any Family] = []) {
         self.families = []
         self.problems = []
+        self.searchPath = []
         for family in families { register(family) }
     }
 
@@ -27,6 +30,7 @@ public struct FamilyRegistry: Sendable {
     /// Built-ins plus every `*/family.yml` under the search path.
     public static func standard(searchPath: [URL] = defaultSearchPath()) -> FamilyRegistry {
         var registry = FamilyRegistry(families: builtins)
+        registry.searchPath = searchPath
         let builtinNames = Set(registry.names)
         let fm = FileManager.default
         for directory in searchPath {
@@ -74,12 +78,56 @@ public struct FamilyRegistry: Sendable {
         }
     }
 
-    /// `$GSSA_FAMILIES_PATH` (colon-separated), else `./families` when present.
-    public static func defaultSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
-        if let path = environment["GSSA_FAMILIES_PATH"], !path.isEmpty {
-            return path.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+    /// Where drop-in families are looked for, first match wins (like `PATH`):
+    ///
+    /// 1. `$GSSA_FAMILIES_PATH` (colon-separated);
+    /// 2. the user's data directory, `$XDG_DATA_HOME/gssa/families` (`~/.local/share/gssa/families`);
+    /// 3. the system's, `gssa/families` under each of `$XDG_DATA_DIRS` (`/usr/local/share`, `/usr/share`);
+    /// 4. beside the executable's installation, `<prefix>/share/gssa/families` for `<prefix>/bin/gssa`,
+    ///    or the `families/` folder of the source checkout a development build lives in;
+    /// 5. `./families`.
+    ///
+    /// Command-line `--families` folders go before all of these. Folders that do not exist are skipped.
+    public static func defaultSearchPath(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+        currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) -> [URL] {
+        var path: [URL] = []
+        if let list = environment["GSSA_FAMILIES_PATH"], !list.isEmpty {
+            path += list.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         }
-        return [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("families")]
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            path.append(URL(fileURLWithPath: data).appendingPathComponent("gssa/families"))
+        } else if let home {
+            path.append(home.appendingPathComponent(".local/share/gssa/families"))
+        }
+        let systemDirectories = (environment["XDG_DATA_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/share:/usr/share")
+            .split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+        path += systemDirectories.map { $0.appendingPathComponent("gssa/families") }
+        let prefix = executable.deletingLastPathComponent().deletingLastPathComponent()
+        path.append(prefix.appendingPathComponent("share/gssa/families"))
+        if let checkout = sourceCheckout(containing: executable) {
+            path.append(checkout.appendingPathComponent("families"))
+        }
+        path.append(currentDirectory.appendingPathComponent("families"))
+        var seen = Set<String>()
+        return path.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// The source checkout a development build (`<checkout>/.build/…/gssa`) lives in.
+    static func sourceCheckout(containing executable: URL) -> URL? {
+        var directory = executable.deletingLastPathComponent()
+        while directory.path != "/" {
+            if directory.lastPathComponent.hasPrefix(".build") {
+                let checkout = directory.deletingLastPathComponent()
+                let manifest = checkout.appendingPathComponent("Package.swift").path
+                return FileManager.default.fileExists(atPath: manifest) ? checkout : nil
+            }
+            directory.deleteLastPathComponent()
+        }
+        return nil
     }
 
     public var names: [String] { families.map(\.name) }
@@ -90,6 +138,10 @@ public struct FamilyRegistry: Sendable {
         var reason = "unknown family '\(name)' (known: \(names.sorted().joined(separator: ", ")))"
         if let problem = problems.first(where: { URL(fileURLWithPath: $0.folder).lastPathComponent == name }) {
             reason += "; the folder \(problem.folder) failed to load: \(problem.error.message)"
+        } else {
+            let searched = searchPath.map(\.path).joined(separator: ":")
+            reason += "; no \(name)/family.yml in the search path \(searched.isEmpty ? "(empty)" : searched)"
+                + " (add a folder with --families DIR or GSSA_FAMILIES_PATH)"
         }
         throw GSSAError.client(reason, line: line, element: "<definition family=\"\(name)\">", attribute: "family")
     }

@@ -27,8 +27,13 @@ extension DockerFamily {
         if !uploadedMesh || workflow == .dockerOnly {
             generated += try additionalFiles(for: definition)
         }
+        // The model's declared parameters: the inline header, else the family's own script's.
+        let start = definition.definition.inlineText.flatMap { $0.isEmpty ? nil : StartArchive(inline: $0) }
+            ?? (definition.definition.location == nil ? defaultStartArchive : nil)
+        let declared = start?.declaredParameters.flatMap(DefinitionCheck.declaredNames(inYAML:))
         return FamilyConfiguration(
             family: name, image: image, workflow: workflow, interpreter: interpreter,
-            generated: generated, required: input.requiredFiles, hasUploadedMesh: uploadedMesh)
+            generated: generated, required: input.requiredFiles, hasUploadedMesh: uploadedMesh,
+            declaredParameters: declared)
     }
 }

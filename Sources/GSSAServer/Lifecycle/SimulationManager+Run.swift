@@ -365,32 +365,15 @@ extension SimulationManager {
             }
         }
         let hasExitStatus = FileManager.default.fileExists(atPath: output.appendingPathComponent("logs/exit_status").path)
-        let outcome: GSSAError
-        if result.cancelled || cancelled.contains(guid) {
-            outcome = .cancelled("Cancelled at user request")
-        } else if result.timedOut {
-            outcome = .server("timed out: the run exceeded its wall-clock limit and was killed")
-        } else if result.oomKilled {
-            outcome = .server("killed: the run exceeded its memory limit (out of memory)")
-        } else if !result.outputCollected, let error = result.error {
-            outcome = .server("the run's output could not be collected: \(error)")
-        } else if hasExitStatus {
-            let status = ExitStatus.read(output: output)
-            if status.code == .cancelled {
-                // Neither the user nor the daemon stopped it: something outside gssa did.
-                outcome = .server("the container was stopped from outside gssa (e.g. a Docker engine restart): \(status.message)")
-            } else {
-                outcome = GSSAError(status.code, status.message.isEmpty ? (status.code == .success ? "Success" : "Failed") : status.message)
-            }
-        } else if result.exitCode == 0 {
-            outcome = GSSAError(.success, "Success")
-        } else if let code = result.exitCode, code > 128, code <= 128 + 64 {
+        // One classification for every client of the daemon (LaunchClient's RunResult.outcome),
+        // then what only the server can tell: nobody here asked for a stop.
+        var outcome = result.outcome(output: output, cancelled: cancelled.contains(guid))
+        if outcome.code == .cancelled, !result.cancelled, !cancelled.contains(guid) {
+            // The runner reports a SIGTERM as E_CANCELLED; neither the user nor the daemon sent it.
+            outcome = .server("the container was stopped from outside gssa (e.g. a Docker engine restart): \(outcome.message)")
+        } else if outcome.code == .unknown, !hasExitStatus, let code = result.exitCode, code > 128, code <= 128 + 64 {
             // The runner always writes exit_status; without one, something outside killed it.
             outcome = .server("the container was killed from outside (signal \(code - 128)), e.g. by a Docker engine restart; it left no exit status")
-        } else if let code = result.exitCode {
-            outcome = .unknown("the container exited with code \(code) and left no exit status")
-        } else {
-            outcome = .server(result.error ?? "the container vanished without an exit code")
         }
         await finish(guid: guid, outcome: outcome, imageID: result.imageID)
     }

@@ -1,9 +1,11 @@
-// Plain C++ data shared between the CGAL translation unit and the cheap ones
-// (surface reading, MSH writing). No CGAL headers here on purpose.
+// Plain C++ data shared between the CGAL translation units and the cheap ones (surface reading,
+// MSH writing, the quality report). No CGAL headers here on purpose.
 #pragma once
 #include <array>
 #include <cstddef>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gssa_mesher_internal {
@@ -20,6 +22,7 @@ struct TriangleSurface {
 bool read_closed_surface(const std::string &path, TriangleSurface &out, std::string &error);
 
 /// The labelled output mesh as flat arrays: nodes are 1-based and only used ones are kept.
+/// Tetrahedra are positively oriented; boundary triangles face out of the meshed cell.
 struct MeshArrays {
     std::vector<double> coords;             // 3 per node
     std::vector<std::size_t> tets;          // 4 per tetrahedron, 1-based node tags
@@ -28,8 +31,24 @@ struct MeshArrays {
     std::vector<int> triangle_labels;
 };
 
-/// Writes MSH 2.2 or 4.1, ASCII or binary, through the gmsh C++ API.
-bool write_msh_with_gmsh(const MeshArrays &mesh, const std::string &path, int version, bool binary,
-                         std::string &error);
+/// The user's names of the subdomain and boundary ids (physical names of the MSH file).
+struct MeshNames {
+    std::map<int, std::string> subdomains;
+    std::map<int, std::string> boundaries;
+};
+
+/// Writes MSH 2.2 or 4.1, ASCII or binary, through the gmsh C++ API, with a physical group (and
+/// its name, `$PhysicalNames`) for every label.
+bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const std::string &path, int version,
+                         bool binary, std::string &error);
+
+/// The report's JSON object: counts, per-label tetrahedra/vertices/volume and
+/// triangles/area, and the quality figures (dihedral angles, radius-edge ratios, slivers),
+/// computed from the arrays alone; `timings` and `threads` close it.
+std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
+                             const std::vector<std::pair<std::string, double>> &timings, int threads, bool tbb);
+
+/// `s` as the inside of a JSON string literal.
+std::string json_escape(const std::string &s);
 
 } // namespace gssa_mesher_internal

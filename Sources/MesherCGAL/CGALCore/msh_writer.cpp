@@ -18,8 +18,8 @@ std::mutex &gmsh_mutex() {
 }
 } // namespace
 
-bool write_msh_with_gmsh(const MeshArrays &mesh, const std::string &path, int version, bool binary,
-                         std::string &error) {
+bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const std::string &path, int version,
+                         bool binary, std::string &error) {
     if (version != 22 && version != 41) {
         error = "unsupported MSH version " + std::to_string(version) + " (use 22 or 41)";
         return false;
@@ -60,8 +60,15 @@ bool write_msh_with_gmsh(const MeshArrays &mesh, const std::string &path, int ve
         };
         for (auto &[label, nodes] : tris_by_label) add(label, 2, nodes, 3);
         for (auto &[label, nodes] : tets_by_label) add(label, 4, nodes, 4);
-        for (auto &[label, _] : tris_by_label) gmsh::model::addPhysicalGroup(2, {label}, label);
-        for (auto &[label, _] : tets_by_label) gmsh::model::addPhysicalGroup(3, {label}, label);
+        // Every label is a physical group named after its region, so that gmsh, meshio and
+        // dolfin show region names ($PhysicalNames), not only the numbers of mesh_labelling.yml.
+        auto group = [](int dim, int label, const std::map<int, std::string> &named) {
+            gmsh::model::addPhysicalGroup(dim, {label}, label);
+            auto it = named.find(label);
+            if (it != named.end() && !it->second.empty()) gmsh::model::setPhysicalName(dim, label, it->second);
+        };
+        for (auto &[label, _] : tris_by_label) group(2, label, names.boundaries);
+        for (auto &[label, _] : tets_by_label) group(3, label, names.subdomains);
 
         gmsh::option::setNumber("Mesh.MshFileVersion", version == 22 ? 2.2 : 4.1);
         gmsh::option::setNumber("Mesh.Binary", binary ? 1 : 0);

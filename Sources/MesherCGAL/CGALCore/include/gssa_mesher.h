@@ -119,8 +119,12 @@ size_t gssa_mesher_triangle_count(const gssa_mesher *mesher);
  */
 gssa_status gssa_mesher_write_msh(gssa_mesher *mesher, const char *path, int version, int binary);
 
-/** Quality/label report as a JSON object (after run). Owned by the mesher. */
-const char *gssa_mesher_report_json(gssa_mesher *mesher);
+/**
+ * Writes the quality/label report (after run) as a NUL-terminated JSON object into the caller's
+ * `buffer` of `capacity` bytes (truncated if it does not fit) and returns the report's full
+ * length without the NUL. Call with a NULL buffer to learn the size, then again.
+ */
+size_t gssa_mesher_report_json(const gssa_mesher *mesher, char *buffer, size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,159 @@
+// The C API of gssa_mesher.h: argument checks and exception barriers around the domain
+// (domain.cpp), the refiner (refine.cpp), the MSH writer and the report (quality.cpp).
+#include "domain.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+using namespace gssa_mesher_internal;
+
+namespace {
+
+gssa_status add_region(gssa_mesher *m, gssa_role role, const char *name, int id, double cl, int priority,
+                       const gssa_activity *activity, std::unique_ptr<Solid> solid) {
+    auto r = std::make_unique<Region>();
+    r->role = role;
+    r->name = name ? name : "";
+    r->id = id;
+    r->cl = cl > 0 ? cl : m->params.zone_field;
+    r->priority = priority;
+    if (activity) {
+        if (!(activity->radius > 0))
+            return m->fail(GSSA_MESH_BAD_INPUT, "activity sphere of '" + r->name + "' must have a positive radius");
+        r->has_activity = true;
+        r->activity = *activity;
+    }
+    r->solid = std::move(solid);
+    m->regions.push_back(std::move(r));
+    m->prepared = false;
+    return GSSA_MESH_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+void gssa_mesh_params_default(gssa_mesh_params *p) {
+    *p = gssa_mesh_params{};
+    p->centre_radius = 1.0;
+    p->zone_radius = 0.0;
+    p->tissue_id = 1;
+    p->extent_id = -1;
+    p->bounding_radius = 50.0;
+    p->near_field = 0.3;
+    p->far_field = 3.0;
+    p->zone_field = 0.3;
+    p->granularity = 1.0;
+    p->optimise = 1;
+    p->threads = 1;
+    p->facet_angle = 25.0;
+    p->facet_distance_ratio = 0.05;
+    p->cell_radius_edge_ratio = 3.0;
+    p->optimise_time_limit = 0.0;
+    p->relative_error_bound = 1e-5;
+}
+
+gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {
+    auto *m = new gssa_mesher();
+    if (params) m->params = *params;
+    else gssa_mesh_params_default(&m->params);
+    return m;
+}
+
+void gssa_mesher_free(gssa_mesher *m) { delete m; }
+
+const char *gssa_mesher_error(const gssa_mesher *m) { return m->error.c_str(); }
+
+gssa_status gssa_mesher_add_surface(gssa_mesher *m, gssa_role role, const char *path, const char *name, int id,
+                                    double cl, int priority, const gssa_activity *activity) {
+    try {
+        double t0 = now();
+        TriangleSurface surface;
+        std::string err;
+        if (!read_closed_surface(path, surface, err)) return m->fail(GSSA_MESH_BAD_INPUT, err);
+        auto solid = std::make_unique<MeshSolid>(surface);
+        if (!solid->well_formed())
+            return m->fail(GSSA_MESH_BAD_INPUT, std::string("surface '") + path + "' is not a valid polygon mesh");
+        if (solid->self_intersects())
+            return m->fail(GSSA_MESH_BAD_INPUT, std::string("surface '") + path + "' intersects itself");
+        m->timings.push_back({std::string("load ") + (name ? name : path), now() - t0});
+        return add_region(m, role, name ? name : path, id, cl, priority, activity, std::move(solid));
+    } catch (const std::exception &e) {
+        return m->fail(GSSA_MESH_BAD_INPUT, std::string("surface '") + path + "' could not be loaded: " + e.what());
+    }
+}
+
+gssa_status gssa_mesher_add_cylinder(gssa_mesher *m, gssa_role role, const double a[3], const double b[3],
+                                     double radius, const char *name, int id, double cl, int priority,
+                                     const gssa_activity *activity) {
+    Point pa(a[0], a[1], a[2]), pb(b[0], b[1], b[2]);
+    std::string n = name ? name : "cylinder";
+    if (!(radius > 0)) return m->fail(GSSA_MESH_BAD_INPUT, "cylinder '" + n + "' must have a positive radius");
+    if (!(CGAL::squared_distance(pa, pb) > 0)) return m->fail(GSSA_MESH_BAD_INPUT, "cylinder '" + n + "' has zero length");
+    return add_region(m, role, name, id, cl, priority, activity, std::make_unique<CylinderSolid>(pa, pb, radius));
+}
+
+gssa_status gssa_mesher_prepare(gssa_mesher *m) {
+    try {
+        return prepare_domain(m);
+    } catch (const std::exception &e) {
+        return m->fail(GSSA_MESH_INTERNAL, std::string("preparing the domain failed: ") + e.what());
+    }
+}
+
+double gssa_mesher_estimate_cells(gssa_mesher *m, int samples) {
+    if (!m->prepared || samples <= 0) return -1;
+    try {
+        return estimate_cells(m, samples);
+    } catch (const std::exception &e) {
+        m->fail(GSSA_MESH_INTERNAL, std::string("estimating the mesh size failed: ") + e.what());
+        return -1;
+    }
+}
+
+gssa_status gssa_mesher_run(gssa_mesher *m) {
+    if (!m->prepared) {
+        gssa_status s = gssa_mesher_prepare(m);
+        if (s != GSSA_MESH_OK) return s;
+    }
+    try {
+        return refine_and_extract(m);
+    } catch (const std::exception &e) {
+        return m->fail(GSSA_MESH_INTERNAL, std::string("CGAL meshing failed: ") + e.what());
+    }
+}
+
+size_t gssa_mesher_vertex_count(const gssa_mesher *m) { return m->arrays.coords.size() / 3; }
+size_t gssa_mesher_tetrahedron_count(const gssa_mesher *m) { return m->arrays.tet_labels.size(); }
+size_t gssa_mesher_triangle_count(const gssa_mesher *m) { return m->arrays.triangle_labels.size(); }
+
+gssa_status gssa_mesher_write_msh(gssa_mesher *m, const char *path, int version, int binary) {
+    if (m->arrays.tet_labels.empty()) return m->fail(GSSA_MESH_EMPTY, "nothing to write: no mesh was produced");
+    double t0 = now();
+    std::string err;
+    if (!write_msh_with_gmsh(m->arrays, m->names, path, version, binary != 0, err))
+        return m->fail(GSSA_MESH_INTERNAL, err);
+    m->timings.push_back({"write", now() - t0});
+    return GSSA_MESH_OK;
+}
+
+size_t gssa_mesher_report_json(const gssa_mesher *m, char *buffer, size_t capacity) {
+    std::string json = "{}";
+    if (!m->arrays.tet_labels.empty()) {
+#ifdef CGAL_LINKED_WITH_TBB
+        constexpr bool tbb = true;
+#else
+        constexpr bool tbb = false;
+#endif
+        json = mesh_report_json(m->arrays, m->names, m->timings, m->params.threads, tbb);
+    }
+    if (buffer && capacity > 0) {
+        std::size_t n = std::min(json.size(), capacity - 1);
+        std::memcpy(buffer, json.data(), n);
+        buffer[n] = '\0';
+    }
+    return json.size();
+}
+
+} // extern "C"

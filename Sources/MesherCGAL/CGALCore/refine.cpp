@@ -1,0 +1,185 @@
+// Mesh_3 refinement and optimisation: the only translation unit that includes CGAL Mesh_3 (it
+// takes over a minute to compile), so its cost is paid once. Everything it needs from the
+// domain comes through domain.hpp; what it produces is plain arrays (MeshArrays).
+#include "domain.hpp"
+
+#include <CGAL/Labeled_mesh_domain_3.h>
+#include <CGAL/Mesh_complex_3_in_triangulation_3.h>
+#include <CGAL/Mesh_criteria_3.h>
+#include <CGAL/Mesh_triangulation_3.h>
+// Order matters: make_mesh_3.h brings the worksharing types the parallel exuder needs.
+#include <CGAL/make_mesh_3.h>
+#include <CGAL/refine_mesh_3.h>
+#include <CGAL/perturb_mesh_3.h>
+#include <CGAL/exude_mesh_3.h>
+
+#ifdef CGAL_LINKED_WITH_TBB
+#include <tbb/global_control.h>
+#endif
+
+#include <functional>
+#include <unordered_map>
+
+namespace gssa_mesher_internal {
+
+namespace {
+
+using Domain = CGAL::Labeled_mesh_domain_3<K>;
+
+struct NullIndex {
+    bool operator()(int x) const { return x <= 0; }
+};
+
+struct SizeField {
+    const gssa_mesher *m;
+    template <class Index> FT operator()(const Point &p, int, const Index &) const { return m->size(p); }
+};
+
+struct DistanceField {
+    const gssa_mesher *m;
+    template <class Index> FT operator()(const Point &p, int, const Index &) const {
+        return m->size(p) * m->params.facet_distance_ratio;
+    }
+};
+
+/// Inserts a vertex on every surface component the probes find, then Mesh_3's own initial points.
+template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mesher *m) {
+    using Tr = typename C3T3::Triangulation;
+    auto &tr = c3t3.triangulation();
+    auto weighted = tr.geom_traits().construct_weighted_point_3_object();
+    auto intersect = domain.construct_intersection_object();
+    std::vector<Probe> probes;
+    for (auto &r : m->regions) r->solid->seeds(probes);
+    if (m->params.bounding_radius > 0) {
+        Point c(m->centre[0], m->centre[1], m->centre[2]);
+        for (int axis = 0; axis < 3; ++axis)
+            for (int sgn : {-1, 1}) {
+                Vector n(axis == 0 ? sgn : 0, axis == 1 ? sgn : 0, axis == 2 ? sgn : 0);
+                probes.emplace_back(c + m->params.bounding_radius * n, n, 0.05 * m->params.bounding_radius);
+            }
+    }
+    for (auto &[pt, n, half] : probes) {
+        // Only surfaces that bound a meshed (positive) label are worth seeding; a surface between
+        // two null labels (e.g. a hole outside the organ) would make the refiner chase nothing.
+        Point inner = pt - half * n, outer = pt + half * n;
+        if (m->label(inner) <= 0 && m->label(outer) <= 0) continue;
+        auto hit = intersect(K::Segment_3(inner, outer));
+        if (std::get<2>(hit) == 0) continue;
+        auto v = tr.insert(weighted(std::get<0>(hit)));
+        if (v == typename Tr::Vertex_handle()) continue;
+        c3t3.set_dimension(v, 2);
+        c3t3.set_index(v, std::get<1>(hit));
+    }
+    std::vector<std::pair<Point, typename Domain::Index>> initial;
+    domain.construct_initial_points_object()(std::back_inserter(initial), 20);
+    for (auto &[pt, index] : initial) {
+        auto v = tr.insert(weighted(pt));
+        if (v == typename Tr::Vertex_handle()) continue;
+        c3t3.set_dimension(v, 2);
+        c3t3.set_index(v, index);
+    }
+}
+
+/// Copies the complex into flat arrays: used vertices only (1-based), cells with the user's
+/// subdomain ids, boundary facets with the user's boundary ids, oriented out of the meshed cell.
+template <class C3T3> void extract(const C3T3 &c3t3, const gssa_mesher *m, MeshArrays &A) {
+    using Tr = typename C3T3::Triangulation;
+    const auto &tr = c3t3.triangulation();
+    std::unordered_map<typename Tr::Vertex_handle, std::size_t> ids;
+    ids.reserve(tr.number_of_vertices());
+    A = MeshArrays{};
+    auto node = [&](typename Tr::Vertex_handle v) {
+        auto it = ids.find(v);
+        if (it != ids.end()) return it->second;
+        std::size_t id = ids.size() + 1;
+        ids.emplace(v, id);
+        const auto &pt = tr.point(v);
+        A.coords.push_back(pt.x());
+        A.coords.push_back(pt.y());
+        A.coords.push_back(pt.z());
+        return id;
+    };
+    for (auto c = c3t3.cells_in_complex_begin(); c != c3t3.cells_in_complex_end(); ++c) {
+        for (int i = 0; i < 4; ++i) A.tets.push_back(node(c->vertex(i)));
+        A.tet_labels.push_back(m->subdomain_id(c3t3.subdomain_index(c)));
+    }
+    for (auto f = c3t3.facets_in_complex_begin(); f != c3t3.facets_in_complex_end(); ++f) {
+        auto patch = c3t3.surface_patch_index(*f);
+        int label = m->boundary_id(patch.first, patch.second);
+        if (label == 0) continue;
+        auto cell = f->first;
+        int i = f->second;
+        if (!c3t3.is_in_complex(cell)) {
+            auto mirror = tr.mirror_facet(*f);
+            cell = mirror.first;
+            i = mirror.second;
+        }
+        // Orient the triangle so its normal points out of the meshed cell.
+        int idx[3], k = 0;
+        for (int j = 0; j < 4; ++j)
+            if (j != i) idx[k++] = j;
+        Point a = tr.point(cell->vertex(idx[0])).point(), b = tr.point(cell->vertex(idx[1])).point(),
+              c = tr.point(cell->vertex(idx[2])).point(), apex = tr.point(cell->vertex(i)).point();
+        if (CGAL::orientation(a, b, c, apex) == CGAL::POSITIVE) std::swap(idx[1], idx[2]);
+        for (int j = 0; j < 3; ++j) A.triangles.push_back(node(cell->vertex(idx[j])));
+        A.triangle_labels.push_back(label);
+    }
+}
+
+template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
+    using Tr = typename CGAL::Mesh_triangulation_3<Domain, CGAL::Default, Concurrency>::type;
+    using C3T3 = CGAL::Mesh_complex_3_in_triangulation_3<Tr>;
+    using Criteria = CGAL::Mesh_criteria_3<Tr>;
+    namespace p = CGAL::parameters;
+
+    const gssa_mesher *cm = m;
+    std::function<int(const Point &)> fn = [cm](const Point &x) { return cm->label(x); };
+    const auto &b = m->domain_box;
+    CGAL::Random rng(0);
+    Domain domain(fn, K::Iso_cuboid_3(b.xmin(), b.ymin(), b.zmin(), b.xmax(), b.ymax(), b.zmax()),
+                  p::relative_error_bound = m->params.relative_error_bound, p::p_rng = &rng,
+                  p::null_subdomain_index = NullIndex());
+    SizeField size{m};
+    DistanceField distance{m};
+    Criteria criteria(p::facet_angle = m->params.facet_angle, p::facet_size = size, p::facet_distance = distance,
+                      p::cell_radius_edge_ratio = m->params.cell_radius_edge_ratio, p::cell_size = size);
+
+    double t0 = now();
+    C3T3 c3t3;
+    seed(c3t3, domain, m);
+    CGAL::refine_mesh_3(c3t3, domain, criteria, p::no_lloyd(), p::no_odt(), p::no_perturb(), p::no_exude(),
+                        p::no_reset_c3t3());
+    double t1 = now();
+    m->timings.push_back({"refine", t1 - t0});
+    if (m->params.optimise) {
+        // 0 = automatic: give each optimiser as long as refinement took (at least 1 s);
+        // the perturber otherwise chases an unreachable bound for a long time.
+        double limit = m->params.optimise_time_limit > 0 ? m->params.optimise_time_limit : std::max(1.0, t1 - t0);
+        CGAL::perturb_mesh_3(c3t3, domain, p::time_limit = limit, p::sliver_bound = 10);
+        double t2 = now();
+        m->timings.push_back({"perturb", t2 - t1});
+        CGAL::exude_mesh_3(c3t3, p::time_limit = limit, p::sliver_bound = 0);
+        m->timings.push_back({"exude", now() - t2});
+    }
+    double te = now();
+    extract(c3t3, m, m->arrays);
+    m->timings.push_back({"extract", now() - te});
+    if (m->arrays.tet_labels.empty())
+        return m->fail(GSSA_MESH_EMPTY,
+                       "meshing produced no tetrahedra: the labelled domain is empty (check the organ, extent and holes)");
+    return GSSA_MESH_OK;
+}
+
+} // namespace
+
+gssa_status refine_and_extract(gssa_mesher *m) {
+#ifdef CGAL_LINKED_WITH_TBB
+    if (m->params.threads > 1) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(m->params.threads));
+        return mesh_with<CGAL::Parallel_tag>(m);
+    }
+#endif
+    return mesh_with<CGAL::Sequential_tag>(m);
+}
+
+} // namespace gssa_mesher_internal
