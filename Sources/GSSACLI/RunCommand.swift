@@ -67,13 +67,12 @@ struct RunCommand: AsyncParsableCommand {
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: daemon.socket),
-            mesher: CGALHostMesher(threads: threads), registry: registry, logger: logger)
+            mesher: CGALHostMesher.make(threads: threads), registry: registry, logger: logger)
         let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
         let guid = UUID().uuidString.uppercased()
 
         var marks: [String: ContinuousClock.Instant] = [:]
         let (subscription, events) = await manager.hub.subscribe(user: user)
-        defer { Task { await manager.hub.unsubscribe(subscription) } }
         do {
             _ = try await manager.initialize(guid: guid, user: user)
             guard let xml = FileManager.default.contents(atPath: definition) else {
@@ -87,7 +86,11 @@ struct RunCommand: AsyncParsableCommand {
             say("configure", "run \(guid) in \(record.directory)")
             _ = try await manager.start(guid: guid, user: user)
         } catch let failure as APIFailure {
+            await manager.hub.unsubscribe(subscription)
             throw failure.error
+        } catch {
+            await manager.hub.unsubscribe(subscription)
+            throw error
         }
 
         var last: ServerEvent?
@@ -108,8 +111,11 @@ struct RunCommand: AsyncParsableCommand {
             }
             if last != nil { break }
         }
+        await manager.hub.unsubscribe(subscription)
         // The manager's tasks are keyed by the run's internal key, not the client's GUID.
         await manager.waitForTask(guid: try await manager.resolve(guid, user: user).guid)
+        // Lets the manager's own tasks (the last status write) finish before the report.
+        await manager.shutdown()
         let record = try await manager.resolve(guid, user: user)
         let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
 

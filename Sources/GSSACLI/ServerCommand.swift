@@ -13,7 +13,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Directory for the SQLite database and the working directories.") var data: String
     @Option(help: "The launch daemon's Unix socket.") var launcher: String
     @Option(help: "Wall-clock limit per run in seconds (default: the daemon's).") var walltime: Double?
-    @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: CGAL in-process).")
+    @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: `gssa mesh` in a child process).")
     var mesher: String?
     @Option(help: "Threads per host mesh (default: the mesher's).") var meshThreads: Int?
     @Option(help: "Largest input archive accepted, compressed (bytes; K, M, G suffixes).") var maxUploadBytes = "256M"
@@ -24,7 +24,7 @@ struct ServerCommand: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = try Self.parseListen(listen)
         let mesher: any HostMesher = self.mesher.map { CommandHostMesher(executable: $0, arguments: ["{run}"]) }
-            ?? CGALHostMesher(threads: meshThreads)
+            ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: launcher, mesher: mesher,
             walltime: walltime, limits: try limits(), registry: options.registry())

@@ -71,6 +71,12 @@ public final class LaunchClient: Sendable {
         await self.pending.failAll(GSSAError.server("the launch daemon closed the connection"))
     }
 
+    /// Whether the connection has ended (the daemon closed it or went away). A request that
+    /// failed on a closed connection got no answer: what it asked may or may not have happened.
+    public var isClosed: Bool {
+        get async { await self.pending.isClosed }
+    }
+
     // MARK: Commands
 
     public func start(_ arguments: StartArguments) async throws -> RunReply {
@@ -139,6 +145,8 @@ public final class LaunchClient: Sendable {
 actor PendingReplies {
     private var waiting: [EventLoopPromise<ByteBuffer>] = []
     private var closed: (any Error)?
+
+    var isClosed: Bool { self.closed != nil }
 
     func send(_ write: @Sendable () async throws -> Void) async throws -> EventLoopFuture<ByteBuffer> {
         if let closed { throw closed }

@@ -7,6 +7,10 @@ import LaunchProtocol
 ///
 /// Each run keeps its own connection for the events of that run, as the original did with
 /// one Submitter per simulation; short requests (state, cancel, logs, usage) open their own.
+///
+/// Faults are reported as such, never as a failed run: a socket that refuses connections is
+/// ``LauncherUnavailable``; a connection that drops before the answer (or before the run's
+/// exit event) is ``LauncherDisconnected``. Only the daemon's own refusals are `GSSAError`s.
 public struct DaemonLauncher: SimulationLauncher {
     public let socket: String
 
@@ -17,12 +21,16 @@ public struct DaemonLauncher: SimulationLauncher {
             guid: specification.guid, image: specification.image, input: specification.input.path,
             output: specification.output.path, walltime: specification.walltime,
             interpreter: specification.interpreter, author: specification.author)
-        return try await LaunchClient.withConnection(socket: socket) { client in
+        return try await connected { client in
             let reply: RunReply
             do {
                 reply = try await client.start(arguments)
-            } catch let error as GSSAError where error.reason.hasPrefix("Too many containers") {
-                throw LauncherAtCapacity(message: error.reason)
+            } catch {
+                let classified = await Self.classify(error, client: client, started: false)
+                if let refusal = classified as? GSSAError, refusal.reason.hasPrefix("Too many containers") {
+                    throw LauncherAtCapacity(message: refusal.reason)
+                }
+                throw classified
             }
             await observer.started(reply.containerID, reply.imageID)
             if let result = reply.result { return result }
@@ -31,8 +39,13 @@ public struct DaemonLauncher: SimulationLauncher {
     }
 
     public func attach(guid: String, observer: LaunchObserver) async throws -> RunResult {
-        try await LaunchClient.withConnection(socket: socket) { client in
-            let reply = try await client.attach(guid: guid)
+        try await connected { client in
+            let reply: RunReply
+            do {
+                reply = try await client.attach(guid: guid)
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
             await observer.started(reply.containerID, reply.imageID)
             if let result = reply.result { return result }
             return try await Self.follow(client, guid: guid, observer: observer)
@@ -48,32 +61,85 @@ public struct DaemonLauncher: SimulationLauncher {
             }
         }
         try Task.checkCancellation()
-        throw GSSAError.server("the launch daemon closed the connection before run \(guid) finished")
+        throw LauncherDisconnected(
+            reason: "the launch daemon closed the connection before run \(guid) finished", started: true)
     }
 
     public func state(guid: String) async throws -> LauncherRunState {
-        try await LaunchClient.withConnection(socket: socket) { client in
+        try await connected { client in
             do {
                 let reply = try await client.container(guid: guid)
                 switch reply.state {
                 case .starting, .running: return .running
                 case .exited, .finished: return .exited
                 }
-            } catch let error as GSSAError where error.code == .client {
-                return .gone
+            } catch {
+                let classified = await Self.classify(error, client: client, started: true)
+                if let refusal = classified as? GSSAError, refusal.code == .client { return .gone }
+                throw classified
             }
         }
     }
 
     public func cancel(guid: String) async throws {
-        _ = try await LaunchClient.withConnection(socket: socket) { client in try await client.destroy(guid: guid) }
+        _ = try await connected { client in
+            do {
+                return try await client.destroy(guid: guid)
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
+        }
     }
 
     public func logs(guid: String) async throws -> LogsReply {
-        try await LaunchClient.withConnection(socket: socket) { client in try await client.logs(guid: guid) }
+        try await connected { client in
+            do {
+                return try await client.logs(guid: guid)
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
+        }
     }
 
     public func usage() async throws -> UsageReply {
-        try await LaunchClient.withConnection(socket: socket) { client in try await client.usage() }
+        try await connected { client in
+            do {
+                return try await client.usage()
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
+        }
+    }
+
+    /// Runs `body` on a fresh connection. Failing to connect is ``LauncherUnavailable``;
+    /// whatever `body` throws passes through unchanged.
+    private func connected<Result: Sendable>(_ body: (LaunchClient) async throws -> Result) async throws -> Result {
+        do {
+            return try await LaunchClient.withConnection(socket: socket) { client in
+                do {
+                    return try await body(client)
+                } catch {
+                    throw FromBody(error: error)
+                }
+            }
+        } catch let passed as FromBody {
+            throw passed.error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw LauncherUnavailable(reason: GSSAError.wrapping(error).message)
+        }
+    }
+
+    private struct FromBody: Error {
+        var error: any Error
+    }
+
+    /// The daemon's answer (a `GSSAError` on an open connection) or a broken connection.
+    private static func classify(_ error: any Error, client: LaunchClient, started: Bool) async -> any Error {
+        if error is CancellationError { return error }
+        if error is GSSAError, !(await client.isClosed) { return error }
+        return LauncherDisconnected(
+            reason: "the connection to the launch daemon broke: \(GSSAError.wrapping(error).message)", started: started)
     }
 }

@@ -17,7 +17,8 @@ public struct UnavailableHostMesher: HostMesher {
     }
 }
 
-/// Runs an external mesher command (e.g. `gssa mesh`) with the run directory as argument.
+/// Runs an external mesher command with the run directory as argument, in its own process:
+/// its output is relayed as progress and kept in `mesher.log`; a cancel SIGKILLs it.
 public struct CommandHostMesher: HostMesher {
     public var executable: String
     public var arguments: [String]
@@ -31,27 +32,14 @@ public struct CommandHostMesher: HostMesher {
     public func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws {
         await progress(nil, "Meshing on the host")
         let input = runDirectory.appendingPathComponent("input").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments.map {
+        let arguments = arguments.map {
             $0.replacingOccurrences(of: "{run}", with: runDirectory.path).replacingOccurrences(of: "{input}", with: input)
         }
-        let log = runDirectory.appendingPathComponent("mesher.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do { try process.run() } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: GSSAError.server("cannot run the mesher \(executable): \(error)"))
-                }
-            }
-        } onCancel: {
-            process.terminate()
+        let status = try await MesherProcess.run(
+            executable: URL(fileURLWithPath: executable), arguments: arguments,
+            log: runDirectory.appendingPathComponent("mesher.log")
+        ) { _, line in
+            await progress(nil, "Meshing: \(line)")
         }
         try Task.checkCancellation()
         guard status == 0 else {

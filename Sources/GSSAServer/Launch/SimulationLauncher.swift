@@ -60,10 +60,35 @@ public struct LauncherAtCapacity: Error, Sendable {
     public init(message: String) { self.message = message }
 }
 
+/// The launcher could not be reached at all (e.g. the daemon's socket refuses connections):
+/// nothing was sent, so nothing happened. The server keeps the run and tries again later.
+public struct LauncherUnavailable: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// The connection to the launcher broke after a request was sent, without an answer: the run
+/// may exist and keep going. The server re-attaches to it by GUID.
+public struct LauncherDisconnected: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// Whether the launcher had confirmed the START before the connection broke.
+    public var started: Bool
+    public init(reason: String, started: Bool) {
+        self.reason = reason
+        self.started = started
+    }
+    public var description: String { reason }
+}
+
 /// The seam between the server and whatever runs containers.
 ///
 /// The real one is ``DaemonLauncher`` (the `gssa-dockerlaunch` socket); ``InMemoryLauncher``
 /// stands in for unit tests. Both block in ``run(_:observer:)`` until the run has finished.
+///
+/// Faults are typed so that no run is lost to them: ``LauncherUnavailable`` (nothing was sent)
+/// and ``LauncherDisconnected`` (the answer never came) make the server wait and re-attach;
+/// a `GSSAError` is the launcher's own answer.
 public protocol SimulationLauncher: Sendable {
     /// Starts a run and supervises it to the end.
     /// - Throws: ``LauncherAtCapacity`` when no slot is free; a `GSSAError` otherwise.

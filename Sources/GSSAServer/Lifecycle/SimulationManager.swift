@@ -23,8 +23,17 @@ public actor SimulationManager {
     let httpClient: HTTPClient
     let logger: Logger
 
+    /// Every task the manager starts, by key: a run's supervision (its GUID), `destroy:GUID`,
+    /// `flush:GUID`, `pump`. Each removes itself when done; ``shutdown()`` cancels and awaits them.
     var tasks: [String: Task<Void, Never>] = [:]
-    var cancelling: Set<String> = []
+    var taskIDs: [String: UUID] = [:]
+    /// Runs settled by `cancel` whose container is still being destroyed: their late events are dropped.
+    var cancelled: Set<String> = []
+    /// Runs whose START is on its way to the daemon, unanswered.
+    var startInFlight: Set<String> = []
+    /// Why the daemon does not answer, while it does not.
+    var daemonWaiting: String?
+    var daemonBackoff = Backoff(initial: .milliseconds(500))
     /// Runs between leaving the queue and their container starting (they hold a slot the
     /// daemon does not count yet).
     var starting: Set<String> = []
@@ -391,20 +400,43 @@ public actor SimulationManager {
         }
     }
 
+    // MARK: owned tasks
+
+    /// Starts `operation` as a task the manager owns under `key` (replacing the record of an
+    /// earlier one with that key, which keeps running). It removes itself when done.
+    func spawn(_ key: String, _ operation: @escaping @Sendable () async -> Void) {
+        let id = UUID()
+        taskIDs[key] = id
+        tasks[key] = Task {
+            await operation()
+            await self.spawnedTaskEnded(key, id)
+        }
+    }
+
+    private func spawnedTaskEnded(_ key: String, _ id: UUID) {
+        guard taskIDs[key] == id else { return }
+        taskIDs.removeValue(forKey: key)
+        tasks.removeValue(forKey: key)
+    }
+
     // MARK: events and status
 
     func publish(_ event: ServerEvent, owner: String) async {
         await hub.publish(event, owner: owner)
         guard let guid = event.guid, event.type != .status else { return }
-        try? await store.appendEvent(StoredEvent(
-            guid: guid, kind: event.type.rawValue, percentage: event.percentage, code: event.status?.code.name,
-            message: event.status?.message))
+        do {
+            try await store.appendEvent(StoredEvent(
+                guid: guid, kind: event.type.rawValue, percentage: event.percentage, code: event.status?.code.name,
+                message: event.status?.message))
+        } catch {
+            logger.error("cannot store an event", metadata: ["guid": "\(guid)", "kind": "\(event.type.rawValue)", "error": "\(error)"])
+        }
     }
 
     /// A status line from a run: published at once, written to the store at most every
     /// `statusPersistInterval` (the last one is always written).
     func status(guid: String, owner: String, percentage: Double?, message: String, state: SimulationState = .running) async {
-        guard !cancelling.contains(guid) || message.hasPrefix("Cancel") else { return }
+        guard !cancelled.contains(guid) else { return }
         await hub.publish(ServerEvent(type: .status, guid: guid, state: state, percentage: percentage,
                                       status: GSSAError(.inProgress, message)), owner: owner)
         pendingStatus[guid] = (percentage, message)
@@ -413,7 +445,8 @@ public actor SimulationManager {
             guard !flushScheduled.contains(guid) else { return }
             flushScheduled.insert(guid)
             let delay = configuration.statusPersistInterval - (now - last)
-            Task {
+            spawn("flush:" + guid) {
+                // Not cancelled at shutdown (see `shutdown`); a cancel here only shortens the wait.
                 try? await Task.sleep(for: delay)
                 await self.flushStatus(guid: guid)
             }
@@ -426,38 +459,57 @@ public actor SimulationManager {
         flushScheduled.remove(guid)
         guard let (percentage, message) = pendingStatus.removeValue(forKey: guid) else { return }
         lastPersisted[guid] = .now
-        _ = try? await store.update(guid: guid) { record in
-            guard !record.state.isTerminal else { return }
-            record.percentage = percentage ?? record.percentage
-            record.message = message
-            record.exitCode = ErrorCode.inProgress.name
-            record.updatedAt = Date()
+        do {
+            try await store.update(guid: guid) { record in
+                guard !record.state.isTerminal else { return }
+                record.percentage = percentage ?? record.percentage
+                record.message = message
+                record.exitCode = ErrorCode.inProgress.name
+                record.updatedAt = Date()
+            }
+            try await store.appendEvent(StoredEvent(guid: guid, kind: "status", percentage: percentage,
+                                                    code: ErrorCode.inProgress.name, message: message))
+        } catch {
+            // Statuses are superseded by the next one; the final state is what must land.
+            logger.error("cannot store a status", metadata: ["guid": "\(guid)", "error": "\(error)"])
         }
-        try? await store.appendEvent(StoredEvent(guid: guid, kind: "status", percentage: percentage,
-                                                 code: ErrorCode.inProgress.name, message: message))
     }
 
     /// Ends a run: terminal state, code and message persisted, then `complete` or `fail`.
     func finish(guid: String, outcome: GSSAError, imageID: String? = nil) async {
         pendingStatus.removeValue(forKey: guid)
         lastPersisted.removeValue(forKey: guid)
-        cancelling.remove(guid)
         starting.remove(guid)
         let state: SimulationState = switch outcome.code {
         case .success: .succeeded
         case .cancelled: .cancelled
         default: .failed
         }
-        let record = try? await store.update(guid: guid) { record in
-            record.state = state
-            record.exitCode = outcome.code.name
-            record.message = outcome.message
-            if state == .succeeded { record.percentage = 100 }
-            if let imageID { record.imageID = imageID }
-            record.queueSequence = nil
-            record.updatedAt = Date()
+        // The first end wins (a cancel settles a run before its supervision stops).
+        let record: SimulationRecord?
+        var attempt = 0
+        while true {
+            do {
+                if let current = try await store.record(guid: guid), current.state.isTerminal { return }
+                record = try await store.update(guid: guid) { record in
+                    guard !record.state.isTerminal else { return }
+                    record.state = state
+                    record.exitCode = outcome.code.name
+                    record.message = outcome.message
+                    if state == .succeeded { record.percentage = 100 }
+                    if let imageID { record.imageID = imageID }
+                    record.queueSequence = nil
+                    record.updatedAt = Date()
+                }
+                break
+            } catch {
+                attempt += 1
+                logger.error("cannot store the end of a run", metadata: ["guid": "\(guid)", "attempt": "\(attempt)", "error": "\(error)"])
+                guard attempt < 3 else { return }
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
+            }
         }
-        guard let record else { return }
+        guard let record, record.state == state, record.exitCode == outcome.code.name else { return }
         logger.info("run finished", metadata: ["guid": "\(guid)", "code": "\(outcome.code.name)", "message": "\(outcome.message)"])
         await publish(ServerEvent(type: state == .succeeded ? .complete : .fail, guid: guid, state: state,
                                   percentage: record.percentage, status: outcome, directory: record.directory),
