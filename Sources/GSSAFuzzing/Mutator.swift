@@ -21,8 +21,16 @@ public struct Mutator: Sendable {
 
     public func mutate(_ input: [UInt8], corpus: [[UInt8]], using random: inout FuzzRandom) -> [UInt8] {
         var bytes = input
-        for _ in 0..<(1 + random.below(4)) {
-            apply(random.below(12), to: &bytes, corpus: corpus, using: &random)
+        if random.oneIn(3) {
+            // Keep the markup, change only values: these mutants get past the parser into the
+            // code that interprets the tree (numbers, paths, names).
+            for _ in 0..<(1 + random.below(3)) {
+                if random.oneIn(4) { replaceText(in: &bytes, using: &random) } else { replaceAttributeValue(in: &bytes, using: &random) }
+            }
+        } else {
+            for _ in 0..<(1 + random.below(4)) {
+                apply(random.below(12), to: &bytes, corpus: corpus, using: &random)
+            }
         }
         if bytes.count > maximumSize { bytes.removeLast(bytes.count - maximumSize) }
         return bytes
@@ -80,6 +88,16 @@ public struct Mutator: Sendable {
             index += 1
         }
         return position
+    }
+
+    /// Replaces the character data between one `>` and the next `<` with a hostile value.
+    private func replaceText(in bytes: inout [UInt8], using random: inout FuzzRandom) {
+        let opens = bytes.indices.filter { bytes[$0] == UInt8(ascii: ">") }
+        guard !opens.isEmpty else { return }
+        let start = opens[random.below(opens.count)] + 1
+        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "<")) else { return }
+        let value = values[random.below(values.count)].filter { $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: "&") }
+        bytes.replaceSubrange(start..<end, with: value)
     }
 
     /// Replaces the contents of one quoted value (`="…"` or `='…'`) chosen at random.

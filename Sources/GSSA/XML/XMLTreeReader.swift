@@ -10,6 +10,9 @@ import Foundation
 ///
 /// - The size is checked before parsing (``InputLimits/maximumDefinitionBytes``).
 /// - Nesting deeper than ``InputLimits/maximumElementDepth`` stops the parse.
+/// - Before libxml2 runs, ``XMLPreflight`` bounds what libxml2 2.9 handles in quadratic time:
+///   attributes per element (``maximumAttributes``) and namespace declarations
+///   (``maximumNamespaceDeclarations``).
 /// - GSSA-XML and GSSF-XML need no DTD, so any `<!DOCTYPE` (and with it every entity
 ///   declaration, the "billion laughs" and external entities) is refused. External entities,
 ///   DTD loading and network access are never enabled (`XML_PARSE_NONET`, no `NOENT`, no
@@ -31,6 +34,14 @@ public enum XMLTreeReader {
         try read(loading(url, what: "XML document"))
     }
 
+    /// The most attributes one element may carry (GSSA-XML and GSSF-XML use fewer than ten).
+    /// libxml2 2.9 checks attributes for duplicates pairwise, so this bounds its time per tag.
+    public static let maximumAttributes = 256
+
+    /// The most `xmlns` declarations a document may hold (GSSA-XML uses none). libxml2 2.9
+    /// resolves each prefix by a scan of the namespaces in scope, so this bounds that scan.
+    public static let maximumNamespaceDeclarations = 64
+
     /// Parses with explicit limits (tests use smaller ones).
     static func read(_ data: Data, maximumBytes: Int, maximumDepth: Int) throws(GSSAError) -> LocatedElement {
         guard data.count <= maximumBytes else {
@@ -38,6 +49,12 @@ public enum XMLTreeReader {
                 "XML document is \(data.count) bytes, over the limit of \(maximumBytes) bytes (\(maximumBytes >> 20) MiB, InputLimits.maximumDefinitionBytes)")
         }
         guard !data.isEmpty else { throw GSSAError.client("malformed XML: the document is empty") }
+        let preflight = XMLPreflight(maximumAttributes: maximumAttributes, maximumNamespaceDeclarations: maximumNamespaceDeclarations)
+        var refusal: GSSAError?
+        data.withUnsafeBytes { raw in
+            do { try preflight.check(raw) } catch let error as GSSAError { refusal = error } catch { refusal = .wrapping(error, as: .client) }
+        }
+        if let refusal { throw refusal }
         _ = libraryInitialised
         let builder = TreeBuilder(maximumDepth: maximumDepth)
         let outcome: Int32 = data.withUnsafeBytes { raw in
