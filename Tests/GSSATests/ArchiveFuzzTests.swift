@@ -93,7 +93,7 @@ import Testing
         try FileManager.default.removeItem(at: scratch.appendingPathComponent("seed.tar.gz"))
 
         let campaign = FuzzCampaign(
-            target: "archive", seed: 0x6753_5341_0004, defaultCases: 700,
+            target: "archive", seed: 0x6753_5341_0004, defaultCases: 1500,
             mutator: Mutator(dictionary: FuzzDictionary.all + [Array("../".utf8), Array("/tmp/".utf8), [0], [0x1F, 0x8B]], maximumSize: 64 * 1024))
         var index = 0
         let report = campaign.run(corpus: corpus) { bytes in

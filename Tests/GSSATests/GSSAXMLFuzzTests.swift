@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func parserNeverCrashesAndAlwaysNamesTheLine() {
-        let campaign = FuzzCampaign(target: "gssa-xml", seed: 0x6753_5341_0001, defaultCases: 4000)
+        let campaign = FuzzCampaign(target: "gssa-xml", seed: 0x6753_5341_0001, defaultCases: 8000)
         let report = campaign.run(corpus: Self.corpus()) { bytes in
             do {
                 _ = try SimulationDefinition.parse(Data(bytes))
@@ -51,7 +51,7 @@ import Testing
     @Test func comparingMutantsNeverCrashes() {
         // `POST compare` parses two definitions and diffs them; mutants that parse get compared.
         let corpus = Self.corpus()
-        let campaign = FuzzCampaign(target: "gssa-compare", seed: 0x6753_5341_0002, defaultCases: 800)
+        let campaign = FuzzCampaign(target: "gssa-compare", seed: 0x6753_5341_0002, defaultCases: 1500)
         let base = try? SimulationDefinition.parse(representativeXML)
         let report = campaign.run(corpus: corpus) { bytes in
             guard let base, let mutant = try? SimulationDefinition.parse(Data(bytes)) else { return .outcome("not parsed") }

@@ -68,7 +68,7 @@ import Testing
         let reader = try GSSFSettingsReader()
         let settingsFile = folder.appendingPathComponent("settings.xml")
 
-        let campaign = FuzzCampaign(target: "gssf", seed: 0x6753_5341_0005, defaultCases: 2000)
+        let campaign = FuzzCampaign(target: "gssf", seed: 0x6753_5341_0005, defaultCases: 2500)
         let report = campaign.run(corpus: corpus) { bytes in
             do {
                 _ = try reader.read(Data(bytes), settingsFile: settingsFile)
