@@ -47,10 +47,16 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // libxml2, used directly by the one XML reader (XMLTreeReader): SAX2 with our own limits.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         // The error taxonomy and path rules: no XML, so static executables can link it.
         .target(name: "GSSACore"),
         // GSSA-XML model, parser and comparator (re-exports GSSACore).
-        .target(name: "GSSA", dependencies: ["GSSACore"]),
+        .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
         .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
@@ -220,17 +226,23 @@ let package = Package(
             exclude: ["CGALCore"],
             resources: [.copy("Resources/needle-library.json")]
         ),
-        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families", "GSSATestSupport"]),
+        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families", "GSSATestSupport", "GSSAFuzzing"]),
         // --- end MesherCGAL ---
 
         // What tests share: which real parts this machine has, as Swift Testing traits (skipped
         // locally when missing, a failure under CI=true). Linked by test targets only.
         .target(name: "GSSATestSupport"),
+        // A seeded mutation fuzzer for the tests (docs/fuzzing.md): deterministic, bounded.
+        .target(name: "GSSAFuzzing"),
 
-        .testTarget(name: "GSSATests", dependencies: ["GSSA", "GSSAArchive", "GSSATestSupport"]),
+        .testTarget(
+            name: "GSSATests",
+            dependencies: ["GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing"],
+            exclude: ["Crashers"]  // regression inputs, read through #filePath (docs/fuzzing.md)
+        ),
         .testTarget(
             name: "FamiliesTests",
-            dependencies: ["Families", "GSSA", "GSSAArchive", "GSSATestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Families", "GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport"]),

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import GSSA
 import GSSAArchive
 import GSSAServer
@@ -94,21 +91,21 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     }
 
     /// Sets `<definition location="…">` and drops its inline text.
-    static func pointDefinition(_ xml: Data, at location: String) throws -> Data {
-        do {
-            let document = try XMLDocument(data: xml, options: [.nodePreserveAll])
-            guard let element = try document.nodes(forXPath: "//numericalModel/definition").first as? XMLElement else {
-                throw GSSAError.client("the definition has no <numericalModel><definition> element")
-            }
-            element.setChildren(nil)
-            element.removeAttribute(forName: "location")
-            element.addAttribute(XMLNode.attribute(withName: "location", stringValue: location) as! XMLNode)
-            return document.xmlData(options: [.nodePreserveAll])
-        } catch let error as GSSAError {
-            throw error
-        } catch {
-            throw GSSAError.client("cannot rewrite the definition XML: \(error)")
+    ///
+    /// Reads through ``XMLTreeReader`` (the one hardened parser) and writes the tree back, so no
+    /// second XML parser sees the file; comments are not kept.
+    static func pointDefinition(_ xml: Data, at location: String) throws(GSSAError) -> Data {
+        var root = try XMLTreeReader.read(xml)
+        guard let model = root.children.firstIndex(where: { $0.name == "numericalModel" }),
+            let definition = root.children[model].children.firstIndex(where: { $0.name == "definition" })
+        else {
+            throw GSSAError.client("the definition has no <numericalModel><definition> element")
         }
+        root.children[model].children[definition].children = []
+        root.children[model].children[definition].text = ""
+        root.children[model].children[definition].attributes.removeAll { $0.name == "location" }
+        root.children[model].children[definition].attributes.append((name: "location", value: location))
+        return XMLTreeWriter.data(root)
     }
 }
 

@@ -72,7 +72,7 @@ private struct Parse {
 
     func int(_ element: LocatedElement, _ name: String) throws(GSSAError) -> Int? {
         guard let raw = element[attribute: name] else { return nil }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)) ?? Double(raw).flatMap({ $0 == $0.rounded() ? Int($0) : nil }) else {
+        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)) ?? Double(raw).flatMap({ Int(exactly: $0) }) else {
             throw fail("attribute \(name)=\"\(raw)\" is not an integer", element, attribute: name)
         }
         return value

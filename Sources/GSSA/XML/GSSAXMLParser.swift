@@ -14,14 +14,9 @@ extension SimulationDefinition {
         try parse(Data(text.utf8))
     }
 
+    /// Reads a definition file, refusing it by size (``InputLimits/maximumDefinitionBytes``) first.
     public static func parse(contentsOf url: URL) throws(GSSAError) -> SimulationDefinition {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw GSSAError.client("cannot read definition \(url.path): \(error.localizedDescription)")
-        }
-        return try parse(data)
+        try parse(XMLTreeReader.loading(url, what: "definition"))
     }
 }
 

@@ -1,22 +1,36 @@
 /// A minimal element tree that remembers source lines.
 ///
-/// libxml2's DOM (XMLDocument) does not expose line numbers, and every GSSA-XML rejection must
-/// name its line, so documents are read with the SAX parser into this tree instead.
+/// libxml2's DOM does not keep line numbers for us, and every GSSA-XML rejection must name its
+/// line, so documents are read with the SAX parser (``XMLTreeReader``) into this tree instead.
+///
+/// Children live in a copy-on-write box whose teardown is iterative, so dropping a tree never
+/// recurses once per level (a deep tree used to overflow the stack in the destructor);
+/// equality and hashing walk the tree with an explicit stack for the same reason.
 public struct LocatedElement: Sendable, Hashable {
     public var name: String
     /// Attributes in document order.
     public var attributes: [(name: String, value: String)]
-    public var children: [LocatedElement]
     /// Concatenated character data directly inside this element.
     public var text: String
     public var line: Int
+    /// Nil for a leaf, so leaves (most of a document) cost no allocation.
+    private var box: ChildrenBox?
 
     public init(name: String, attributes: [(name: String, value: String)] = [], children: [LocatedElement] = [], text: String = "", line: Int = 0) {
         self.name = name
         self.attributes = attributes
-        self.children = children
         self.text = text
         self.line = line
+        self.box = children.isEmpty ? nil : ChildrenBox(children)
+    }
+
+    public var children: [LocatedElement] {
+        get { box?.elements ?? [] }
+        set { box = newValue.isEmpty ? nil : ChildrenBox(newValue) }
+        _modify {
+            if box == nil || !isKnownUniquelyReferenced(&box) { box = ChildrenBox(box?.elements ?? []) }
+            yield &box!.elements
+        }
     }
 
     public subscript(attribute name: String) -> String? {
@@ -24,7 +38,7 @@ public struct LocatedElement: Sendable, Hashable {
     }
 
     public func children(named name: String) -> [LocatedElement] { children.filter { $0.name == name } }
-    public func child(named name: String) -> LocatedElement? { children.first { $0.name == name } }
+    public func child(named name: String) -> LocatedElement? { box?.elements.first { $0.name == name } }
 
     /// `<region id="r1">`, the form errors use to point at an element.
     public var tag: String {
@@ -33,15 +47,69 @@ public struct LocatedElement: Sendable, Hashable {
         return "<\(name)>"
     }
 
+    /// Elements in document order (pre-order), without recursion.
+    public var descendantsAndSelf: [LocatedElement] {
+        var result: [LocatedElement] = []
+        var pending = [self]
+        while let element = pending.popLast() {
+            result.append(element)
+            pending.append(contentsOf: element.children.reversed())
+        }
+        return result
+    }
+
+    private func sameNode(_ other: LocatedElement) -> Bool {
+        name == other.name && text == other.text && attributes.count == other.attributes.count
+            && zip(attributes, other.attributes).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+            && (box?.elements.count ?? 0) == (other.box?.elements.count ?? 0)
+    }
+
     public static func == (lhs: LocatedElement, rhs: LocatedElement) -> Bool {
-        lhs.name == rhs.name && lhs.text == rhs.text && lhs.children == rhs.children
-            && lhs.attributes.map(\.name) == rhs.attributes.map(\.name)
-            && lhs.attributes.map(\.value) == rhs.attributes.map(\.value)
+        var pending = [(lhs, rhs)]
+        while case let (left, right)? = pending.popLast() {
+            guard left.sameNode(right) else { return false }
+            guard let a = left.box, let b = right.box, a !== b else { continue }
+            pending.append(contentsOf: zip(a.elements, b.elements))
+        }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(text)
-        hasher.combine(children)
+        var pending = [self]
+        while let element = pending.popLast() {
+            hasher.combine(element.name)
+            hasher.combine(element.text)
+            hasher.combine(element.box?.elements.count ?? 0)
+            if let box = element.box { pending.append(contentsOf: box.elements) }
+        }
+    }
+
+    /// Takes a uniquely owned child box's elements, leaving it empty (see ``ChildrenBox``).
+    fileprivate mutating func takeChildrenIfUnique() -> [LocatedElement] {
+        guard box != nil, isKnownUniquelyReferenced(&box) else { return [] }
+        var taken: [LocatedElement] = []
+        swap(&taken, &box!.elements)
+        return taken
+    }
+}
+
+/// Children storage. Its `deinit` dismantles the subtree with a work list: before an element is
+/// released, the children it alone owns are moved onto the list, so no release ever triggers
+/// another box's non-empty `deinit` inside this one.
+///
+/// `@unchecked Sendable`: `elements` is only mutated through ``LocatedElement/children``'s
+/// accessors after a uniqueness check (copy on write), or in `deinit`, when nobody else holds it.
+private final class ChildrenBox: @unchecked Sendable {
+    var elements: [LocatedElement]
+
+    init(_ elements: [LocatedElement]) { self.elements = elements }
+
+    deinit {
+        guard !elements.isEmpty else { return }
+        var pending: [LocatedElement] = []
+        swap(&pending, &elements)
+        while var element = pending.popLast() {
+            pending.append(contentsOf: element.takeChildrenIfUnique())
+        }
     }
 }
