@@ -19,6 +19,7 @@ struct CancelStageTests {
     /// Cancels `guid` and checks the end state, the 5 s bound, and that no container, no
     /// temporary directory and no mesher process is left.
     static func cancel(_ guid: String, on server: TestServer, daemon: DaemonProcess) async throws {
+        let key = try await runKey(guid, in: server.store)
         let began = ContinuousClock.now
         let reply = try await server.request(.POST, "/api/v1/simulations/\(guid)/cancel", token: server.alice)
         #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
@@ -29,16 +30,16 @@ struct CancelStageTests {
         #expect(elapsed < .seconds(5), "cancel took \(elapsed)")
         let run = URL(fileURLWithPath: summary.directory)
         let clean = await eventually(60) {
-            daemon.containers(guid: guid).isEmpty && Self.processes(mentioning: run.path).isEmpty
+            daemon.containers(guid: key).isEmpty && Self.processes(mentioning: run.path).isEmpty
                 && !FileManager.default.fileExists(atPath: GSSAMeshHostMesher.scratch(in: run).path)
                 && Self.collectScratch(in: daemon.data).isEmpty
         }
         #expect(clean, """
-            left behind: containers \(daemon.containers(guid: guid)), processes \(Self.processes(mentioning: run.path)), \
+            left behind: containers \(daemon.containers(guid: key)), processes \(Self.processes(mentioning: run.path)), \
             scratch \(Self.collectScratch(in: daemon.data))
             """)
         // The late end of the supervision never overwrites the cancel.
-        await server.manager.waitForTask(guid: guid)
+        await server.manager.waitForTask(guid: key)
         let after = try await server.summary(guid, token: server.alice)
         #expect(after.state == .cancelled && after.exitStatus?.code == .cancelled, "\(String(describing: after.exitStatus))")
     }
@@ -80,11 +81,12 @@ struct CancelStageTests {
         _ = try await server.start(guid: waiting, token: server.alice)
         #expect(try await Self.state(waiting, server) == .queued)
         try await Self.cancel(waiting, on: server, daemon: daemon)
-        #expect(try await daemon.launcher.state(guid: waiting) == .gone)
+        #expect(try await daemon.launcher.state(guid: try await runKey(waiting, in: server.store)) == .gone)
         #expect(try await Self.state(blocker, server) == .running)
-        #expect(!daemon.containers(guid: blocker).isEmpty, "the running run has no container to kill (is the docker CLI there?)")
+        let blockerKey = try await runKey(blocker, in: server.store)
+        #expect(!daemon.containers(guid: blockerKey).isEmpty, "the running run has no container to kill (is the docker CLI there?)")
         try await Self.cancel(blocker, on: server, daemon: daemon)
-        #expect(try await daemon.launcher.state(guid: blocker) != .running)
+        #expect(try await daemon.launcher.state(guid: blockerKey) != .running)
     }
 
     @Test("starting (the daemon staging the container): E_CANCELLED within 5 s, no container left")
@@ -97,9 +99,10 @@ struct CancelStageTests {
         try await server.submit(guid: guid, xml: try TestServer.sleepDefinition(steps: 80, sleep: 0.5), token: server.alice)
         _ = try await server.start(guid: guid, token: server.alice)
         var seen: SimulationState = .queued
+        let key = try await runKey(guid, in: server.store)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            seen = try await server.store.record(guid: guid.uppercased())?.state ?? .queued
+            seen = try await server.store.record(guid: key)?.state ?? .queued
             if seen != .queued { break }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -130,7 +133,7 @@ struct CancelStageTests {
         try await Self.cancel(guid, on: server, daemon: daemon)
         #expect(Self.processes(mentioning: run + "/input/settings.xml").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: run + "/input/input.msh"))
-        #expect(try await daemon.launcher.state(guid: guid) == .gone)
+        #expect(try await daemon.launcher.state(guid: try await runKey(guid, in: server.store)) == .gone)
     }
 
     /// Writes 200 MB of output, says so, and exits: the daemon then collects for a while.

@@ -51,10 +51,13 @@ struct DockerdRestartTests {
         _ = try await server.start(guid: after, token: server.alice)
         let summary = try await server.waitTerminal(after, token: server.alice, seconds: 120)
         #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
-        let gone = await eventually(30) { daemon.containers(guid: after).isEmpty }
-        #expect(gone, "containers left: \(daemon.containers(guid: after))")
+        let afterKey = try await runKey(after, in: server.store)
+        let gone = await eventually(30) { daemon.containers(guid: afterKey).isEmpty }
+        #expect(gone, "containers left: \(daemon.containers(guid: afterKey))")
         // Removing the stopped containers of the killed runs is the daemon's part (its removal
         // fails while the engine is down); reported here, asserted in the daemon's tests.
-        print("containers of the killed runs left by the daemon: \(guids.flatMap { daemon.containers(guid: $0) }.count)")
+        var keys: [String] = []
+        for guid in guids { keys.append(try await runKey(guid, in: server.store)) }
+        print("containers of the killed runs left by the daemon: \(keys.flatMap { daemon.containers(guid: $0) }.count)")
     }
 }

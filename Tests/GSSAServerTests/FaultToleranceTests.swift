@@ -66,9 +66,12 @@ struct FaultToleranceTests {
         }
     }
 
-    static func expectNoContainer(_ daemon: DaemonProcess, _ guids: [String]) async {
-        let gone = await eventually(30) { guids.allSatisfy { daemon.containers(guid: $0).isEmpty } }
-        #expect(gone, "containers left: \(guids.flatMap { daemon.containers(guid: $0) })")
+    static func expectNoContainer(_ daemon: DaemonProcess, _ server: any APITarget, _ guids: [String], token: String) async throws {
+        // The daemon knows each run by the server's internal key, the last part of its directory.
+        var keys: [String] = []
+        for guid in guids { keys.append(try await daemonKey(guid, server, token: token)) }
+        let gone = await eventually(30) { keys.allSatisfy { daemon.containers(guid: $0).isEmpty } }
+        #expect(gone, "containers left: \(keys.flatMap { daemon.containers(guid: $0) })")
     }
 
     @Test("kill -9 of the launch daemon during running and queued runs, then a restart: all succeed")
@@ -86,7 +89,7 @@ struct FaultToleranceTests {
         }
         try await daemon.start()
         try await Self.expectAllSucceed(server, guids, token: server.alice)
-        await Self.expectNoContainer(daemon, guids)
+        try await Self.expectNoContainer(daemon, server, guids, token: server.alice)
         await daemon.stop()
     }
 
@@ -106,7 +109,7 @@ struct FaultToleranceTests {
         defer { second.terminate() }
         try await second.waitReady(server: remote)
         try await Self.expectAllSucceed(remote, guids, token: token)
-        await Self.expectNoContainer(daemon, guids)
+        try await Self.expectNoContainer(daemon, remote, guids, token: token)
         await daemon.stop()
     }
 
@@ -132,7 +135,7 @@ struct FaultToleranceTests {
         }
         try await daemon.start()
         try await Self.expectAllSucceed(remote, guids, token: token)
-        await Self.expectNoContainer(daemon, guids)
+        try await Self.expectNoContainer(daemon, remote, guids, token: token)
         await daemon.stop()
     }
 

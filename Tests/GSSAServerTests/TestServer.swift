@@ -121,6 +121,12 @@ func runKey(_ guid: String, in store: any SimulationStore, owner: String = "alic
 import GSSAArchive
 
 /// Anything serving the gssa API at `base`.
+/// The key the launch daemon knows a run by: the server's internal key, which names the run's
+/// directory (the client's GUID is per owner and never reaches the daemon).
+func daemonKey(_ guid: String, _ server: any APITarget, token: String) async throws -> String {
+    URL(fileURLWithPath: try await server.summary(guid, token: token).directory).lastPathComponent
+}
+
 protocol APITarget: Sendable {
     var base: String { get }
 }
