@@ -57,7 +57,8 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(30)
+        // A bound, not a wait: it returns as soon as USAGE answers.
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if (try? await launcher.usage()) != nil { return }
             guard process.isRunning else { break }

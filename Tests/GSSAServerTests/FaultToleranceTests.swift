@@ -7,14 +7,14 @@ import Testing
 /// Faults lose no run (issue 9, item 5): the real `gssa-dockerlaunch` process on the real
 /// dockerd, the daemon capped so that some runs queue, killed with SIGKILL and restarted.
 ///
-/// The issue asks for 10 running and 5 queued; on the 2-core CI budget these use 4 running
-/// and 3 queued runs of ~4 s each by default (the code paths are the same). Set
-/// `GSSA_FAULT_RUNNING=10 GSSA_FAULT_QUEUED=5` for the full size.
+/// 10 running and 5 queued runs, as the issue asks (scripts/test runs these suites one test at a
+/// time, so the size fits the 2-core budget: about 40 s per test). `GSSA_FAULT_RUNNING` and
+/// `GSSA_FAULT_QUEUED` change it (1–30).
 @Suite("Faults lose no run (real daemon process and dockerd)", .serialized, .requiresDockerEngine,
        .requiresImages(RealDaemon.image))
 struct FaultToleranceTests {
-    static let running = count("GSSA_FAULT_RUNNING", default: 4)
-    static let queued = count("GSSA_FAULT_QUEUED", default: 3)
+    static let running = count("GSSA_FAULT_RUNNING", default: 10)
+    static let queued = count("GSSA_FAULT_QUEUED", default: 5)
 
     static func count(_ variable: String, default value: Int) -> Int {
         ProcessInfo.processInfo.environment[variable].flatMap(Int.init).map { min(max($0, 1), 30) } ?? value
