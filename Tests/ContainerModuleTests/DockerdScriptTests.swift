@@ -1,14 +1,15 @@
 import Foundation
+import GSSATestSupport
 import Testing
 
 /// scripts/dockerd: idempotent "make an engine answer".
-@Suite struct DockerdScriptTests {
+@Suite(.requiresDockerEngine) struct DockerdScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/dockerd").path
 
     @Test func secondCallIsANoOpAndTheEngineAnswers() throws {
         let first = try sh(["bash", Self.script])
-        guard requireReal(first.status == 0, "a Docker engine (scripts/dockerd failed: \(first.err))") else { return }
+        try #require(first.status == 0, "a Docker engine (scripts/dockerd failed: \(first.err))")
         let second = try sh(["bash", Self.script])
         #expect(second.status == 0)
         #expect(second.err.contains("engine already answers"))

@@ -1,4 +1,5 @@
 import Foundation
+import GSSATestSupport
 import Testing
 
 @testable import ContainerModule
@@ -10,7 +11,7 @@ import Testing
 /// The production path (archive PUT/GET through the launch daemon) belongs to the daemon's
 /// tests; here the same container layout is set up with `docker cp`, which uses the same
 /// Engine archive API.
-@Suite(.serialized) struct RealEngineTests {
+@Suite(.serialized, .requiresImages("gssa/python:bookworm")) struct RealEngineTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -68,7 +69,7 @@ import Testing
     }
 
     @Test func gosmartModelRunsReportsStatusAndWritesOutput() throws {
-        guard requireReal(Self.engineAnswers, "a Docker engine"), requireReal(Self.pythonImage, "gssa/python:bookworm") else { return }
+        try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: """
             import gosmart
@@ -93,7 +94,7 @@ import Testing
     }
 
     @Test func exitFourWithErrorMessageIsAModelError() throws {
-        guard requireReal(Self.engineAnswers, "a Docker engine"), requireReal(Self.pythonImage, "gssa/python:bookworm") else { return }
+        try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: """
             import sys
@@ -108,7 +109,7 @@ import Testing
     }
 
     @Test func traversalInStartArchiveIsRefusedInTheContainer() throws {
-        guard requireReal(Self.engineAnswers, "a Docker engine"), requireReal(Self.pythonImage, "gssa/python:bookworm") else { return }
+        try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: "open('/shared/pwned', 'w')\n", extra: [.file("../../etc/evil", "x")])
         let run = try runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
@@ -120,7 +121,7 @@ import Testing
 
     @Test(arguments: ["gssa/python:bookworm", "gssa/fenics:bookworm"])
     func gosmartPytestSuitePassesInImage(image: String) throws {
-        guard requireReal(Self.engineAnswers, "a Docker engine"), requireReal(Self.pythonImage, "gssa/python:bookworm") else { return }
+        try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         if image.hasPrefix("gssa/fenics") && !Self.imageExists(image) {
             // The FEniCS image is big; CI builds it when GSSA_CI_FENICS=1, and then it must be there.
             _ = requireReal(ProcessInfo.processInfo.environment["GSSA_CI_FENICS"] != "1", image)

@@ -125,11 +125,17 @@ final class RunningDaemon: Sendable {
         let server = LaunchServer(daemon: daemon, logger: logger, peerOverride: peerOverride)
         let group = ServiceGroup(services: [server], logger: logger)
         let task = Task { try await group.run() }
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+        // Ready means secured, not merely bound: the daemon binds, then sets mode 0770 and the
+        // group, and a caller of another uid can connect only after that.
+        func secured() -> Bool {
+            var info = stat()
+            return stat(socket, &info) == 0 && info.st_mode & 0o777 == 0o770
+        }
+        for _ in 0..<400 where !secured() {
             try await Task.sleep(for: .milliseconds(25))
         }
-        guard FileManager.default.fileExists(atPath: socket) else {
-            throw GSSAError.server("daemon did not create its socket \(socket)")
+        guard secured() else {
+            throw GSSAError.server("daemon did not create and secure its socket \(socket)")
         }
         return RunningDaemon(daemon: daemon, socket: socket, scratch: scratch, group: group, task: task)
     }
