@@ -93,7 +93,12 @@ import Yams
         try tarball.contents.write(to: archive)
         try TarGzReader.extract(archive, into: directory.appendingPathComponent("x"))
         #expect(try String(contentsOf: directory.appendingPathComponent("x/parameters.yml"), encoding: .utf8) == "HEADER_PARAM: float\n")
-        #expect(try String(contentsOf: directory.appendingPathComponent("x/start.py"), encoding: .utf8) == "import gosmart\nprint('go')\n")
+        // start.py keeps the XML's line numbers: its "import gosmart" is on the same line as in the XML.
+        let script = try String(contentsOf: directory.appendingPathComponent("x/start.py"), encoding: .utf8)
+        #expect(script.trimmingCharacters(in: .newlines) == "import gosmart\nprint('go')")
+        let xmlLine = xml.components(separatedBy: "import gosmart")[0].filter { $0 == "\n" }.count + 1
+        let scriptLine = script.components(separatedBy: "import gosmart")[0].filter { $0 == "\n" }.count + 1
+        #expect(scriptLine == xmlLine)
         // No separator: the whole text is start.py.
         let plain = StartArchive(inline: "print(1)\n# ==========ENDPARAMETERS======== is not alone on its line\n")
         #expect(plain.files.map(\.name) == ["start.py"])

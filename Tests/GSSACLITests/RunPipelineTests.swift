@@ -135,6 +135,8 @@ import Testing
         let message = try #require(status["message"] as? String)
         #expect(message.contains("SyntaxError: invalid syntax"))
         #expect(message.contains("def broken(:"))
+        // The traceback counts lines of the XML file, where `def broken(:` is line 4.
+        #expect(message.contains("line 4"), "\(message)")
         #expect(report["results"] as? String != nil)  // the diagnostic bundle
     }
 

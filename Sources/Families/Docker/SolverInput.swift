@@ -116,7 +116,8 @@ public struct SolverInput: Sendable {
             .init(path: "input/needle_parameters.yml", contents: try needleParametersYAML()),
         ]
         if let text = definition.definition.inlineText, !text.isEmpty {
-            files.append(.init(path: "input/start.tar.gz", contents: try StartArchive(inline: text).tarball()))
+            let start = StartArchive(inline: text, firstLine: definition.definition.textLine)
+            files.append(.init(path: "input/start.tar.gz", contents: try start.tarball()))
         } else if definition.definition.location == nil {
             guard let fallbackScript else {
                 throw GSSAError.client(

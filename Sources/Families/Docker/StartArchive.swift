@@ -17,14 +17,23 @@ public struct StartArchive: Sendable, Hashable {
         self.files = files
     }
 
-    public init(inline text: String) {
+    /// Splits inline text into `parameters.yml` and `start.py`.
+    ///
+    /// - Parameter firstLine: The line of the GSSA-XML file where `text` begins. When given,
+    ///   `start.py` is preceded by as many empty lines as put its first line there, so the line
+    ///   numbers of a Python traceback are those of the XML file the author edits.
+    public init(inline text: String, firstLine: Int? = nil) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func padded(_ script: String, from offset: Int) -> Data {
+            guard let firstLine, firstLine > 0 else { return Data(script.utf8) }
+            return Data((String(repeating: "\n", count: firstLine - 1 + offset) + script).utf8)
+        }
         if let cut = lines.firstIndex(where: { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r")) == Self.separator }) {
             let header = lines[..<cut].joined(separator: "\n")
             let script = lines[(cut + 1)...].joined(separator: "\n")
-            files = [("parameters.yml", Data((header + "\n").utf8)), ("start.py", Data(script.utf8))]
+            files = [("parameters.yml", Data((header + "\n").utf8)), ("start.py", padded(script, from: cut + 1))]
         } else {
-            files = [("start.py", Data(text.utf8))]
+            files = [("start.py", padded(text, from: 0))]
         }
     }
 

@@ -10,11 +10,14 @@ public struct ModelDefinition: Sendable, Hashable {
     public var family: String
     public var source: Source
     public var line: Int?
+    /// The line of the XML file on which inline text begins (after blank lines are dropped).
+    public var textLine: Int?
 
-    public init(family: String, source: Source, line: Int? = nil) {
+    public init(family: String, source: Source, line: Int? = nil, textLine: Int? = nil) {
         self.family = family
         self.source = source
         self.line = line
+        self.textLine = textLine
     }
 
     /// The inline text, or nil for a tarball definition.

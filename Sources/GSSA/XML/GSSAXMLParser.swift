@@ -198,14 +198,16 @@ struct GSSAXMLParser {
             return ModelDefinition(family: family, source: .location(location), line: node.line)
         }
         var text = node.text
-        // Drop the blank lines between the tag and the script, which would otherwise shift
-        // every line number in a traceback.
+        // Drop the blank lines between the tag and the script, counting them, so that the
+        // script's first line is known in the XML file (tracebacks can then use XML lines).
+        var dropped = 0
         while let newline = text.firstIndex(of: "\n"),
             text[..<newline].allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" })
         {
             text = String(text[text.index(after: newline)...])
+            dropped += 1
         }
         if text.allSatisfy(\.isWhitespace) { text = "" }
-        return ModelDefinition(family: family, source: .inline(text), line: node.line)
+        return ModelDefinition(family: family, source: .inline(text), line: node.line, textLine: node.line + dropped)
     }
 }
