@@ -159,10 +159,15 @@ private final class TreeBuilder {
 
     var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 0 }
 
-    /// Records the first failure and stops libxml2 (no more callbacks after this).
+    /// Records the first failure and turns libxml2's callbacks off for the rest of the document.
+    ///
+    /// Not `xmlStopParser`: called from inside a callback, libxml2 2.9 frees the input buffer
+    /// that the caller's frame still points into (a use-after-free seen as a rare crash in the
+    /// fuzz tests). `disableSAX` is what libxml2 itself sets on a fatal error; the rest of the
+    /// document is only scanned, within the size limit and libxml2's own depth and entity bounds.
     func stop(_ error: GSSAError) {
         if failure == nil { failure = error }
-        if let context { xmlStopParser(context) }
+        if let context { context.pointee.disableSAX = 1 }
     }
 
     func start(
