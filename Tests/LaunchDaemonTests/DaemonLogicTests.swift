@@ -319,12 +319,13 @@ struct DaemonLogicTests {
         FileManager.default.createFile(atPath: release, contents: nil)
         let id = try #require(await first.registry.run("left")?.containerID)
         while try await engine.inspectContainer(id)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
-        let second = try memoryDaemon(engine, scratch: scratch, orphanTTL: 10, daemonID: "d2")
+        // A TTL far longer than any stall of a loaded machine between the exit and the reconcile.
+        let second = try memoryDaemon(engine, scratch: scratch, orphanTTL: 3600, daemonID: "d2")
         try await second.reconcile()
         #expect(await second.registry.run("left")?.state == .exited)
-        await second.reap(now: Date().addingTimeInterval(5))
+        await second.reap(now: Date().addingTimeInterval(1800))
         #expect(engine.containerIDs.count == 1, "kept within the TTL")
-        await second.reap(now: Date().addingTimeInterval(20))
+        await second.reap(now: Date().addingTimeInterval(3601))
         #expect(engine.containerIDs.isEmpty)
         #expect(await second.registry.run("left") == nil)
     }
