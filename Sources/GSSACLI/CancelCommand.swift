@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa cancel GUID`: cancels a run at any stage.
 struct CancelCommand: AsyncParsableCommand {

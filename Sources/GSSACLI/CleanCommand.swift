@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa clean GUID`: stops the run if needed and removes its files on the server.
 struct CleanCommand: AsyncParsableCommand {

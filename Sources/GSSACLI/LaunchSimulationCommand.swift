@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAArchive
-import GSSAServer
+import GSSAAPI
 import HummingbirdWSClient
 import Logging
 

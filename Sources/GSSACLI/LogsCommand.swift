@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa logs GUID [--stdout]`: the run's stderr (default) or stdout.
 struct LogsCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa search [PREFIX] [--limit N]`: the user's runs, newest first.
 struct SearchCommand: AsyncParsableCommand {

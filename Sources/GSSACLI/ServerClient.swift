@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 import NIOCore
 import NIOHTTP1
 

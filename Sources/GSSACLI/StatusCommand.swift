@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa status GUID`: one run's summary. Exit 1 when the run failed.
 struct StatusCommand: AsyncParsableCommand {

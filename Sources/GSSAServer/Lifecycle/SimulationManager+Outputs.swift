@@ -42,13 +42,12 @@ extension SimulationManager {
     }
 
     /// The stored event log of a run.
-    public func events(guid: String, user: UserRecord) async throws -> [StoredEvent] {
+    public func events(guid: String, user: UserRecord) async throws -> [API.Event] {
         let record = try await resolve(guid, user: user)
         // Stored under the run's internal key; shown under the client's GUID.
         return try await store.events(guid: record.guid).map { event in
-            var event = event
-            event.guid = record.name
-            return event
+            API.Event(id: event.id, guid: record.name, kind: event.kind, percentage: event.percentage, code: event.code,
+                      message: event.message, at: event.at)
         }
     }
 
@@ -80,7 +79,7 @@ extension SimulationManager {
 
     // MARK: bundles
 
-    public enum Bundle: String, Sendable { case results, diagnostic }
+    public typealias Bundle = API.Bundle
 
     /// Builds `results_archive.tgz` or `diagnostic_archive.tgz` in the working directory.
     ///

@@ -1,7 +1,10 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// Request and response bodies of the HTTP API (see `docs/openapi.yaml`).
+///
+/// They live in `GSSAAPI` (Foundation and `GSSACore` only) so that clients decode the wire
+/// format without linking the server's Hummingbird and GRDB.
 public enum API {
     public struct Version: Codable, Sendable, Hashable {
         public var version: String
@@ -16,8 +19,12 @@ public enum API {
         }
     }
 
+    /// The two bundles a run offers: `/results` and `/diagnostic`.
+    public enum Bundle: String, Sendable { case results, diagnostic }
+
     public struct SearchResult: Codable, Sendable {
         public var simulations: [SimulationSummary]
+        public init(simulations: [SimulationSummary]) { self.simulations = simulations }
     }
 
     public struct Files: Codable, Sendable {
@@ -40,11 +47,16 @@ public enum API {
     public struct Pushed: Codable, Sendable {
         /// `{local: where it went}`.
         public var pushed: [String: String]
+        public init(pushed: [String: String]) { self.pushed = pushed }
     }
 
     public struct Logs: Codable, Sendable {
         public var stdout: String?
         public var stderr: String?
+        public init(stdout: String?, stderr: String?) {
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     public struct Compare: Codable, Sendable {
@@ -59,10 +71,39 @@ public enum API {
     public struct Differences: Codable, Sendable {
         public var equal: Bool
         public var differences: [String]
+        public init(equal: Bool, differences: [String]) {
+            self.equal = equal
+            self.differences = differences
+        }
     }
 
     public struct Events: Codable, Sendable {
-        public var events: [StoredEvent]
+        public var events: [Event]
+        public init(events: [Event]) { self.events = events }
+    }
+
+    /// One entry of a run's stored event log, in order.
+    public struct Event: Codable, Sendable, Hashable {
+        /// Monotonic id assigned by the server's store.
+        public var id: Int64?
+        /// The client's GUID.
+        public var guid: String
+        /// `announce`, `status`, `complete`, `fail`.
+        public var kind: String
+        public var percentage: Double?
+        public var code: String?
+        public var message: String?
+        public var at: Date
+
+        public init(id: Int64?, guid: String, kind: String, percentage: Double?, code: String?, message: String?, at: Date) {
+            self.id = id
+            self.guid = guid
+            self.kind = kind
+            self.percentage = percentage
+            self.code = code
+            self.message = message
+            self.at = at
+        }
     }
 
     /// What a WebSocket client may send: `{"request": "announce"}` or `{"request": "identify"}`.
@@ -74,5 +115,9 @@ public enum API {
     public struct ErrorBody: Codable, Sendable {
         public var error: GSSAError
         public var candidates: [String]?
+        public init(error: GSSAError, candidates: [String]? = nil) {
+            self.error = error
+            self.candidates = candidates
+        }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// A message on the events WebSocket (`/api/v1/events`).
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// What `retrieve_status` and `search` return for one run.
 ///
@@ -11,6 +11,11 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         public var percentage: Double?
         public var message: String?
         public var timestamp: Double
+        public init(percentage: Double?, message: String?, timestamp: Double) {
+            self.percentage = percentage
+            self.message = message
+            self.timestamp = timestamp
+        }
     }
 
     public var guid: String
@@ -30,21 +35,25 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var created: Double
     public var cleaned: Bool
 
-    public init(record: SimulationRecord, serverID: String, position: Int? = nil) {
-        guid = record.name
+    public init(
+        guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
+        finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,
+        created: Double, cleaned: Bool
+    ) {
+        self.guid = guid
         self.serverID = serverID
-        owner = record.owner
-        family = record.family
-        state = record.state
-        directory = record.directory
-        finalized = record.state != .created && !(record.state.isTerminal && record.family == nil)
-        exitStatus = record.status
-        status = Status(percentage: record.percentage, message: record.message, timestamp: record.updatedAt.timeIntervalSince1970)
+        self.owner = owner
+        self.family = family
+        self.state = state
+        self.directory = directory
+        self.finalized = finalized
+        self.exitStatus = exitStatus
+        self.status = status
         self.position = position
-        imageID = record.imageID
-        containerID = record.containerID
-        created = record.createdAt.timeIntervalSince1970
-        cleaned = record.cleaned
+        self.imageID = imageID
+        self.containerID = containerID
+        self.created = created
+        self.cleaned = cleaned
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -1,0 +1,16 @@
+import Foundation
+import GSSA
+
+extension SimulationSummary {
+    /// The summary a client sees of a stored run: its own GUID, never the internal key.
+    public init(record: SimulationRecord, serverID: String, position: Int? = nil) {
+        self.init(
+            guid: record.name, serverID: serverID, owner: record.owner, family: record.family, state: record.state,
+            directory: record.directory,
+            finalized: record.state != .created && !(record.state.isTerminal && record.family == nil),
+            exitStatus: record.status,
+            status: Status(percentage: record.percentage, message: record.message, timestamp: record.updatedAt.timeIntervalSince1970),
+            position: position, imageID: record.imageID, containerID: record.containerID,
+            created: record.createdAt.timeIntervalSince1970, cleaned: record.cleaned)
+    }
+}
