@@ -93,9 +93,9 @@ public enum API {
         public var percentage: Double?
         public var code: String?
         public var message: String?
-        public var at: Date
+        public var at: Timestamp
 
-        public init(id: Int64?, guid: String, kind: String, percentage: Double?, code: String?, message: String?, at: Date) {
+        public init(id: Int64?, guid: String, kind: String, percentage: Double?, code: String?, message: String?, at: Timestamp) {
             self.id = id
             self.guid = guid
             self.kind = kind

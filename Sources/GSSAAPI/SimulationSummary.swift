@@ -10,8 +10,9 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public struct Status: Codable, Sendable, Hashable {
         public var percentage: Double?
         public var message: String?
-        public var timestamp: Double
-        public init(percentage: Double?, message: String?, timestamp: Double) {
+        /// When the status last changed.
+        public var timestamp: Timestamp
+        public init(percentage: Double?, message: String?, timestamp: Timestamp) {
             self.percentage = percentage
             self.message = message
             self.timestamp = timestamp
@@ -32,13 +33,20 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var position: Int?
     public var imageID: String?
     public var containerID: String?
-    public var created: Double
+    /// When `init` created the run.
+    public var created: Timestamp
+    /// When the run left the queue (meshing or staging began); nil until then.
+    public var started: Timestamp?
+    /// When the run reached its end (succeeded, failed or cancelled); nil until then.
+    public var finished: Timestamp?
+    /// Seconds from ``started`` to ``finished``; nil until both are known.
+    public var duration: Double?
     public var cleaned: Bool
 
     public init(
         guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
         finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,
-        created: Double, cleaned: Bool
+        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool
     ) {
         self.guid = guid
         self.serverID = serverID
@@ -53,11 +61,16 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         self.imageID = imageID
         self.containerID = containerID
         self.created = created
+        self.started = started
+        self.finished = finished
+        if let started, let finished {
+            duration = (max(0, finished.date.timeIntervalSince(started.date)) * 1000).rounded() / 1000
+        }
         self.cleaned = cleaned
     }
 
     private enum CodingKeys: String, CodingKey {
-        case guid, owner, family, state, directory, finalized, status, position, created, cleaned
+        case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

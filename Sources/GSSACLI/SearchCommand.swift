@@ -40,6 +40,10 @@ enum SummaryText {
             "progress:  \(run.status.percentage.map { String(format: "%.1f%%", $0) } ?? "-") \(run.status.message ?? "")",
         ]
         if let status = run.exitStatus { lines.append("outcome:   \(status.code.name): \(status.message)") }
+        lines.append("created:   \(run.created)")
+        if let started = run.started { lines.append("started:   \(started)") }
+        if let finished = run.finished { lines.append("finished:  \(finished)") }
+        if let duration = run.duration { lines.append("duration:  \(String(format: "%.1f", duration)) s") }
         if let image = run.imageID { lines.append("image:     \(image)") }
         lines.append("directory: \(run.directory)" + (run.cleaned ? " (cleaned)" : ""))
         return lines.joined(separator: "\n")

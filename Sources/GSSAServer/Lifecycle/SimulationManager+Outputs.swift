@@ -47,7 +47,7 @@ extension SimulationManager {
         // Stored under the run's internal key; shown under the client's GUID.
         return try await store.events(guid: record.guid).map { event in
             API.Event(id: event.id, guid: record.name, kind: event.kind, percentage: event.percentage, code: event.code,
-                      message: event.message, at: event.at)
+                      message: event.message, at: Timestamp(event.at))
         }
     }
 

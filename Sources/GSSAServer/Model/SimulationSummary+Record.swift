@@ -9,8 +9,9 @@ extension SimulationSummary {
             directory: record.directory,
             finalized: record.state != .created && !(record.state.isTerminal && record.family == nil),
             exitStatus: record.status,
-            status: Status(percentage: record.percentage, message: record.message, timestamp: record.updatedAt.timeIntervalSince1970),
+            status: Status(percentage: record.percentage, message: record.message, timestamp: Timestamp(record.updatedAt)),
             position: position, imageID: record.imageID, containerID: record.containerID,
-            created: record.createdAt.timeIntervalSince1970, cleaned: record.cleaned)
+            created: Timestamp(record.createdAt), started: record.startedAt.map(Timestamp.init),
+            finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned)
     }
 }

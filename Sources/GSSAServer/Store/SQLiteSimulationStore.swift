@@ -88,6 +88,15 @@ public final class SQLiteSimulationStore: SimulationStore {
             try db.create(index: "runs_owner_name", on: "runs", columns: ["owner", "name"], unique: true)
             try db.create(index: "runs_name", on: "runs", columns: ["name"])
         }
+        migrator.registerMigration("v5: start and end times") { db in
+            // Nothing is reset: runs that ended before v5 take their last update as end time;
+            // when they started was not recorded, so it stays unknown (NULL).
+            try db.alter(table: "runs") { t in
+                t.add(column: "startedAt", .datetime)
+                t.add(column: "finishedAt", .datetime)
+            }
+            try db.execute(sql: "UPDATE runs SET finishedAt = updatedAt WHERE state IN ('succeeded', 'failed', 'cancelled')")
+        }
         return migrator
     }
 
