@@ -36,7 +36,7 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(help: "Directory to write the bundle into.") var to = "."
     @Flag(help: "Also extract the bundle there.") var extract = false
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let (archive, extracted) = try await BundleDownload.fetch(.results, guid: guid, to: to, extract: extract, client: client.client())
@@ -52,7 +52,7 @@ struct DiagnosticCommand: AsyncParsableCommand {
     @Option(help: "Directory to write the bundle into.") var to = "."
     @Flag(help: "Also extract the bundle there.") var extract = false
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let (archive, extracted) = try await BundleDownload.fetch(.diagnostic, guid: guid, to: to, extract: extract, client: client.client())

@@ -9,7 +9,7 @@ struct CleanCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID or unique GUID prefix.") var guid: String
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let run = try await client.client().json(SimulationSummary.self, .DELETE, ServerClient.runPath(guid))

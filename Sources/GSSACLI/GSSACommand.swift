@@ -27,7 +27,7 @@ public struct GSSACommand: AsyncParsableCommand {
             RunCommand.self, MeshCommand.self, ImagesCommand.self, ContainerCommand.self,
             // the simulation server and its clients
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
-            LogsCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
+            LogsCommand.self, WaitCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
             CleanCommand.self,
         ]
     )

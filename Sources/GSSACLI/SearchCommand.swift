@@ -10,7 +10,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Argument(help: "GUID prefix (empty: all).") var prefix = ""
     @Option(help: "At most this many.") var limit = 10
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let query = "?prefix=\(prefix.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&limit=\(limit)"
