@@ -20,10 +20,16 @@ extension SimulationManager {
     }
 
     /// `search`: the user's runs (an admin's: everyone's) whose GUID starts with `prefix`.
-    public func search(prefix: String, limit: Int?, user: UserRecord) async throws -> [SimulationSummary] {
+    ///
+    /// `owner` narrows to one user's runs (an admin's choice; a user asking for someone else's
+    /// gets nothing, exactly as if that user had none).
+    public func search(prefix: String, limit: Int?, user: UserRecord, owner: String? = nil, filter: RunFilter = RunFilter())
+        async throws -> [SimulationSummary]
+    {
         let name = prefix.isEmpty ? "" : try normalize(prefix)
         if let limit, limit < 0 { throw APIFailure(.badRequest, .client("limit must not be negative")) }
-        let records = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: limit)
+        if let owner, !user.admin, owner != user.name { return [] }
+        let records = try await store.search(prefix: name, owner: owner ?? (user.admin ? nil : user.name), limit: limit, filter: filter)
         var positions: [String: Int] = [:]
         for record in records where record.state == .queued {
             positions[record.guid] = try await store.queuePosition(guid: record.guid)
