@@ -112,6 +112,18 @@ public enum API {
         public init(request: String) { self.request = request }
     }
 
+    /// The answer to `POST /api/v1/admin/families/reload`: what the server now knows.
+    public struct Families: Codable, Sendable, Hashable {
+        /// Every family's name, sorted.
+        public var families: [String]
+        /// Folders that looked like families but could not be loaded, with why.
+        public var problems: [String]
+        public init(families: [String], problems: [String]) {
+            self.families = families
+            self.problems = problems
+        }
+    }
+
     public struct ErrorBody: Codable, Sendable {
         public var error: GSSAError
         public var candidates: [String]?

@@ -52,12 +52,23 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
         }
 
         _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "init"))
-        _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "definition"), body: xml, contentType: "application/xml")
-        if let archive {
-            _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "archive"),
-                                      body: try Data(contentsOf: archive), contentType: "application/gzip")
+        do {
+            _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "definition"), body: xml, contentType: "application/xml")
+            if let archive {
+                _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "archive"),
+                                          body: try Data(contentsOf: archive), contentType: "application/gzip")
+            }
+            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "finalize"), encoding: API.Finalize(directory: "."))
+        } catch {
+            // Refused before it could run: remove it (a never-finalized run is forgotten), so
+            // that no dead run is left on the server; the refusal is what the user sees.
+            do {
+                _ = try await client.send(.DELETE, ServerClient.runPath(guid))
+            } catch let cleanup {
+                CLIOutput.standardError("gssa: could not remove the refused run \(guid): \(cleanup)")
+            }
+            throw error
         }
-        _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "finalize"), encoding: API.Finalize(directory: "."))
         guard wait else {
             let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }

@@ -16,7 +16,7 @@ enum APIRoutes {
         ("/api/v1/simulations/:guid/properties", ["GET"]), ("/api/v1/simulations/:guid/events", ["GET"]),
         ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
         ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
-        ("/api/v1/events", ["GET"]), ("/metrics", ["GET"]),
+        ("/api/v1/events", ["GET"]), ("/api/v1/admin/families/reload", ["POST"]), ("/metrics", ["GET"]),
     ]
 
     /// The methods `path` answers to; nil when no route has that path.
@@ -158,6 +158,13 @@ enum APIRoutes {
                 let target = try await decode(API.Target.self, request, context)
                 return try JSONResponse.make(API.Pushed(pushed: try await manager.pushBundle(kind, guid: try guid(context), target: target.target, user: user)))
             }
+        }
+
+        api.post("admin/families/reload") { _, context in
+            guard try context.requireUser().admin else {
+                throw APIFailure(.forbidden, .client("reloading the families needs an admin token"))
+            }
+            return try JSONResponse.make(await manager.reloadFamilies())
         }
 
         api.post("compare") { request, context in

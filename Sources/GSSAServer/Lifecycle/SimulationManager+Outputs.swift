@@ -175,8 +175,24 @@ extension SimulationManager {
     /// `clean`: stops the run if needed, destroys its container, removes the working
     /// directory. The row stays, marked cleaned. Errors are reported, never swallowed.
     @discardableResult
+    ///
+    /// A run never finalized (nothing ran) is forgotten altogether: directory, record and
+    /// events, so a refused launch leaves nothing behind.
     public func clean(guid: String, user: UserRecord) async throws -> SimulationRecord {
         var record = try await resolve(guid, user: user)
+        if record.state == .created {
+            let directory = URL(fileURLWithPath: record.directory)
+            if FileManager.default.fileExists(atPath: directory.path) {
+                do {
+                    try FileManager.default.removeItem(at: directory)
+                } catch {
+                    throw APIFailure(.server, .server("cannot remove \(directory.path): \(error.localizedDescription)"))
+                }
+            }
+            try await store.removeRun(guid: record.guid)
+            record.cleaned = true
+            return record
+        }
         if record.state.isActive || record.state == .created || record.state == .finalized {
             if !record.state.isTerminal { record = try await cancel(guid: record.name, user: user) }
             await waitForTask(guid: record.guid)

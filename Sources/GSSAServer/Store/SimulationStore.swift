@@ -33,6 +33,9 @@ public protocol SimulationStore: Sendable {
     /// Number of runs per state.
     func countByState() async throws -> [SimulationState: Int]
 
+    /// Forgets a run and its event log (a never-finalized run cleaned, `gssa runs clean`).
+    func removeRun(guid: String) async throws
+
     func appendEvent(_ event: StoredEvent) async throws
     func events(guid: String) async throws -> [StoredEvent]
 
