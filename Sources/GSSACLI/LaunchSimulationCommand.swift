@@ -20,6 +20,7 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     var definitionFiles: [String] = []
     @Option(help: "GUID to use (default: a new UUID).") var guid: String?
     @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
+    @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
     @OptionGroup var options: OutputOptions
 
@@ -76,7 +77,7 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
         }
         // The GUID first, so that a reader can `gssa wait`/`logs`/`cancel` it while it runs.
         if !options.json { CLIOutput.printLine(guid) }
-        let outcome = try await RunFollower(client: client, guid: guid, progress: options.json ? nil : ProgressLine()).run {
+        let outcome = try await follow.follower(client: client, guid: guid, progress: options.json ? nil : ProgressLine()).run {
             _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
         }
         if options.json { CLIOutput.printJSON(try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))) }

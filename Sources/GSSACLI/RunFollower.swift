@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
@@ -133,6 +134,24 @@ struct RunFollower {
             }
             try? await outbound.close(.normalClosure, reason: nil)
         }
+    }
+}
+
+/// How `launch --wait` and `wait` follow a run.
+struct FollowOptions: ParsableArguments {
+    @Option(help: "Seconds to wait for the server's event stream before following the status instead.")
+    var eventsTimeout: Double = 10
+
+    func validate() throws {
+        guard eventsTimeout > 0, eventsTimeout <= 3600 else {
+            throw ValidationError("--events-timeout must be more than 0 and at most 3600 seconds, not \(eventsTimeout)")
+        }
+    }
+
+    func follower(client: ServerClient, guid: String, progress: ProgressLine?) -> RunFollower {
+        var follower = RunFollower(client: client, guid: guid, progress: progress)
+        follower.connectTimeout = .milliseconds(Int64(eventsTimeout * 1000))
+        return follower
     }
 }
 

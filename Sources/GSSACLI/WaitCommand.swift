@@ -11,6 +11,7 @@ struct WaitCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID or unique GUID prefix.") var guid: String
     @Flag(help: "No progress on stderr.") var quiet = false
+    @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
     @OptionGroup var options: OutputOptions
 
@@ -23,7 +24,7 @@ struct WaitCommand: AsyncParsableCommand {
             outcome = current.exitStatus ?? GSSAError(.unknown, "ended without a status")
             progress?.finish(outcome)
         } else {
-            outcome = try await RunFollower(client: client, guid: current.guid, progress: progress).run()
+            outcome = try await follow.follower(client: client, guid: current.guid, progress: progress).run()
         }
         if options.json {
             CLIOutput.printJSON(try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(current.guid)))

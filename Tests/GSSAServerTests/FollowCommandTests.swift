@@ -99,4 +99,50 @@ struct FollowCommandTests {
         let onlyOut = try await ClientCommandTests.gssa(["logs", guid, "--stdout"], token: server.alice, server: server.base)
         #expect(onlyOut.stdout == "in-memory stdout\n")
     }
+
+    @Test("no event stream in time: wait says so and follows the status to the end (bounded, no hang)")
+    func fallbackToPolling() async throws {
+        let launcher = InMemoryLauncher { _ in InMemoryLauncher.Script(hold: true) }
+        let server = try await TestServer.start(launcher: launcher)
+        defer { Task { await server.stop() } }
+        let sleep = scratchDirectory("defs").appendingPathComponent("sleep.xml")
+        try TestServer.sleepDefinition(steps: 1, sleep: 0).write(to: sleep, atomically: true, encoding: .utf8)
+        let guid = newGUID()
+        #expect(try await ClientCommandTests.gssa(["launch", sleep.path, "--guid", guid], token: server.alice, server: server.base).status == 0)
+        try await Self.waitRunning(server, guid)
+        // 1 ms: the stream cannot be ready, so the status is polled. The run is released only
+        // once `wait` says it follows the status (read from its stderr file while it runs).
+        let process = Process()
+        process.executableURL = ServerProcess.executable
+        process.arguments = ["wait", guid, "--events-timeout", "0.001"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["GSSA_SERVER"] = server.base
+        environment["GSSA_TOKEN"] = server.alice
+        environment["GSSA_CONFIG"] = "/nonexistent"
+        process.environment = environment
+        let directory = scratchDirectory("fallback")
+        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, process.isRunning,
+            !(try String(contentsOf: errURL, encoding: .utf8)).contains("following the status")
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(process.isRunning, "wait ended before the run did")
+        await launcher.release(guid: try await runKey(guid, in: server.store))
+        while ContinuousClock.now < deadline, process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "wait did not end with the run")
+        let result = ClientCommandTests.Result(
+            status: process.isRunning ? -1 : process.terminationStatus, stdout: try String(contentsOf: outURL, encoding: .utf8),
+            stderr: try String(contentsOf: errURL, encoding: .utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("following the status"), "\(result.stderr)")
+        #expect(result.stdout == "\(guid) SUCCESS\n")
+    }
 }
