@@ -47,6 +47,7 @@ struct RunFollower {
     /// the end: from events, or from the status if the run has already ended.
     func run(trigger: @escaping @Sendable () async throws -> Void = {}) async throws -> GSSAError {
         let state = State()
+        var failure: (any Error)?
         let subscribed = await withTaskGroup(of: Bool.self) { group -> Bool in
             group.addTask {
                 do { try await listen(state) } catch {}
@@ -68,12 +69,16 @@ struct RunFollower {
                 try await trigger()
                 if let ended = try await endedStatus() { await state.set(ended) }
             } catch {
-                await state.set(error as? GSSAError ?? GSSAError.server("\(error)"))
+                // The start (or the status) was refused: that is the answer, not the run's outcome.
+                failure = error
+                group.cancelAll()
+                return true
             }
             while await state.outcome == nil, await group.next() != nil {}
             group.cancelAll()
             return true
         }
+        if let failure { throw failure }
         if let outcome = await state.outcome {
             progress?.finish(outcome)
             return outcome
