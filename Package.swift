@@ -16,6 +16,7 @@ let package = Package(
         // --- end launch daemon ---
         // --- simulation server ---
         .library(name: "GSSAServer", targets: ["GSSAServer"]),
+        .library(name: "GSSAAPI", targets: ["GSSAAPI"]),
         // --- end simulation server ---
         // --- container module ---
         .executable(name: "gssa-container", targets: ["gssa-container"]),
@@ -59,6 +60,9 @@ let package = Package(
         .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
         .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
+        // The HTTP API's request, response and event types: what clients share with the server,
+        // without the server's Hummingbird and GRDB.
+        .target(name: "GSSAAPI", dependencies: ["GSSACore"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
         .target(
             name: "Families",
@@ -70,7 +74,8 @@ let package = Package(
             dependencies: [
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
-                "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`, client commands
+                "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`
+                "GSSAAPI",  // the HTTP API's wire types: client commands
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -147,12 +152,13 @@ let package = Package(
         .target(
             name: "GSSAServer",
             dependencies: [
-                "GSSA", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
+                "GSSA", "GSSAAPI", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

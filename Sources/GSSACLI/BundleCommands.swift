@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAArchive
-import GSSAServer
+import GSSAAPI
 
 /// Downloads a results or diagnostic bundle into a directory, optionally extracted.
 struct BundleDownload {
-    static func fetch(_ kind: SimulationManager.Bundle, guid: String, to directory: String, extract: Bool,
+    static func fetch(_ kind: API.Bundle, guid: String, to directory: String, extract: Bool,
                       client: ServerClient) async throws -> (archive: URL, extracted: URL?) {
         // Resolve a prefix first, so the file is named after the full GUID.
         let guid = try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid)).guid
@@ -36,7 +36,7 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(help: "Directory to write the bundle into.") var to = "."
     @Flag(help: "Also extract the bundle there.") var extract = false
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let (archive, extracted) = try await BundleDownload.fetch(.results, guid: guid, to: to, extract: extract, client: client.client())
@@ -52,7 +52,7 @@ struct DiagnosticCommand: AsyncParsableCommand {
     @Option(help: "Directory to write the bundle into.") var to = "."
     @Flag(help: "Also extract the bundle there.") var extract = false
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let (archive, extracted) = try await BundleDownload.fetch(.diagnostic, guid: guid, to: to, extract: extract, client: client.client())

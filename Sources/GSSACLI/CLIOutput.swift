@@ -7,6 +7,11 @@ enum CLIOutput {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
+    /// A line on stdout written at once, not buffered (so it comes before what follows on a pipe).
+    static func printLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     /// Writes without adding a newline (progress bars).
     static func standardErrorRaw(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))

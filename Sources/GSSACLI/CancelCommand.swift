@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa cancel GUID`: cancels a run at any stage.
 struct CancelCommand: AsyncParsableCommand {
@@ -9,7 +9,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID or unique GUID prefix.") var guid: String
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let run = try await client.client().json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "cancel"))

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa clean GUID`: stops the run if needed and removes its files on the server.
 struct CleanCommand: AsyncParsableCommand {
@@ -9,7 +9,7 @@ struct CleanCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID or unique GUID prefix.") var guid: String
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let run = try await client.client().json(SimulationSummary.self, .DELETE, ServerClient.runPath(guid))

@@ -30,8 +30,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: "Directory that receives the output (logs/, run/).")
     var output: String
 
-    @Option(help: "Daemon socket (default $GSSA_DOCKERLAUNCH_SOCKET or /run/gssa/dockerlaunch.sock).")
-    var socket: String?
+    @OptionGroup var daemonSocket: DaemonSocketOptions
 
     @Option(help: "Wall-clock limit in seconds (default: the daemon's).")
     var walltime: Double?
@@ -74,7 +73,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
             guard let bytes = ByteSize.parse(memory) else { throw GSSAError.client("--memory '\(memory)' is not a size like 512m") }
             limits = ContainerLimits(memory: bytes)
         }
-        let socket = self.socket ?? ProcessInfo.processInfo.environment["GSSA_DOCKERLAUNCH_SOCKET"] ?? "/run/gssa/dockerlaunch.sock"
+        let socket = daemonSocket.path()
         let guid = "cli-" + UUID().uuidString.lowercased()
         let arguments = StartArguments(
             guid: guid, image: self.image, input: inputURL.path, output: outputURL.path, limits: limits,

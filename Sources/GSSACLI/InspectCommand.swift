@@ -6,7 +6,7 @@ import GSSAServer
 import LaunchClient
 import LaunchProtocol
 
-/// `gssa inspect BUNDLE [--to DIR] [--run --launcher SOCKET]`: unpacks a diagnostic bundle
+/// `gssa inspect BUNDLE [--to DIR] [--run [--daemon-socket SOCKET]]`: unpacks a diagnostic bundle
 /// (stripping the `<GUID>/` prefix, as glot's inspect did) and, with `--run`, re-runs its
 /// input through the launch daemon in the image recorded in `input/glossia-simimage.txt`.
 struct InspectCommand: AsyncParsableCommand {
@@ -16,7 +16,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "A diagnostic bundle (.tar.gz) from `gssa diagnostic`.") var bundle: String
     @Option(help: "Where to unpack (default: a new directory next to the bundle).") var to: String?
     @Flag(help: "Re-run the bundle's input in its recorded image.") var run = false
-    @Option(help: "The launch daemon's socket (for --run).") var launcher: String?
+    @OptionGroup var daemonSocket: DaemonSocketOptions
     @Option(help: "Image to use instead of the recorded image ID (e.g. when the daemon only allows names).") var image: String?
     @OptionGroup var options: CommonOptions
 
@@ -52,7 +52,7 @@ struct InspectCommand: AsyncParsableCommand {
         var report = Report(directory: target.path, guid: guid, imageID: imageID, outcome: status?.exitStatus)
 
         if run {
-            guard let launcher else { throw GSSAError.client("--run needs --launcher SOCKET") }
+            let launcher = daemonSocket.path()
             guard let chosen = image ?? imageID, !chosen.isEmpty else {
                 throw GSSAError.client("the bundle records no image ID; pass --image NAME")
             }

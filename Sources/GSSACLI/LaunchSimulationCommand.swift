@@ -2,9 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAArchive
-import GSSAServer
-import HummingbirdWSClient
-import Logging
+import GSSAAPI
 
 /// `gssa launch DEF.xml [-i INPUT…] [--definition FILE…] [--wait]`: glot's `launch`.
 ///
@@ -22,8 +20,9 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     var definitionFiles: [String] = []
     @Option(help: "GUID to use (default: a new UUID).") var guid: String?
     @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
+    @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let client = try client.client()
@@ -54,22 +53,34 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
         }
 
         _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "init"))
-        _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "definition"), body: xml, contentType: "application/xml")
-        if let archive {
-            _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "archive"),
-                                      body: try Data(contentsOf: archive), contentType: "application/gzip")
+        do {
+            _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "definition"), body: xml, contentType: "application/xml")
+            if let archive {
+                _ = try await client.json(SimulationSummary.self, .PUT, ServerClient.runPath(guid, "archive"),
+                                          body: try Data(contentsOf: archive), contentType: "application/gzip")
+            }
+            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "finalize"), encoding: API.Finalize(directory: "."))
+        } catch {
+            // Refused before it could run: remove it (a never-finalized run is forgotten), so
+            // that no dead run is left on the server; the refusal is what the user sees.
+            do {
+                _ = try await client.send(.DELETE, ServerClient.runPath(guid))
+            } catch let cleanup {
+                CLIOutput.standardError("gssa: could not remove the refused run \(guid): \(cleanup)")
+            }
+            throw error
         }
-        _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "finalize"), encoding: API.Finalize(directory: "."))
         guard wait else {
             let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
             return
         }
-        let outcome = try await EventFollower(client: client, guid: guid, showProgress: !options.json).run {
+        // The GUID first, so that a reader can `gssa wait`/`logs`/`cancel` it while it runs.
+        if !options.json { CLIOutput.printLine(guid) }
+        let outcome = try await follow.follower(client: client, guid: guid, progress: options.json ? nil : ProgressLine()).run {
             _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
         }
-        let run = try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))
-        if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
+        if options.json { CLIOutput.printJSON(try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))) }
         if outcome.code != .success {
             CLIOutput.standardError(outcome.description)
             throw ExitCode(1)
@@ -106,89 +117,5 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
         root.children[model].children[definition].attributes.removeAll { $0.name == "location" }
         root.children[model].children[definition].attributes.append((name: "location", value: location))
         return XMLTreeWriter.data(root)
-    }
-}
-
-/// Follows one run on the events WebSocket until `complete` or `fail`.
-struct EventFollower {
-    let client: ServerClient
-    let guid: String
-    let showProgress: Bool
-
-    actor State {
-        var outcome: GSSAError?
-        var ready: CheckedContinuation<Void, Never>?
-        var isReady = false
-        func set(_ outcome: GSSAError) { self.outcome = outcome }
-        func markReady() {
-            isReady = true
-            ready?.resume()
-            ready = nil
-        }
-        func waitReady() async {
-            if isReady { return }
-            await withCheckedContinuation { ready = $0 }
-        }
-    }
-
-    /// Subscribes, runs `trigger` once subscribed (so no event is missed), then waits.
-    func run(trigger: @escaping @Sendable () async throws -> Void) async throws -> GSSAError {
-        let state = State()
-        let guid = guid
-        let showProgress = showProgress
-        let logger: Logger = {
-            var logger = Logger(label: "gssa.client.events")
-            logger.logLevel = .critical
-            return logger
-        }()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await WebSocketClient.connect(url: client.eventsURL, logger: logger) { inbound, outbound, _ in
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .text(let text) = message,
-                            let event = try? JSONDecoder().decode(ServerEvent.self, from: Data(text.utf8))
-                        else { continue }
-                        if event.type == .identify { await state.markReady() }
-                        guard event.guid == guid else { continue }
-                        switch event.type {
-                        case .status:
-                            if showProgress { ProgressBar.draw(event) }
-                        case .complete, .fail:
-                            if showProgress { ProgressBar.finish(event) }
-                            await state.set(event.status ?? GSSAError(.unknown, "no status"))
-                            try await outbound.close(.normalClosure, reason: nil)
-                            return
-                        default:
-                            continue
-                        }
-                    }
-                }
-                await state.markReady()
-            }
-            await state.waitReady()
-            try await trigger()
-            try await group.waitForAll()
-        }
-        guard let outcome = await state.outcome else {
-            throw GSSAError.server("the event stream closed before simulation \(guid) finished")
-        }
-        return outcome
-    }
-}
-
-/// A one-line progress bar on stderr.
-enum ProgressBar {
-    static func draw(_ event: ServerEvent) {
-        let percentage = max(0, min(100, event.percentage ?? 0))
-        let filled = Int(percentage / 100 * 30)
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
-        let state = event.state.map { $0 == .queued ? "queued" + (event.position.map { " #\($0)" } ?? "") : $0.rawValue } ?? ""
-        let message = String((event.status?.message ?? "").prefix(50))
-        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(String(format: "%5.1f", percentage))%  \(state)  \(message)".utf8))
-    }
-
-    static func finish(_ event: ServerEvent) {
-        let status = event.status.map { "\($0.code.name): \($0.message)" } ?? ""
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(status)\n".utf8))
     }
 }

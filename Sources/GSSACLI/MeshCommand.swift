@@ -49,7 +49,7 @@ struct MeshCommand: AsyncParsableCommand {
 
     func run() async throws {
         if arguments.contains("--help") || arguments.contains("-h") {
-            print(MeshCommand.helpMessage())
+            print(GSSACommand.helpMessage(for: MeshCommand.self))
             return
         }
         let options = try Self.parse(arguments)

@@ -22,8 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Copy the run's output here (default: leave it in the data directory).") var out: String?
     @Option(help: "Data directory for SQLite and run directories (default: $XDG_DATA_HOME/gssa or ~/.local/share/gssa).")
     var data: String?
-    @Option(help: "Launch daemon socket to use if it answers (default: $GSSA_LAUNCHER_SOCKET or /run/gssa/dockerlaunch.sock).")
-    var socket: String?
+    @OptionGroup var daemonSocket: DaemonSocketOptions
     @Option(help: "Wall-clock limit for the container, in seconds.") var walltime: Double?
     @Option(help: "Threads for host meshing.") var threads: Int?
     @OptionGroup var options: CommonOptions
@@ -59,7 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = .warning
 
         let daemon = try await PrivateDaemon.connectOrStart(
-            preferred: socket ?? ProcessInfo.processInfo.environment["GSSA_LAUNCHER_SOCKET"] ?? "/run/gssa/dockerlaunch.sock",
+            preferred: daemonSocket.path(),
             dataDirectory: dataDirectory, images: registry.families.map(\.image), say: { say("daemon", $0) })
         defer { daemon.stop() }
 

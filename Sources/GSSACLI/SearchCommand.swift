@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa search [PREFIX] [--limit N]`: the user's runs, newest first.
 struct SearchCommand: AsyncParsableCommand {
@@ -9,17 +9,34 @@ struct SearchCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID prefix (empty: all).") var prefix = ""
     @Option(help: "At most this many.") var limit = 10
+    @Option(help: "Only this user's runs ('me' for yours; admins may name anyone).") var owner: String?
+    @Option(help: "Only runs in this state (repeatable or comma-separated: created, finalized, queued, starting, running, succeeded, failed, cancelled).")
+    var state: [String] = []
+    @Option(help: "Only runs of this family.") var family: String?
+    @Option(help: "Only runs created since: an ISO-8601 time or an age like 30m, 2h, 7d.") var since: String?
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
-        let query = "?prefix=\(prefix.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&limit=\(limit)"
+        var query = "?prefix=\(Self.encode(prefix))&limit=\(limit)"
+        if let owner { query += "&owner=\(Self.encode(owner))" }
+        let states = state.flatMap { $0.split(separator: ",").map(String.init) }
+        for name in states where SimulationState(rawValue: name) == nil {
+            throw GSSAError.client("--state '\(name)' is not one of \(SimulationState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if !states.isEmpty { query += "&state=\(states.joined(separator: ","))" }
+        if let family { query += "&family=\(Self.encode(family))" }
+        if let since { query += "&since=\(Self.encode(Timestamp(try AgeText.instant(since, option: "--since")).description))" }
         let result = try await client.client().json(API.SearchResult.self, .GET, "/api/v1/simulations" + query)
         if options.json {
             CLIOutput.printJSON(result)
             return
         }
         for run in result.simulations { print(SummaryText.line(run)) }
+    }
+
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? ""
     }
 }
 
@@ -40,6 +57,10 @@ enum SummaryText {
             "progress:  \(run.status.percentage.map { String(format: "%.1f%%", $0) } ?? "-") \(run.status.message ?? "")",
         ]
         if let status = run.exitStatus { lines.append("outcome:   \(status.code.name): \(status.message)") }
+        lines.append("created:   \(run.created)")
+        if let started = run.started { lines.append("started:   \(started)") }
+        if let finished = run.finished { lines.append("finished:  \(finished)") }
+        if let duration = run.duration { lines.append("duration:  \(String(format: "%.1f", duration)) s") }
         if let image = run.imageID { lines.append("image:     \(image)") }
         lines.append("directory: \(run.directory)" + (run.cleaned ? " (cleaned)" : ""))
         return lines.joined(separator: "\n")

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 import NIOCore
 import NIOHTTP1
 
@@ -45,6 +45,26 @@ struct ServerClient: Sendable {
     let token: String?
     var timeout: TimeAmount = .seconds(120)
 
+    /// The process's one HTTP client. Unlike `HTTPClient.shared`, a refused or unreachable
+    /// connection fails the request at once (no re-dial until the request's deadline, which
+    /// made `gssa search` against a closed port take about 90 s), and a connect is bounded.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// A short reason for a transport error ("connection refused", "connect timed out").
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") { return "connect timed out after 10 s" }
+        if text.contains("Connection refused") || text.contains("connection refused") || text.contains("ECONNREFUSED") {
+            return "connection refused"
+        }
+        return text
+    }
+
     func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
@@ -56,10 +76,10 @@ struct ServerClient: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await Self.http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 1 << 30)
         } catch {
-            throw GSSAError.server("cannot reach the gssa server at \(base): \(error)")
+            throw GSSAError.server("cannot reach the gssa server at \(base): \(Self.describe(error)) (is `gssa server` running there? --server or $GSSA_SERVER)")
         }
         guard (200..<300).contains(response.status.code) else {
             if let failure = try? JSONDecoder().decode(API.ErrorBody.self, from: Data(buffer: bytes)) {

@@ -4,14 +4,14 @@ import GSSA
 import GSSAServer
 import Logging
 
-/// `gssa server --listen HOST:PORT --data DIR --launcher SOCKET`: the simulation server.
+/// `gssa server --listen HOST:PORT --data DIR [--daemon-socket SOCKET]`: the simulation server.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server", abstract: "Run the GSSA simulation server (HTTP/JSON API, WebSocket events).")
 
     @Option(help: "Address to listen on, HOST:PORT.") var listen = "127.0.0.1:8080"
     @Option(help: "Directory for the SQLite database and the working directories.") var data: String
-    @Option(help: "The launch daemon's Unix socket.") var launcher: String
+    @OptionGroup var daemonSocket: DaemonSocketOptions
     @Option(help: "Wall-clock limit per run in seconds (default: the daemon's).") var walltime: Double?
     @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: `gssa mesh` in a child process).")
     var mesher: String?
@@ -26,7 +26,7 @@ struct ServerCommand: AsyncParsableCommand {
         let mesher: any HostMesher = self.mesher.map { CommandHostMesher(executable: $0, arguments: ["{run}"]) }
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
-            listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: launcher, mesher: mesher,
+            listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
             walltime: walltime, limits: try limits(), registry: options.registry())
     }
 

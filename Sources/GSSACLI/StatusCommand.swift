@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GSSA
-import GSSAServer
+import GSSAAPI
 
 /// `gssa status GUID`: one run's summary. Exit 1 when the run failed.
 struct StatusCommand: AsyncParsableCommand {
@@ -9,7 +9,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID or unique GUID prefix.") var guid: String
     @OptionGroup var client: ClientOptions
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: OutputOptions
 
     func run() async throws {
         let run = try await client.client().json(SimulationSummary.self, .GET, ServerClient.runPath(guid))

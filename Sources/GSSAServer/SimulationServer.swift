@@ -29,7 +29,7 @@ public enum SimulationServer {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gssa"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
-        app.addServices(RecoveryService(manager: manager))
+        app.addServices(RecoveryService(manager: manager), FamilyReloadService(manager: manager))
         return app
     }
 

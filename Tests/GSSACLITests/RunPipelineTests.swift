@@ -22,7 +22,7 @@ import Testing
         let data = scratchDirectory()
         let result = try GSSABinary.run(
             ["run", definition, "--data", data.path, "--json"] + arguments,
-            environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_LAUNCHER_SOCKET": data.appendingPathComponent("none.sock").path])
+            environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_DAEMON_SOCKET": data.appendingPathComponent("none.sock").path])
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return (result, report)
     }

@@ -102,7 +102,7 @@ final class ServerProcess {
     init(data: URL, socket: String, port: Int) throws {
         self.port = port
         process.executableURL = Self.executable
-        process.arguments = ["server", "--listen", "127.0.0.1:\(port)", "--data", data.path, "--launcher", socket]
+        process.arguments = ["server", "--listen", "127.0.0.1:\(port)", "--data", data.path, "--daemon-socket", socket]
         process.currentDirectoryURL = TestServer.repositoryRoot
         let log = data.appendingPathComponent("server-\(port)-\(UUID().uuidString.prefix(4)).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -38,3 +38,40 @@ struct StoreMigrationTests {
         }
     }
 }
+
+/// v5 adds start and end times without touching what was there.
+@Suite("SQLite store migration v5 (real SQLite)")
+struct StoreTimesMigrationTests {
+    @Test("v4 rows survive v5: an ended run takes its last update as end time, its start stays unknown")
+    func startAndEndTimes() async throws {
+        let path = scratchDirectory("migration5").appendingPathComponent("gssa.sqlite3").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSimulationStore.migrator.migrate(pool, upTo: "v4: GUIDs namespaced per owner")
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO runs (guid, name, owner, state, createdAt, updatedAt, directory, cleaned)
+                    VALUES ('K1', 'DONE', 'alice', 'failed', '2026-01-01 00:00:00.000', '2026-01-01 00:05:00.000', '/d/K1', 0),
+                           ('K2', 'WAITING', 'alice', 'queued', '2026-01-02 00:00:00.000', '2026-01-02 00:00:01.000', '/d/K2', 0)
+                    """)
+            }
+            try pool.close()
+        }
+        let store = try SQLiteSimulationStore(path: path)
+        let done = try #require(try await store.record(owner: "alice", name: "DONE"))
+        #expect(done.state == .failed && done.directory == "/d/K1")
+        #expect(done.startedAt == nil)
+        #expect(done.finishedAt == done.updatedAt)
+        let waiting = try #require(try await store.record(owner: "alice", name: "WAITING"))
+        #expect(waiting.startedAt == nil && waiting.finishedAt == nil)
+
+        // From now on the store stamps them as the state moves.
+        let started = try #require(try await store.update(guid: "K2") { $0.state = .starting })
+        let start = try #require(started.startedAt)
+        let ended = try #require(try await store.update(guid: "K2") { $0.state = .succeeded })
+        #expect(abs(try #require(ended.startedAt).timeIntervalSince(start)) < 0.001)
+        #expect(try #require(ended.finishedAt) >= start)
+        let reread = try #require(try await store.record(guid: "K2"))
+        #expect(reread.startedAt != nil && reread.finishedAt != nil)
+    }
+}

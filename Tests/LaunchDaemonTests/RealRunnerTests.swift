@@ -144,7 +144,7 @@ struct RealRunnerTests {
             """)
         var command = try GSSACommand.parseAsRoot([
             "container", "run", input.path, "--image", "gssa/python:bookworm",
-            "--out", scratch.root.appendingPathComponent("m/output").path, "--socket", daemon.socket,
+            "--out", scratch.root.appendingPathComponent("m/output").path, "--daemon-socket", daemon.socket,
             "--archive", "start.tar.gz", "--target", "start.py", "--interpreter", "python3", "--walltime", "120",
         ])
         do {

@@ -42,6 +42,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         switch kind {
         case .badRequest: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict

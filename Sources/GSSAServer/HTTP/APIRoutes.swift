@@ -16,7 +16,7 @@ enum APIRoutes {
         ("/api/v1/simulations/:guid/properties", ["GET"]), ("/api/v1/simulations/:guid/events", ["GET"]),
         ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
         ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
-        ("/api/v1/events", ["GET"]), ("/metrics", ["GET"]),
+        ("/api/v1/events", ["GET"]), ("/api/v1/admin/families/reload", ["POST"]), ("/metrics", ["GET"]),
     ]
 
     /// The methods `path` answers to; nil when no route has that path.
@@ -39,7 +39,13 @@ enum APIRoutes {
 
         api.get("simulations") { request, context in
             let user = try context.requireUser()
-            let prefix = request.uri.queryParameters.get("prefix") ?? ""
+            let query = request.uri.queryParameters
+            let known = ["prefix", "limit", "owner", "state", "family", "since"]
+            for (key, _) in query where !known.contains(String(key)) {
+                throw APIFailure(.badRequest, .client("unknown query parameter '\(key.prefix(64))' (known: \(known.joined(separator: ", ")))"))
+            }
+            let (owner, filter) = try searchFilter(request, user: user)
+            let prefix = query.get("prefix") ?? ""
             var limit: Int?
             if let text = request.uri.queryParameters.get("limit") {
                 guard let value = Int(text), (0...1_000_000).contains(value) else {
@@ -47,7 +53,8 @@ enum APIRoutes {
                 }
                 limit = value
             }
-            return try JSONResponse.make(API.SearchResult(simulations: try await manager.search(prefix: prefix, limit: limit, user: user)))
+            return try JSONResponse.make(API.SearchResult(
+                simulations: try await manager.search(prefix: prefix, limit: limit, user: user, owner: owner, filter: filter)))
         }
 
         let run = api.group("simulations/:guid")
@@ -153,6 +160,13 @@ enum APIRoutes {
             }
         }
 
+        api.post("admin/families/reload") { _, context in
+            guard try context.requireUser().admin else {
+                throw APIFailure(.forbidden, .client("reloading the families needs an admin token"))
+            }
+            return try JSONResponse.make(await manager.reloadFamilies())
+        }
+
         api.post("compare") { request, context in
             _ = try context.requireUser()
             let body = try await decode(API.Compare.self, request, context)
@@ -182,6 +196,39 @@ enum APIRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: manager.metrics.exposition())))
         }
+    }
+
+    /// `owner` (`me` is the caller), `state` (comma-separated), `family`, `since` (ISO-8601).
+    static func searchFilter(_ request: Request, user: UserRecord) throws -> (owner: String?, filter: RunFilter) {
+        let query = request.uri.queryParameters
+        var filter = RunFilter()
+        var owner: String?
+        if let text = query.get("owner") {
+            guard !text.isEmpty, text.count <= 64 else { throw APIFailure(.badRequest, .client("owner must be a user name or 'me', 1 to 64 characters")) }
+            owner = text == "me" ? user.name : text
+        }
+        if let text = query.get("state") {
+            var states = Set<SimulationState>()
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let state = SimulationState(rawValue: String(part)) else {
+                    throw APIFailure(.badRequest, .client(
+                        "state '\(part.prefix(64))' is not one of \(SimulationState.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+                states.insert(state)
+            }
+            filter.states = states
+        }
+        if let text = query.get("family") {
+            guard !text.isEmpty, text.count <= 64 else { throw APIFailure(.badRequest, .client("family must be 1 to 64 characters")) }
+            filter.family = text
+        }
+        if let text = query.get("since") {
+            guard let time = Timestamp(iso8601: text) else {
+                throw APIFailure(.badRequest, .client("since must be an ISO-8601 time like 2026-11-30T12:00:00Z, not '\(text.prefix(64))'"))
+            }
+            filter.since = time.date
+        }
+        return (owner, filter)
     }
 
     static func guid(_ context: ServerRequestContext) throws -> String {

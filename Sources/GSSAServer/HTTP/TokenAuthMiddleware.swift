@@ -39,8 +39,22 @@ struct TokenAuthMiddleware: RouterMiddleware {
 }
 
 /// Users by token digest, so authentication does not hit SQLite on every request.
+///
+/// Entries live ``lifetime`` only: a token replaced or a user removed by `gssa users` (which
+/// writes the database directly) stops working within that time, without a restart.
 actor UserCache {
-    private var users: [String: UserRecord] = [:]
-    func user(_ digest: String) -> UserRecord? { users[digest] }
-    func store(_ user: UserRecord, _ digest: String) { users[digest] = user }
+    static let lifetime: Duration = .seconds(2)
+    private var users: [String: (user: UserRecord, until: ContinuousClock.Instant)] = [:]
+    func user(_ digest: String) -> UserRecord? {
+        guard let entry = users[digest] else { return nil }
+        guard entry.until > .now else {
+            users.removeValue(forKey: digest)
+            return nil
+        }
+        return entry.user
+    }
+    func store(_ user: UserRecord, _ digest: String) {
+        if users.count > 10_000 { users = users.filter { $0.value.until > .now } }
+        users[digest] = (user, .now + Self.lifetime)
+    }
 }

@@ -39,14 +39,22 @@ public struct GSSAMeshHostMesher: HostMesher {
         if let threads { arguments += ["--threads", String(threads)] }
         await progress(nil, "Meshing on the host (CGAL)")
         let log = runDirectory.appendingPathComponent("mesher.log")
+        let inputPrefix = input.path + "/"
         let status = try await MesherProcess.run(executable: executable, arguments: arguments, log: log) { _, line in
-            await progress(nil, "Meshing: \(line)")
+            // The error line becomes the run's outcome; said once, not also as progress.
+            guard Self.errorLine(line) == nil else { return }
+            await progress(nil, "Meshing: \(line.replacingOccurrences(of: inputPrefix, with: ""))")
         }
         try Task.checkCancellation()
         guard status == 0 else {
-            let tail = (try? String(contentsOf: log, encoding: .utf8))?
-                .split(separator: "\n").last.map { ": \($0)" } ?? ""
-            throw GSSAError.server("the host mesher exited with status \(status)\(tail) (see mesher.log in the diagnostic bundle)")
+            let last = (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
+            // The child's own class: bad input is the client's (E_CLIENT), named as in input/,
+            // never by the server's path.
+            if let (code, message) = Self.errorLine(last) {
+                let shown = message.replacingOccurrences(of: inputPrefix, with: "")
+                throw code == .client ? GSSAError.client(shown) : GSSAError(code, "host meshing failed: \(shown)")
+            }
+            throw GSSAError.server("the host mesher exited with status \(status)\(last.isEmpty ? "" : ": " + last) (see mesher.log in the diagnostic bundle)")
         }
         let produced = try fm.contentsOfDirectory(atPath: scratch.path)
         guard let mesh = produced.filter({ $0.hasSuffix(".msh") }).sorted().first else {
@@ -65,6 +73,14 @@ public struct GSSAMeshHostMesher: HostMesher {
             try Self.replace(runDirectory.appendingPathComponent("mesh_report.json"), with: report)
         }
         await progress(nil, done)
+    }
+
+    /// `E_CLIENT: message` (how `gssa` reports a failure) as its code and message.
+    static func errorLine(_ line: String) -> (ErrorCode, String)? {
+        guard line.hasPrefix("E_"), let colon = line.firstIndex(of: ":"),
+            let code = ErrorCode(name: String(line[..<colon]))
+        else { return nil }
+        return (code, line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
 
     private static func replace(_ target: URL, with source: URL) throws {

@@ -4,7 +4,7 @@ import GSSA
 /// sends the GSSA error object, so clients never get a bare `false`.
 public struct APIFailure: Error, Sendable {
     public enum Kind: Sendable, Hashable {
-        case badRequest, unauthorized, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, upgradeRequired, server
+        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, upgradeRequired, server
     }
 
     public var kind: Kind

@@ -20,10 +20,16 @@ extension SimulationManager {
     }
 
     /// `search`: the user's runs (an admin's: everyone's) whose GUID starts with `prefix`.
-    public func search(prefix: String, limit: Int?, user: UserRecord) async throws -> [SimulationSummary] {
+    ///
+    /// `owner` narrows to one user's runs (an admin's choice; a user asking for someone else's
+    /// gets nothing, exactly as if that user had none).
+    public func search(prefix: String, limit: Int?, user: UserRecord, owner: String? = nil, filter: RunFilter = RunFilter())
+        async throws -> [SimulationSummary]
+    {
         let name = prefix.isEmpty ? "" : try normalize(prefix)
         if let limit, limit < 0 { throw APIFailure(.badRequest, .client("limit must not be negative")) }
-        let records = try await store.search(prefix: name, owner: user.admin ? nil : user.name, limit: limit)
+        if let owner, !user.admin, owner != user.name { return [] }
+        let records = try await store.search(prefix: name, owner: owner ?? (user.admin ? nil : user.name), limit: limit, filter: filter)
         var positions: [String: Int] = [:]
         for record in records where record.state == .queued {
             positions[record.guid] = try await store.queuePosition(guid: record.guid)
@@ -42,13 +48,12 @@ extension SimulationManager {
     }
 
     /// The stored event log of a run.
-    public func events(guid: String, user: UserRecord) async throws -> [StoredEvent] {
+    public func events(guid: String, user: UserRecord) async throws -> [API.Event] {
         let record = try await resolve(guid, user: user)
         // Stored under the run's internal key; shown under the client's GUID.
         return try await store.events(guid: record.guid).map { event in
-            var event = event
-            event.guid = record.name
-            return event
+            API.Event(id: event.id, guid: record.name, kind: event.kind, percentage: event.percentage, code: event.code,
+                      message: event.message, at: Timestamp(event.at))
         }
     }
 
@@ -80,7 +85,7 @@ extension SimulationManager {
 
     // MARK: bundles
 
-    public enum Bundle: String, Sendable { case results, diagnostic }
+    public typealias Bundle = API.Bundle
 
     /// Builds `results_archive.tgz` or `diagnostic_archive.tgz` in the working directory.
     ///
@@ -170,8 +175,24 @@ extension SimulationManager {
     /// `clean`: stops the run if needed, destroys its container, removes the working
     /// directory. The row stays, marked cleaned. Errors are reported, never swallowed.
     @discardableResult
+    ///
+    /// A run never finalized (nothing ran) is forgotten altogether: directory, record and
+    /// events, so a refused launch leaves nothing behind.
     public func clean(guid: String, user: UserRecord) async throws -> SimulationRecord {
         var record = try await resolve(guid, user: user)
+        if record.state == .created {
+            let directory = URL(fileURLWithPath: record.directory)
+            if FileManager.default.fileExists(atPath: directory.path) {
+                do {
+                    try FileManager.default.removeItem(at: directory)
+                } catch {
+                    throw APIFailure(.server, .server("cannot remove \(directory.path): \(error.localizedDescription)"))
+                }
+            }
+            try await store.removeRun(guid: record.guid)
+            record.cleaned = true
+            return record
+        }
         if record.state.isActive || record.state == .created || record.state == .finalized {
             if !record.state.isTerminal { record = try await cancel(guid: record.name, user: user) }
             await waitForTask(guid: record.guid)

@@ -170,8 +170,13 @@ extension SimulationManager {
             let (_, configuration) = try loadConfiguration(directory: directory)
             if configuration.workflow == .dockerCGAL && !configuration.hasUploadedMesh {
                 let clock = ContinuousClock.now
-                try await mesher.mesh(runDirectory: directory) { percentage, message in
-                    await self.status(guid: guid, owner: owner, percentage: percentage, message: message, state: .starting)
+                do {
+                    try await mesher.mesh(runDirectory: directory) { percentage, message in
+                        await self.status(guid: guid, owner: owner, percentage: percentage, message: message, state: .starting)
+                    }
+                } catch var error as GSSAError {
+                    error.reason = Self.uploadedNames(in: error.reason, required: configuration.required)
+                    throw error
                 }
                 metrics.record(metrics.meshing, ContinuousClock.now - clock)
             }

@@ -19,7 +19,8 @@ public actor SimulationManager {
     let store: any SimulationStore
     let launcher: any SimulationLauncher
     let mesher: any HostMesher
-    let registry: FamilyRegistry
+    /// Replaced by ``reloadFamilies()`` (SIGHUP, `POST /api/v1/admin/families/reload`).
+    var registry: FamilyRegistry
     let httpClient: HTTPClient
     let logger: Logger
 
@@ -307,8 +308,16 @@ public actor SimulationManager {
         let directory = URL(fileURLWithPath: record.directory)
         // A missing definition is the run's state, not a failure: the run stays open for it.
         try requireDefinition(record)
+        // A definition the server cannot run (malformed, unknown family, invalid for its family)
+        // is refused: the run stays `created`, open for a corrected definition, and no failed
+        // run is left behind (`gssa launch` then removes it).
+        let definition: SimulationDefinition, configuration: FamilyConfiguration
         do {
-            let (definition, configuration) = try loadConfiguration(directory: directory)
+            (definition, configuration) = try loadConfiguration(directory: directory)
+        } catch {
+            throw APIFailure.from(error)
+        }
+        do {
             let remoteRoot = remoteDirectory ?? "."
             let staging = directory.appendingPathComponent("transfer")
             let fm = FileManager.default

@@ -20,13 +20,28 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     /// Name of the user that created the run.
     public var owner: String
     public var family: String?
-    public var state: SimulationState
+    /// Moving to ``SimulationState/starting`` or ``SimulationState/running`` stamps
+    /// ``startedAt``; reaching a terminal state stamps ``finishedAt`` (each once).
+    public var state: SimulationState {
+        didSet {
+            guard state != oldValue else { return }
+            if state.isTerminal {
+                if finishedAt == nil { finishedAt = Date() }
+            } else if state == .starting || state == .running {
+                if startedAt == nil { startedAt = Date() }
+            }
+        }
+    }
     /// `SUCCESS`, an `E_*` name, or `IN_PROGRESS`; nil until something happened.
     public var exitCode: String?
     public var percentage: Double?
     public var message: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the run left the queue (column added by migration v5).
+    public var startedAt: Date?
+    /// When the run ended (column added by migration v5).
+    public var finishedAt: Date?
     /// The working directory (mode 0770) holding `original.xml` and `guid`.
     public var directory: String
     public var containerID: String?
@@ -54,6 +69,8 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
         self.message = nil
         self.createdAt = createdAt
         self.updatedAt = createdAt
+        self.startedAt = nil
+        self.finishedAt = state.isTerminal ? createdAt : nil
         self.directory = directory
         self.containerID = nil
         self.imageID = nil

@@ -57,6 +57,11 @@ public actor InMemorySimulationStore: SimulationStore {
         return counts
     }
 
+    public func removeRun(guid: String) {
+        runs.removeValue(forKey: guid)
+        log.removeAll { $0.guid == guid }
+    }
+
     public func appendEvent(_ event: StoredEvent) {
         var event = event
         event.id = Int64(log.count + 1)

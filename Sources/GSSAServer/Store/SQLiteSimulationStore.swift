@@ -88,6 +88,15 @@ public final class SQLiteSimulationStore: SimulationStore {
             try db.create(index: "runs_owner_name", on: "runs", columns: ["owner", "name"], unique: true)
             try db.create(index: "runs_name", on: "runs", columns: ["name"])
         }
+        migrator.registerMigration("v5: start and end times") { db in
+            // Nothing is reset: runs that ended before v5 take their last update as end time;
+            // when they started was not recorded, so it stays unknown (NULL).
+            try db.alter(table: "runs") { t in
+                t.add(column: "startedAt", .datetime)
+                t.add(column: "finishedAt", .datetime)
+            }
+            try db.execute(sql: "UPDATE runs SET finishedAt = updatedAt WHERE state IN ('succeeded', 'failed', 'cancelled')")
+        }
         return migrator
     }
 
@@ -132,6 +141,10 @@ public final class SQLiteSimulationStore: SimulationStore {
     }
 
     public func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord] {
+        try await search(prefix: prefix, owner: owner, limit: limit, filter: RunFilter())
+    }
+
+    public func search(prefix: String, owner: String?, limit: Int?, filter: RunFilter) async throws -> [SimulationRecord] {
         try await pool.read { db in
             var request = SimulationRecord.all()
             if !prefix.isEmpty {
@@ -139,6 +152,9 @@ public final class SQLiteSimulationStore: SimulationStore {
                 request = request.filter(Column("name") >= prefix && Column("name") < prefix + "\u{10FFFF}")
             }
             if let owner { request = request.filter(Column("owner") == owner) }
+            if let states = filter.states { request = request.filter(states.map(\.rawValue).contains(Column("state"))) }
+            if let family = filter.family { request = request.filter(Column("family") == family) }
+            if let since = filter.since { request = request.filter(Column("createdAt") >= since) }
             request = request.order(Column("createdAt").desc, Column("guid").desc)
             if let limit { request = request.limit(limit) }
             return try request.fetchAll(db)
@@ -206,6 +222,35 @@ public final class SQLiteSimulationStore: SimulationStore {
                 throw GSSAError.client("user \(user.name) exists already")
             }
             try user.insert(db)
+        }
+    }
+
+    /// Every user, by name.
+    public func users() async throws -> [UserRecord] {
+        try await pool.read { db in try UserRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    /// Removes a user (their runs stay); false when there is no such user.
+    public func removeUser(name: String) async throws -> Bool {
+        try await pool.write { db in try UserRecord.deleteOne(db, key: name) }
+    }
+
+    /// Replaces a user's token digest, so the old token stops working; false when there is no
+    /// such user.
+    public func replaceToken(name: String, digest: String) async throws -> Bool {
+        try await pool.write { db in
+            guard var user = try UserRecord.fetchOne(db, key: name) else { return false }
+            user.tokenDigest = digest
+            try user.update(db)
+            return true
+        }
+    }
+
+    /// Forgets a run and its event log (`gssa runs clean`).
+    public func removeRun(guid: String) async throws {
+        try await pool.write { db in
+            try StoredEvent.filter(Column("guid") == guid).deleteAll(db)
+            _ = try SimulationRecord.deleteOne(db, key: guid)
         }
     }
 

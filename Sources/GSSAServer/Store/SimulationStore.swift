@@ -22,6 +22,8 @@ public protocol SimulationStore: Sendable {
     /// Runs whose client GUID (``SimulationRecord/name``) starts with `prefix`, newest first;
     /// `owner` nil means everyone's.
     func search(prefix: String, owner: String?, limit: Int?) async throws -> [SimulationRecord]
+    /// ``search(prefix:owner:limit:)`` narrowed by `filter` before the limit applies.
+    func search(prefix: String, owner: String?, limit: Int?, filter: RunFilter) async throws -> [SimulationRecord]
     /// Runs in any of `states`, queued ones in FIFO order.
     func records(in states: Set<SimulationState>) async throws -> [SimulationRecord]
     /// The oldest queued run (lowest queue sequence).
@@ -31,10 +33,22 @@ public protocol SimulationStore: Sendable {
     /// Number of runs per state.
     func countByState() async throws -> [SimulationState: Int]
 
+    /// Forgets a run and its event log (a never-finalized run cleaned, `gssa runs clean`).
+    func removeRun(guid: String) async throws
+
     func appendEvent(_ event: StoredEvent) async throws
     func events(guid: String) async throws -> [StoredEvent]
 
     /// Adds a user; an existing name is an `E_CLIENT` error.
     func addUser(_ user: UserRecord) async throws
     func user(tokenDigest: String) async throws -> UserRecord?
+}
+
+extension SimulationStore {
+    /// Filters the unlimited search in memory; the SQLite store does it in SQL.
+    public func search(prefix: String, owner: String?, limit: Int?, filter: RunFilter) async throws -> [SimulationRecord] {
+        guard !filter.isEmpty else { return try await search(prefix: prefix, owner: owner, limit: limit) }
+        let matching = try await search(prefix: prefix, owner: owner, limit: nil).filter(filter.matches)
+        return limit.map { Array(matching.prefix($0)) } ?? matching
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GSSA
+import GSSACore
 
 /// A message on the events WebSocket (`/api/v1/events`).
 ///
@@ -19,7 +19,8 @@ public struct ServerEvent: Codable, Sendable, Hashable {
     public var status: GSSAError?
     public var directory: String?
     public var position: Int?
-    public var timestamp: Double
+    /// When the server published it.
+    public var timestamp: Timestamp
     public var serverID: String?
     public var hostname: String?
     public var freeSlots: Int?
@@ -36,7 +37,7 @@ public struct ServerEvent: Codable, Sendable, Hashable {
         self.status = status
         self.directory = directory
         self.position = position
-        self.timestamp = timestamp.timeIntervalSince1970
+        self.timestamp = Timestamp(timestamp)
         self.serverID = serverID
         self.hostname = hostname
         self.freeSlots = freeSlots

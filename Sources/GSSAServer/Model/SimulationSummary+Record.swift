@@ -1,0 +1,17 @@
+import Foundation
+import GSSA
+
+extension SimulationSummary {
+    /// The summary a client sees of a stored run: its own GUID, never the internal key.
+    public init(record: SimulationRecord, serverID: String, position: Int? = nil) {
+        self.init(
+            guid: record.name, serverID: serverID, owner: record.owner, family: record.family, state: record.state,
+            directory: record.directory,
+            finalized: record.state != .created && !(record.state.isTerminal && record.family == nil),
+            exitStatus: record.status,
+            status: Status(percentage: record.percentage, message: record.message, timestamp: Timestamp(record.updatedAt)),
+            position: position, imageID: record.imageID, containerID: record.containerID,
+            created: Timestamp(record.createdAt), started: record.startedAt.map(Timestamp.init),
+            finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned)
+    }
+}
