@@ -53,8 +53,11 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // The error taxonomy and path rules: no XML, so static executables can link it.
-        .target(name: "GSSACore"),
+        // The wire formats, standard library only, so the static runner links them too: the
+        // error taxonomy, exit_status, status lines, the line splitter, the archive policy.
+        .target(name: "GSSAWire"),
+        // The error type and path rules (re-exports GSSAWire): no XML, so static executables can link it.
+        .target(name: "GSSACore", dependencies: ["GSSAWire"]),
         // GSSA-XML model, parser and comparator (re-exports GSSACore).
         .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
@@ -95,7 +98,7 @@ let package = Package(
         // Wire format shared by daemon and client: JSON lines, commands, events.
         .target(
             name: "LaunchProtocol",
-            dependencies: ["GSSACore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["GSSACore", "GSSAWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // C glue for the daemon: per-thread fsuid/fsgid/groups (act with a caller's file rights),
         // a private cwd per thread, renameat2.
@@ -104,7 +107,7 @@ let package = Package(
         .target(
             name: "LaunchDaemon",
             dependencies: [
-                "GSSACore", "GSSAArchive", "ContainerEngine", "LaunchProtocol", "CDaemonSupport",
+                "GSSACore", "GSSAWire", "GSSAArchive", "ContainerEngine", "LaunchProtocol", "CDaemonSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +119,7 @@ let package = Package(
         .target(
             name: "LaunchClient",
             dependencies: [
-                "GSSACore", "LaunchProtocol",
+                "GSSACore", "GSSAWire", "LaunchProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -197,9 +200,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary(":libarchive.a"), .linkedLibrary(":libz.a")]
         ),
         // The runner library: no Foundation, no GSSA (which brings FoundationXML).
-        .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
+        .target(name: "ContainerModule", dependencies: ["GSSAWire", "CContainerSupport"], exclude: ["python"]),
         .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
-        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport", "GSSATestSupport"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "GSSAWire", "CContainerSupport", "GSSATestSupport"]),
         // --- end container module ---
         // --- MesherCGAL ---
         // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
@@ -245,6 +248,7 @@ let package = Package(
             dependencies: ["Families", "GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
+        .testTarget(name: "GSSAWireTests", dependencies: ["GSSAWire"]),
         .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import GSSAWire
 import Testing
 
 @testable import ContainerModule
@@ -26,7 +27,7 @@ import Testing
     ])
     func traversalIsRefused(path: String, why: String) {
         let failure = plan([.init(path: "start.py", kind: .file), .init(path: path, kind: .file)])
-        #expect(failure?.exitClass == .client)
+        #expect(failure?.code == .client)
         #expect(failure?.message.contains(why) == true)
         #expect(failure?.message.contains(path) == true)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GSSAWire
 import Testing
 
 @testable import ContainerModule
@@ -35,7 +36,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: root.path + "/run", withIntermediateDirectories: true)
         #expect {
             try StartArchiveExtractor(archivePath: archive).extract(into: root.path + "/run")
-        } throws: { ($0 as? RunnerFailure)?.exitClass == .client }
+        } throws: { ($0 as? RunnerFailure)?.code == .client }
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path + "/run").isEmpty)
         #expect(!root.exists("escape.txt"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gssa-abs-escape.txt"))
@@ -60,6 +61,6 @@ import Testing
         try root.write("input/start.tar.gz", "this is not a tarball")
         #expect {
             try StartArchiveExtractor(archivePath: root.path + "/input/start.tar.gz").plan()
-        } throws: { ($0 as? RunnerFailure)?.exitClass == .client }
+        } throws: { ($0 as? RunnerFailure)?.code == .client }
     }
 }

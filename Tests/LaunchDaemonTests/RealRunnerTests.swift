@@ -106,7 +106,7 @@ struct RealRunnerTests {
         #expect(result == #"{"power": 200.0, "scale": 0.5, "steps": 3, "tumours": [3]}"#)
         #expect(scratch.read("py/output/logs/job.out")?.contains("model stdout line") == true)
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("py/output"))
-        #expect(status.code == .success)
+        #expect(status.errorCode == .success)
         await tearDown(engine, daemon)
     }
 
@@ -128,7 +128,7 @@ struct RealRunnerTests {
         #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
         // The runner saw only SIGTERM and wrote "Cancelled"; the daemon's verdict replaces it.
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
-        #expect(status.code == .model && status.message == "timed out after 3 s", "\(status)")
+        #expect(status.errorCode == .model && status.message == "timed out after 3 s", "\(status)")
         #expect(FileManager.default.fileExists(atPath: scratch.root.appendingPathComponent("wt/output/logs/job.out").path))
         await tearDown(engine, daemon)
     }
@@ -158,7 +158,7 @@ struct RealRunnerTests {
             #expect(code.rawValue == 4, "E_MODEL is exit status 4")
         }
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("m/output"))
-        #expect(status.code == .model)
+        #expect(status.errorCode == .model)
         #expect(status.message.contains("Tumour region is empty"))
         await tearDown(engine, daemon)
     }
