@@ -1,9 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only. The daemon acts with its callers' file rights through setfsuid/setfsgid and
+// renameat2, the runner supervises with signalfd and is linked static against glibc, and the
+// mesher needs CGAL, gmsh and TBB from Debian; none of that exists on Darwin. So the package
+// names no Apple platform, and says so at once rather than failing deep inside a C target.
+#if !os(Linux)
+#error("gssa builds on Linux only (see the comment at the top of Package.swift)")
+#endif
+
 let package = Package(
     name: "gssa",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
@@ -133,10 +140,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support, linked by test targets (and the benchmarks) only, never by production code:
+        // an in-memory engine with fault injection.
+        .target(name: "ContainerEngineTesting", dependencies: ["ContainerEngine", "GSSACore", "GSSAArchive"]),
         .testTarget(
             name: "LaunchDaemonTests",
             dependencies: [
-                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI", "GSSAArchive", "GSSATestSupport",
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSACore", "GSSAWire", "GSSAArchive",
+                "GSSATestSupport", "GSSAFuzzing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -162,11 +173,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Test support: an in-memory launcher and store (as hummingbird ships HummingbirdTesting).
+        .target(name: "GSSAServerTesting", dependencies: ["GSSAServer", "GSSA", "LaunchProtocol"]),
         .testTarget(
             name: "GSSAServerTests",
             dependencies: [
-                "GSSAServer", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
-                "ContainerEngine", "GSSATestSupport",
+                "GSSAServer", "GSSAServerTesting", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient",
+                "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSATestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -180,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "gssa-server-bench",
             dependencies: [
-                "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                "GSSAServer", "GSSAServerTesting", "GSSA", "LaunchDaemon", "ContainerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -229,7 +242,9 @@ let package = Package(
             exclude: ["CGALCore"],
             resources: [.copy("Resources/needle-library.json")]
         ),
-        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families", "GSSATestSupport", "GSSAFuzzing"]),
+        // Test support: a mesher without CGAL, for code that calls the mesher.
+        .target(name: "MesherCGALTesting", dependencies: ["MesherCGAL", "GSSA"]),
+        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "MesherCGALTesting", "GSSA", "Families", "GSSATestSupport", "GSSAFuzzing"]),
         // --- end MesherCGAL ---
 
         // What tests share: which real parts this machine has, as Swift Testing traits (skipped
