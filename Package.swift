@@ -68,7 +68,7 @@ let package = Package(
         // GSSA-XML model, parser and comparator (re-exports GSSACore).
         .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
-        .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
+        .target(name: "GSSAArchive", dependencies: ["GSSACore", "GSSAWire", "CArchive"]),
         // Families: GSSA-XML -> solver input directory (+ GSSF-XML for mesher families).
         .target(
             name: "Families",

@@ -1,4 +1,5 @@
 import CContainerSupport
+import GSSAWire
 
 #if canImport(Glibc)
 import Glibc
@@ -126,20 +127,20 @@ public struct StartArchiveExtractor: Sendable {
             throw .client("start archive rejected: a member name is not valid UTF-8")
         }
         if let link = archive_entry_hardlink(entry) {
-            return ArchiveMember(path: path, kind: .hardlink(String(cString: link)))
+            return ArchiveMember(name: path, kind: .hardlink(String(cString: link)))
         }
         // File-type bits as in <sys/stat.h> (the Glibc and libarchive names clash in Swift).
         switch archive_entry_filetype(entry) & 0o170000 {
-        case 0o100000: return ArchiveMember(path: path, kind: .file)
-        case 0o040000: return ArchiveMember(path: path, kind: .directory)
+        case 0o100000: return ArchiveMember(name: path, kind: .file)
+        case 0o040000: return ArchiveMember(name: path, kind: .directory)
         case 0o120000:
             let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
-            return ArchiveMember(path: path, kind: .symlink(target))
-        case 0o020000: return ArchiveMember(path: path, kind: .special("character device"))
-        case 0o060000: return ArchiveMember(path: path, kind: .special("block device"))
-        case 0o010000: return ArchiveMember(path: path, kind: .special("FIFO"))
-        case 0o140000: return ArchiveMember(path: path, kind: .special("socket"))
-        default: return ArchiveMember(path: path, kind: .special("file of unknown type"))
+            return ArchiveMember(name: path, kind: .symlink(target))
+        case 0o020000: return ArchiveMember(name: path, kind: .special("character device"))
+        case 0o060000: return ArchiveMember(name: path, kind: .special("block device"))
+        case 0o010000: return ArchiveMember(name: path, kind: .special("FIFO"))
+        case 0o140000: return ArchiveMember(name: path, kind: .special("socket"))
+        default: return ArchiveMember(name: path, kind: .special("file of unknown type"))
         }
     }
 

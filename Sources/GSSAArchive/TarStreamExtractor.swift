@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 #endif
 import GSSACore
+import GSSAWire
 
 /// Extracts a tar as it streams in (a container's output), without a temporary copy.
 ///
@@ -160,7 +161,7 @@ private func readChunk(
     return la_ssize_t(context.next(buffer))
 }
 
-/// The streaming form of the member policy: ``SafeExtraction/refusal(for:stripComponents:links:)``
+/// The streaming form of the member policy: GSSAWire's ``ArchivePolicy``
 /// against the symlinks seen so far, plus the order rules and the limits.
 struct StreamPolicy {
     let stripComponents: Int
@@ -186,7 +187,7 @@ struct StreamPolicy {
     mutating func admit(_ member: TarGzReader.Member) throws(GSSAError) -> String? {
         self.entries += 1
         if self.entries > self.limits.maxEntries { throw self.limits.entriesExceeded }
-        if let why = SafeExtraction.refusal(for: member, stripComponents: self.stripComponents, links: self.links) {
+        if let why = ArchivePolicy.refusal(for: member.policyMember, stripComponents: self.stripComponents, links: self.links) {
             throw self.refuse(why)
         }
         guard let path = SafeExtraction.strip(member.name, self.stripComponents) else { return nil }
@@ -205,8 +206,8 @@ struct StreamPolicy {
             }
             // A new link can redirect one seen before it: check them all again.
             for (other, otherTarget) in self.links {
-                let parent = Array(SafeExtraction.components(other).dropLast())
-                if SafeExtraction.resolveEscapes(from: parent, through: otherTarget, links: self.links) {
+                let parent = Array(ArchivePolicy.components(other).dropLast())
+                if ArchivePolicy.resolveEscapes(from: parent, through: otherTarget, links: self.links) {
                     throw self.refuse("symlink '\(other)' -> '\(otherTarget)' points outside (through '\(path)')")
                 }
             }
@@ -217,7 +218,7 @@ struct StreamPolicy {
             break
         }
         self.seen.insert(path)
-        var parts = SafeExtraction.components(path)
+        var parts = ArchivePolicy.components(path)
         while parts.count > 1 {
             parts.removeLast()
             self.ancestors.insert(parts.joined(separator: "/"))

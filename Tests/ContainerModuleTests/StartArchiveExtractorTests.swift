@@ -1,4 +1,5 @@
 import Foundation
+import GSSATestSupport
 import GSSAWire
 import Testing
 
@@ -40,6 +41,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path + "/run").isEmpty)
         #expect(!root.exists("escape.txt"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gssa-abs-escape.txt"))
+    }
+
+    /// The shared hostile-archive table (GSSATestSupport), run against the runner's back end of
+    /// the extraction policy; GSSATests runs the same table against GSSAArchive's.
+    @Test(.requiresTool("python3"), arguments: HostileArchive.all)
+    func hostileArchiveRejectsWholeArchive(_ hostile: HostileArchive) throws {
+        let root = try SharedRoot()
+        let archive = root.path + "/input/start.tar.gz"
+        try hostile.write(to: archive)
+        try FileManager.default.createDirectory(atPath: root.path + "/run", withIntermediateDirectories: true)
+        #expect {
+            try StartArchiveExtractor(archivePath: archive).extract(into: root.path + "/run")
+        } throws: { error in
+            guard let failure = error as? RunnerFailure else { return false }
+            return failure.code == .client && failure.message.hasPrefix("start archive rejected: ")
+                && failure.message.contains(hostile.reason)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path + "/run").isEmpty)
+        #expect(!root.exists("escape.txt") && !root.exists("output/escape.txt"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/gssa-absolute-escape.txt"))
     }
 
     @Test func symlinkEscapeThenWriteThroughItIsRejected() throws {
