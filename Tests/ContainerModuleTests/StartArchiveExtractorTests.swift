@@ -85,3 +85,26 @@ import Testing
         } throws: { ($0 as? RunnerFailure)?.code == .client }
     }
 }
+
+@Suite struct StartArchiveLimitsTests {
+    /// The limits half of the policy: counted on the headers, before anything is written.
+    @Test func entryAndSizeLimitsRejectTheWholeArchive() throws {
+        let root = try SharedRoot()
+        let archive = root.path + "/input/start.tar.gz"
+        try TarBuilder.write([.file("start.py", "ok"), .file("a.txt", "0123456789"), .file("b.txt", "0123456789")], to: archive)
+        try FileManager.default.createDirectory(atPath: root.path + "/run", withIntermediateDirectories: true)
+        let entries = ArchiveLimits(maximumEntries: 2, maximumExpandedBytes: 1 << 20)
+        #expect {
+            try StartArchiveExtractor(archivePath: archive, limits: entries).extract(into: root.path + "/run")
+        } throws: { ($0 as? RunnerFailure)?.message == "start archive rejected: it holds more than 2 entries (the maximum entry count)" }
+        let bytes = ArchiveLimits(maximumEntries: 10, maximumExpandedBytes: 15)
+        #expect {
+            try StartArchiveExtractor(archivePath: archive, limits: bytes).extract(into: root.path + "/run")
+        } throws: { ($0 as? RunnerFailure)?.message.contains("expands beyond 15 bytes") == true }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path + "/run").isEmpty)
+        // Within the limits, the same archive extracts.
+        let enough = ArchiveLimits(maximumEntries: 3, maximumExpandedBytes: 22)
+        try StartArchiveExtractor(archivePath: archive, limits: enough).extract(into: root.path + "/run")
+        #expect(try root.read("run/b.txt") == "0123456789")
+    }
+}
