@@ -134,19 +134,11 @@ enum SafeExtraction {
                 throw GSSAError(code, "\(refusal): cannot extract '\(original)': \(TarGzWriter.message(disk))")
             }
             if archive_entry_size(entry) > 0 {
-                var block: UnsafeRawPointer?
-                var size = 0
-                var offset: la_int64_t = 0
-                while true {
-                    let r = archive_read_data_block(archive, &block, &size, &offset)
-                    if r == ARCHIVE_EOF { break }
-                    bytes += Int64(size)
+                let failure = { GSSAError(code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))") }
+                try copyData(archive, to: disk, readFailure: failure, writeFailure: failure) { (size) throws(GSSAError) in
+                    bytes += size
                     if let limits, bytes > limits.maximumExpandedBytes {
                         throw GSSAError(code, "\(refusal): \(ArchiveLimits.Exceeded.expandedBytes(limit: limits.maximumExpandedBytes).reason)")
-                    }
-                    guard r >= ARCHIVE_WARN, archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                        throw GSSAError(
-                            code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))")
                     }
                 }
             }
@@ -156,6 +148,24 @@ enum SafeExtraction {
             written.append(relative)
         }
         return written
+    }
+
+    /// Copies the current entry's data blocks from `archive` to the disk writer, calling `count`
+    /// with each block's size before it is written (where the caller applies its size limit).
+    static func copyData(
+        _ archive: OpaquePointer, to disk: OpaquePointer, readFailure: () -> GSSAError, writeFailure: () -> GSSAError,
+        count: (Int64) throws(GSSAError) -> Void
+    ) throws(GSSAError) {
+        var block: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let r = archive_read_data_block(archive, &block, &size, &offset)
+            if r == ARCHIVE_EOF { return }
+            guard r >= ARCHIVE_WARN else { throw readFailure() }
+            try count(Int64(size))
+            guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else { throw writeFailure() }
+        }
     }
 
     static func open(_ url: URL, code: ErrorCode) throws(GSSAError) -> OpaquePointer {

@@ -99,19 +99,10 @@ public enum TarStreamExtractor {
                 throw GSSAError.server("\(refusal): cannot extract '\(member.name)': \(TarGzWriter.message(disk))")
             }
             if archive_entry_size(entry) > 0 {
-                var block: UnsafeRawPointer?
-                var size = 0
-                var offset: la_int64_t = 0
-                while true {
-                    let r = archive_read_data_block(archive, &block, &size, &offset)
-                    if r == ARCHIVE_EOF { break }
-                    guard r >= ARCHIVE_WARN else { throw readFailure() }
-                    try policy.count(bytes: Int64(size))
-                    guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                        throw GSSAError.server(
-                            "\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))")
-                    }
-                }
+                try SafeExtraction.copyData(
+                    archive, to: disk, readFailure: readFailure,
+                    writeFailure: { GSSAError.server("\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))") }
+                ) { (size) throws(GSSAError) in try policy.count(bytes: size) }
             }
             guard archive_write_finish_entry(disk) >= ARCHIVE_WARN else {
                 throw GSSAError.server("\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))")
