@@ -1,9 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only. The daemon acts with its callers' file rights through setfsuid/setfsgid and
+// renameat2, the runner supervises with signalfd and is linked static against glibc, and the
+// mesher needs CGAL, gmsh and TBB from Debian; none of that exists on Darwin. So the package
+// names no Apple platform, and says so at once rather than failing deep inside a C target.
+#if !os(Linux)
+#error("gssa builds on Linux only (see the comment at the top of Package.swift)")
+#endif
+
 let package = Package(
     name: "gssa",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gssa", targets: ["gssa"]),
         .library(name: "GSSA", targets: ["GSSA"]),
@@ -54,12 +61,15 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // The error taxonomy and path rules: no XML, so static executables can link it.
-        .target(name: "GSSACore"),
+        // The wire formats, standard library only, so the static runner links them too: the
+        // error taxonomy, exit_status, status lines, the line splitter, the archive policy.
+        .target(name: "GSSAWire"),
+        // The error type and path rules (re-exports GSSAWire): no XML, so static executables can link it.
+        .target(name: "GSSACore", dependencies: ["GSSAWire"]),
         // GSSA-XML model, parser and comparator (re-exports GSSACore).
         .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
-        .target(name: "GSSAArchive", dependencies: ["GSSACore", "CArchive"]),
+        .target(name: "GSSAArchive", dependencies: ["GSSACore", "GSSAWire", "CArchive"]),
         // The HTTP API's request, response and event types: what clients share with the server,
         // without the server's Hummingbird and GRDB.
         .target(name: "GSSAAPI", dependencies: ["GSSACore"]),
@@ -100,7 +110,7 @@ let package = Package(
         // Wire format shared by daemon and client: JSON lines, commands, events.
         .target(
             name: "LaunchProtocol",
-            dependencies: ["GSSACore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["GSSACore", "GSSAWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // C glue for the daemon: per-thread fsuid/fsgid/groups (act with a caller's file rights),
         // a private cwd per thread, renameat2.
@@ -109,7 +119,7 @@ let package = Package(
         .target(
             name: "LaunchDaemon",
             dependencies: [
-                "GSSACore", "GSSAArchive", "ContainerEngine", "LaunchProtocol", "CDaemonSupport",
+                "GSSACore", "GSSAWire", "GSSAArchive", "ContainerEngine", "LaunchProtocol", "CDaemonSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,7 +131,7 @@ let package = Package(
         .target(
             name: "LaunchClient",
             dependencies: [
-                "GSSACore", "LaunchProtocol",
+                "GSSACore", "GSSAWire", "LaunchProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -135,10 +145,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support, linked by test targets (and the benchmarks) only, never by production code:
+        // an in-memory engine with fault injection.
+        .target(name: "ContainerEngineTesting", dependencies: ["ContainerEngine", "GSSACore", "GSSAArchive"]),
         .testTarget(
             name: "LaunchDaemonTests",
             dependencies: [
-                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "GSSACore", "GSSACLI", "GSSAArchive", "GSSATestSupport",
+                "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSACore", "GSSAWire", "GSSAArchive",
+                "GSSATestSupport", "GSSAFuzzing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -165,11 +179,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Test support: an in-memory launcher and store (as hummingbird ships HummingbirdTesting).
+        .target(name: "GSSAServerTesting", dependencies: ["GSSAServer", "GSSA", "LaunchProtocol"]),
         .testTarget(
             name: "GSSAServerTests",
             dependencies: [
-                "GSSAServer", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient", "LaunchProtocol",
-                "ContainerEngine", "GSSATestSupport",
+                "GSSAServer", "GSSAServerTesting", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient",
+                "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSATestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,7 +199,7 @@ let package = Package(
         .executableTarget(
             name: "gssa-server-bench",
             dependencies: [
-                "GSSAServer", "GSSA", "LaunchDaemon", "ContainerEngine",
+                "GSSAServer", "GSSAServerTesting", "GSSA", "LaunchDaemon", "ContainerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -203,9 +219,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary(":libarchive.a"), .linkedLibrary(":libz.a")]
         ),
         // The runner library: no Foundation, no GSSA (which brings FoundationXML).
-        .target(name: "ContainerModule", dependencies: ["CContainerSupport"], exclude: ["python"]),
+        .target(name: "ContainerModule", dependencies: ["GSSAWire", "CContainerSupport"], exclude: ["python"]),
         .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
-        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "CContainerSupport", "GSSATestSupport"]),
+        .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "GSSAWire", "CContainerSupport", "GSSATestSupport"]),
         // --- end container module ---
         // --- MesherCGAL ---
         // CGAL Mesh_3 behind a plain C header (include/gssa_mesher.h). Always -O2 (CGAL at -O0 is
@@ -232,7 +248,9 @@ let package = Package(
             exclude: ["CGALCore"],
             resources: [.copy("Resources/needle-library.json")]
         ),
-        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "GSSA", "Families", "GSSATestSupport", "GSSAFuzzing"]),
+        // Test support: a mesher without CGAL, for code that calls the mesher.
+        .target(name: "MesherCGALTesting", dependencies: ["MesherCGAL", "GSSA"]),
+        .testTarget(name: "MesherCGALTests", dependencies: ["MesherCGAL", "MesherCGALTesting", "GSSA", "Families", "GSSATestSupport", "GSSAFuzzing"]),
         // --- end MesherCGAL ---
 
         // What tests share: which real parts this machine has, as Swift Testing traits (skipped
@@ -251,6 +269,7 @@ let package = Package(
             dependencies: ["Families", "GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
+        .testTarget(name: "GSSAWireTests", dependencies: ["GSSAWire"]),
         .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport"]),
     ]
 )

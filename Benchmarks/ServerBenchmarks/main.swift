@@ -12,6 +12,7 @@ import ContainerEngine
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import HummingbirdWSClient
 import LaunchDaemon
 import Logging

@@ -3,7 +3,7 @@ import Foundation
 /// The narrow slice of a container engine that the launch daemon needs.
 ///
 /// It is a protocol so that the daemon's decisions (cap, ownership, walltime, reconcile) can
-/// be unit tested against ``InMemoryEngine`` with injected faults, while ``DockerEngine``
+/// be unit tested against `InMemoryEngine` (ContainerEngineTesting) with injected faults, while ``DockerEngine``
 /// talks to the real Docker Engine API. Every call names containers by engine ID.
 ///
 /// Errors are ``GSSA/GSSAError`` values (`.server` for engine failures). Lookups of things that

@@ -1,4 +1,5 @@
 import CContainerSupport
+import GSSAWire
 
 #if canImport(Glibc)
 import Glibc
@@ -31,6 +32,8 @@ final class ChildSupervisor {
     private var clients: [(fd: Int32, lines: LineSplitter)] = []
     private var atLineStart = true
     private let maximumClients = 64
+    /// A longer status line is cut into several (GSSAWire's LineSplitter drops nothing).
+    static let maximumStatusLineLength = 4096
 
     init(liveStdout: Int32, liveStderr: Int32, jobOut: Int32, jobErr: Int32, listener: Int32, signals: Int32) {
         self.liveStdout = liveStdout
@@ -184,7 +187,7 @@ final class ChildSupervisor {
                 close(fd)
                 continue
             }
-            clients.append((fd, LineSplitter()))
+            clients.append((fd, LineSplitter(maximumLineLength: Self.maximumStatusLineLength)))
         }
     }
 

@@ -1,4 +1,5 @@
 import CContainerSupport
+import GSSAWire
 
 #if canImport(Glibc)
 import Glibc
@@ -46,9 +47,9 @@ public struct Runner: Sendable {
             try FileSystem.createDirectories(layout.logs)
             (status, exitCode) = try runModel()
         } catch {
-            note("\(error.exitClass.name): \(error.message)")
+            note("\(error.code.name): \(error.message)")
             status = ExitStatus.forFailure(error)
-            exitCode = error.exitClass.rawValue
+            exitCode = error.exitCode
         }
         do throws(RunnerFailure) {
             try FileSystem.createDirectories(layout.logs)
@@ -58,8 +59,8 @@ public struct Runner: Sendable {
             }
             try publish()
         } catch {
-            note("\(error.exitClass.name): \(error.message)")
-            if exitCode == 0 { exitCode = error.exitClass.rawValue }
+            note("\(error.code.name): \(error.message)")
+            if exitCode == 0 { exitCode = error.exitCode }
         }
         return exitCode
     }
@@ -101,8 +102,8 @@ public struct Runner: Sendable {
                                          directory: layout.run)
 
         if let cancelled = outcome.cancelSignal {
-            return (ExitStatus(code: ExitClass.cancelled.rawValue,
-                               message: "Cancelled: the run received signal \(cancelled) (model exit code \(outcome.exitCode))"),
+            return (ExitStatus(.cancelled,
+                               "Cancelled: the run received signal \(cancelled) (model exit code \(outcome.exitCode))"),
                     outcome.exitCode)
         }
         let errorMessage = FileSystem.readFile(layout.run + "/error_message", limit: 64 * 1024)

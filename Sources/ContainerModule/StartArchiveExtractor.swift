@@ -1,4 +1,5 @@
 import CContainerSupport
+import GSSAWire
 
 #if canImport(Glibc)
 import Glibc
@@ -15,19 +16,30 @@ import Musl
 /// checker bug could not write outside it. Modes are kept minus set-id bits; owners are not.
 public struct StartArchiveExtractor: Sendable {
     public var archivePath: String
+    /// Checked on the headers before anything is written, and on the bytes while writing.
+    public var limits: ArchiveLimits
 
-    public init(archivePath: String) {
+    public init(archivePath: String, limits: ArchiveLimits = .startArchive) {
         self.archivePath = archivePath
+        self.limits = limits
     }
 
     /// Checks the archive and returns its plan without writing anything.
     public func plan() throws(RunnerFailure) -> ArchivePlan {
         var members: [ArchiveMember] = []
+        var declared: Int64 = 0
         try withArchive { (archive, entry) throws(RunnerFailure) in
             members.append(try Self.member(of: entry))
+            declared += max(0, archive_entry_size(entry))
+            if members.count > limits.maximumEntries { throw refusal(.entries(limit: limits.maximumEntries)) }
+            if declared > limits.maximumExpandedBytes { throw refusal(.expandedBytes(limit: limits.maximumExpandedBytes)) }
             archive_read_data_skip(archive)
         }
         return try ArchivePlan(members)
+    }
+
+    private func refusal(_ exceeded: ArchiveLimits.Exceeded) -> RunnerFailure {
+        .client("start archive rejected: it \(exceeded.reason)")
     }
 
     /// Checks, then extracts into `directory` (which must exist). Returns the plan.
@@ -38,6 +50,7 @@ public struct StartArchiveExtractor: Sendable {
         guard root >= 0 else { throw .server("cannot open run directory \(directory): \(FileSystem.errnoText())") }
         defer { close(root) }
         var index = 0
+        var written: Int64 = 0
         var directoryModes: [([String], mode_t)] = []
         try withArchive { (archive, entry) throws(RunnerFailure) in
             // The plan skipped root entries and repeated directories; follow along by path.
@@ -64,7 +77,7 @@ public struct StartArchiveExtractor: Sendable {
                 let fd = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode | 0o600)
                 guard fd >= 0 else { throw .server("cannot create \(name): \(FileSystem.errnoText())") }
                 defer { close(fd) }
-                try Self.copyData(archive, to: fd, name: name)
+                try Self.copyData(archive, to: fd, name: name, written: &written, limit: limits.maximumExpandedBytes)
                 fchmod(fd, mode)
             case .symlink(let target):
                 if symlinkat(target, parent, leaf) != 0 {
@@ -126,29 +139,36 @@ public struct StartArchiveExtractor: Sendable {
             throw .client("start archive rejected: a member name is not valid UTF-8")
         }
         if let link = archive_entry_hardlink(entry) {
-            return ArchiveMember(path: path, kind: .hardlink(String(cString: link)))
+            return ArchiveMember(name: path, kind: .hardlink(String(cString: link)))
         }
         // File-type bits as in <sys/stat.h> (the Glibc and libarchive names clash in Swift).
         switch archive_entry_filetype(entry) & 0o170000 {
-        case 0o100000: return ArchiveMember(path: path, kind: .file)
-        case 0o040000: return ArchiveMember(path: path, kind: .directory)
+        case 0o100000: return ArchiveMember(name: path, kind: .file)
+        case 0o040000: return ArchiveMember(name: path, kind: .directory)
         case 0o120000:
             let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
-            return ArchiveMember(path: path, kind: .symlink(target))
-        case 0o020000: return ArchiveMember(path: path, kind: .special("character device"))
-        case 0o060000: return ArchiveMember(path: path, kind: .special("block device"))
-        case 0o010000: return ArchiveMember(path: path, kind: .special("FIFO"))
-        case 0o140000: return ArchiveMember(path: path, kind: .special("socket"))
-        default: return ArchiveMember(path: path, kind: .special("file of unknown type"))
+            return ArchiveMember(name: path, kind: .symlink(target))
+        case 0o020000: return ArchiveMember(name: path, kind: .special("character device"))
+        case 0o060000: return ArchiveMember(name: path, kind: .special("block device"))
+        case 0o010000: return ArchiveMember(name: path, kind: .special("FIFO"))
+        case 0o140000: return ArchiveMember(name: path, kind: .special("socket"))
+        default: return ArchiveMember(name: path, kind: .special("file of unknown type"))
         }
     }
 
-    private static func copyData(_ archive: OpaquePointer, to fd: Int32, name: String) throws(RunnerFailure) {
+    /// Copies a member's bytes, counting them against `limit` (sizes in headers can lie).
+    private static func copyData(_ archive: OpaquePointer, to fd: Int32, name: String, written: inout Int64, limit: Int64)
+        throws(RunnerFailure)
+    {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
             if n == 0 { return }
             if n < 0 { throw .client("start archive is corrupt at \(name): \(errorText(archive))") }
+            written += Int64(n)
+            if written > limit {
+                throw .client("start archive rejected: it \(ArchiveLimits.Exceeded.expandedBytes(limit: limit).reason)")
+            }
             if !buffer.withUnsafeBytes({ FileSystem.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
                 throw .server("cannot write \(name): \(FileSystem.errnoText())")
             }

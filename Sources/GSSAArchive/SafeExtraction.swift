@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 #endif
 import GSSACore
+import GSSAWire
 
 /// The one validation and extraction path for untrusted tars.
 ///
@@ -66,73 +67,17 @@ enum SafeExtraction {
         return TarGzReader.Member(name: trimmed, kind: kind, size: archive_entry_size(entry))
     }
 
-    /// Refuses the archive if any member could land outside the extraction root.
-    ///
-    /// Refused: absolute names, `..` components, symlinks whose target (followed through the
-    /// archive's other symlinks, so chains count) leaves the root, members beneath a symlink,
-    /// hard links outside the archive or through a symlink, devices, FIFOs and sockets.
+    /// Refuses the archive if any member could land outside the extraction root: the one
+    /// policy of GSSAWire's ``ArchivePolicy`` (which the runner's start-archive extractor asks too).
     ///
     /// - Parameter refusal: How refusal messages start; each caller keeps the wording its
     ///   users already see (`archive NAME` for uploads, `refusing tar NAME` for the daemon).
     static func validate(
         _ members: [TarGzReader.Member], stripComponents: Int, refusal: String, code: ErrorCode
     ) throws(GSSAError) {
-        var links: [String: String] = [:]
-        for member in members {
-            if case .symlink(let target) = member.kind, let path = strip(member.name, stripComponents) {
-                links[path] = target
-            }
+        if let why = ArchivePolicy.refusal(for: members.map(\.policyMember), stripComponents: stripComponents) {
+            throw GSSAError(code, "\(refusal): \(why)")
         }
-        for member in members {
-            if let why = Self.refusal(for: member, stripComponents: stripComponents, links: links) {
-                throw GSSAError(code, "\(refusal): \(why)")
-            }
-        }
-    }
-
-    /// Why `member` may not be extracted, or nil when it may: the one member policy, shared by
-    /// whole-archive validation and by streaming extraction (``TarStreamExtractor``).
-    ///
-    /// - Parameter links: The archive's symlinks known so far (stripped path → target).
-    static func refusal(for member: TarGzReader.Member, stripComponents: Int, links: [String: String]) -> String? {
-        let name = member.name
-        if name.hasPrefix("/") || name.hasPrefix("\\") {
-            return "member '\(name)' has an absolute path and escapes the extraction directory"
-        }
-        if name.contains("\0") || components(name).contains("..") {
-            return "member '\(name)' contains '..' and escapes the extraction directory"
-        }
-        guard let path = strip(name, stripComponents) else { return nil }
-        let parts = components(path)
-        for end in parts.indices.dropLast() {
-            let prefix = parts[...end].joined(separator: "/")
-            if links[prefix] != nil {
-                return "member '\(name)' lies beneath the symlink '\(prefix)' and escapes the extraction directory"
-            }
-        }
-        switch member.kind {
-        case .symlink(let target):
-            if target.isEmpty { return "symlink '\(name)' has no target" }
-            if target.hasPrefix("/") {
-                return "symlink '\(name)' -> '\(target)' points outside (absolute path '\(target)')"
-            }
-            if resolveEscapes(from: Array(parts.dropLast()), through: target, links: links) {
-                return "symlink '\(name)' -> '\(target)' points outside (escaping the output)"
-            }
-        case .hardlink(let target):
-            guard SafePath.isSafeRelative(target), let linked = strip(target, stripComponents) else {
-                return "hard link '\(name)' -> '\(target)' points outside"
-            }
-            let linkedParts = components(linked)
-            for end in linkedParts.indices where links[linkedParts[...end].joined(separator: "/")] != nil {
-                return "hard link '\(name)' -> '\(target)' points outside (through a symlink)"
-            }
-        case .other:
-            return "member '\(name)' is a device, fifo or socket"
-        case .file, .directory:
-            break
-        }
-        return nil
     }
 
     /// Validates, then extracts `url` into the existing directory `destination`, dropping the
@@ -189,19 +134,11 @@ enum SafeExtraction {
                 throw GSSAError(code, "\(refusal): cannot extract '\(original)': \(TarGzWriter.message(disk))")
             }
             if archive_entry_size(entry) > 0 {
-                var block: UnsafeRawPointer?
-                var size = 0
-                var offset: la_int64_t = 0
-                while true {
-                    let r = archive_read_data_block(archive, &block, &size, &offset)
-                    if r == ARCHIVE_EOF { break }
-                    bytes += Int64(size)
+                let failure = { GSSAError(code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))") }
+                try copyData(archive, to: disk, readFailure: failure, writeFailure: failure) { (size) throws(GSSAError) in
+                    bytes += size
                     if let limits, bytes > limits.maximumExpandedBytes {
                         throw GSSAError(code, "\(refusal): \(ArchiveLimits.Exceeded.expandedBytes(limit: limits.maximumExpandedBytes).reason)")
-                    }
-                    guard r >= ARCHIVE_WARN, archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                        throw GSSAError(
-                            code, "archive \(archiveName): cannot extract '\(original)': \(TarGzWriter.message(archive))")
                     }
                 }
             }
@@ -211,6 +148,24 @@ enum SafeExtraction {
             written.append(relative)
         }
         return written
+    }
+
+    /// Copies the current entry's data blocks from `archive` to the disk writer, calling `count`
+    /// with each block's size before it is written (where the caller applies its size limit).
+    static func copyData(
+        _ archive: OpaquePointer, to disk: OpaquePointer, readFailure: () -> GSSAError, writeFailure: () -> GSSAError,
+        count: (Int64) throws(GSSAError) -> Void
+    ) throws(GSSAError) {
+        var block: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let r = archive_read_data_block(archive, &block, &size, &offset)
+            if r == ARCHIVE_EOF { return }
+            guard r >= ARCHIVE_WARN else { throw readFailure() }
+            try count(Int64(size))
+            guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else { throw writeFailure() }
+        }
     }
 
     static func open(_ url: URL, code: ErrorCode) throws(GSSAError) -> OpaquePointer {
@@ -229,40 +184,8 @@ enum SafeExtraction {
         return archive
     }
 
-    /// Whether following `target` from directory `start` (through the archive's own
-    /// symlinks, up to 40 hops) ever climbs above the root. Loops count as escaping.
-    static func resolveEscapes(from start: [String], through target: String, links: [String: String]) -> Bool {
-        var resolved = start
-        var pending = Array(components(target).reversed())
-        var hops = 0
-        while let part = pending.popLast() {
-            if part == ".." {
-                if resolved.isEmpty { return true }
-                resolved.removeLast()
-                continue
-            }
-            resolved.append(part)
-            if let next = links[resolved.joined(separator: "/")] {
-                hops += 1
-                if hops > 40 || next.hasPrefix("/") { return true }
-                resolved.removeLast()
-                pending.append(contentsOf: components(next).reversed())
-            }
-        }
-        return false
-    }
-
-    /// `/`-separated components without empty ones and `.`.
-    static func components(_ path: String) -> [String] {
-        path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).map(String.init).filter { $0 != "." }
-    }
-
     /// Drops the first `count` components; nil when nothing is left (the root itself).
-    static func strip(_ path: String, _ count: Int) -> String? {
-        let parts = components(path)
-        guard parts.count > count else { return nil }
-        return parts.dropFirst(count).joined(separator: "/")
-    }
+    static func strip(_ path: String, _ count: Int) -> String? { ArchivePolicy.strip(path, count) }
 
     private static func realPath(_ url: URL) throws(GSSAError) -> URL {
         guard let resolved = realpath(url.path, nil) else {
@@ -270,5 +193,18 @@ enum SafeExtraction {
         }
         defer { free(resolved) }
         return URL(fileURLWithPath: String(cString: resolved), isDirectory: true)
+    }
+}
+
+extension TarGzReader.Member {
+    /// The member as the extraction policy sees it.
+    var policyMember: ArchiveMember {
+        switch kind {
+        case .file: ArchiveMember(name: name, kind: .file)
+        case .directory: ArchiveMember(name: name, kind: .directory)
+        case .symlink(let target): ArchiveMember(name: name, kind: .symlink(target))
+        case .hardlink(let target): ArchiveMember(name: name, kind: .hardlink(target))
+        case .other: ArchiveMember(name: name, kind: .special("device, FIFO or socket"))
+        }
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 #endif
 import GSSACore
+import GSSAWire
 
 /// Extracts a tar as it streams in (a container's output), without a temporary copy.
 ///
@@ -98,19 +99,10 @@ public enum TarStreamExtractor {
                 throw GSSAError.server("\(refusal): cannot extract '\(member.name)': \(TarGzWriter.message(disk))")
             }
             if archive_entry_size(entry) > 0 {
-                var block: UnsafeRawPointer?
-                var size = 0
-                var offset: la_int64_t = 0
-                while true {
-                    let r = archive_read_data_block(archive, &block, &size, &offset)
-                    if r == ARCHIVE_EOF { break }
-                    guard r >= ARCHIVE_WARN else { throw readFailure() }
-                    try policy.count(bytes: Int64(size))
-                    guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                        throw GSSAError.server(
-                            "\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))")
-                    }
-                }
+                try SafeExtraction.copyData(
+                    archive, to: disk, readFailure: readFailure,
+                    writeFailure: { GSSAError.server("\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))") }
+                ) { (size) throws(GSSAError) in try policy.count(bytes: size) }
             }
             guard archive_write_finish_entry(disk) >= ARCHIVE_WARN else {
                 throw GSSAError.server("\(refusal): cannot write '\(relative)': \(TarGzWriter.message(disk))")
@@ -160,7 +152,7 @@ private func readChunk(
     return la_ssize_t(context.next(buffer))
 }
 
-/// The streaming form of the member policy: ``SafeExtraction/refusal(for:stripComponents:links:)``
+/// The streaming form of the member policy: GSSAWire's ``ArchivePolicy``
 /// against the symlinks seen so far, plus the order rules and the limits.
 struct StreamPolicy {
     let stripComponents: Int
@@ -186,7 +178,7 @@ struct StreamPolicy {
     mutating func admit(_ member: TarGzReader.Member) throws(GSSAError) -> String? {
         self.entries += 1
         if self.entries > self.limits.maxEntries { throw self.limits.entriesExceeded }
-        if let why = SafeExtraction.refusal(for: member, stripComponents: self.stripComponents, links: self.links) {
+        if let why = ArchivePolicy.refusal(for: member.policyMember, stripComponents: self.stripComponents, links: self.links) {
             throw self.refuse(why)
         }
         guard let path = SafeExtraction.strip(member.name, self.stripComponents) else { return nil }
@@ -205,8 +197,8 @@ struct StreamPolicy {
             }
             // A new link can redirect one seen before it: check them all again.
             for (other, otherTarget) in self.links {
-                let parent = Array(SafeExtraction.components(other).dropLast())
-                if SafeExtraction.resolveEscapes(from: parent, through: otherTarget, links: self.links) {
+                let parent = Array(ArchivePolicy.components(other).dropLast())
+                if ArchivePolicy.resolveEscapes(from: parent, through: otherTarget, links: self.links) {
                     throw self.refuse("symlink '\(other)' -> '\(otherTarget)' points outside (through '\(path)')")
                 }
             }
@@ -217,7 +209,7 @@ struct StreamPolicy {
             break
         }
         self.seen.insert(path)
-        var parts = SafeExtraction.components(path)
+        var parts = ArchivePolicy.components(path)
         while parts.count > 1 {
             parts.removeLast()
             self.ancestors.insert(parts.joined(separator: "/"))

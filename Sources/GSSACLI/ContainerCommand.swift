@@ -101,7 +101,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
 
         // The one classification of a run's outcome (LaunchClient's RunResult.outcome).
         let outcome = result.outcome(output: outputURL)
-        let status = ExitStatus(code: outcome.code, message: outcome.message)
+        let status = outcome
         if json {
             CLIOutput.printJSON(Summary(guid: guid, code: status.code.name, message: status.message, result: result, output: outputURL.path))
         } else {

@@ -32,8 +32,9 @@ extension RunResult {
         }
         if FileManager.default.fileExists(atPath: output.appendingPathComponent("logs/exit_status").path) {
             let status = ExitStatus.read(output: output)
+            let message = status.reportedMessage
             return GSSAError(
-                status.code, status.message.isEmpty ? (status.code == .success ? "Success" : "Failed") : status.message)
+                status.errorCode, message.isEmpty ? (status.errorCode == .success ? "Success" : "Failed") : message)
         }
         if self.exitCode == 0 {
             return GSSAError(.success, "Success")

@@ -9,7 +9,7 @@ import NIOCore
 ///
 /// ``serve(frames:peer:send:)`` runs one connection: it decodes requests, answers each in
 /// order, and streams the events of runs the connection started or attached to. Tests drive
-/// it directly with an ``ContainerEngine/InMemoryEngine`` and injected peer credentials;
+/// it directly with an in-memory engine (ContainerEngineTesting) and injected peer credentials;
 /// ``LaunchServer`` drives it from a Unix socket with `SO_PEERCRED`.
 public final class LaunchDaemon: Sendable {
     /// Label keys on every container the daemon creates.

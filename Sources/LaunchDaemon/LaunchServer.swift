@@ -17,22 +17,22 @@ import Glibc
 /// talk to the daemon; each connection's peer is identified with `SO_PEERCRED`. On graceful
 /// shutdown the listener closes, open connections are closed, supervision stops and the
 /// socket file is removed; containers keep running and are adopted on the next start.
+///
+/// The peer is always the kernel's `SO_PEERCRED`: there is no way to override it here. Tests
+/// that need another identity drive ``LaunchDaemon/serve(frames:peer:send:)`` directly, the
+/// transport-free seam this class wraps.
 public final class LaunchServer: Service {
     public let daemon: LaunchDaemon
     private let logger: Logger
-    /// Peer identity override for tests that cannot switch uid; nil in production.
-    private let peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)?
     /// Seconds between reaper passes.
     private let reapInterval: Double
 
     public init(
         daemon: LaunchDaemon, logger: Logger = Logger(label: "gssa.dockerlaunch"),
-        reapInterval: Double? = nil,
-        peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)? = nil
+        reapInterval: Double? = nil
     ) {
         self.daemon = daemon
         self.logger = logger
-        self.peerOverride = peerOverride
         self.reapInterval = reapInterval ?? min(60, max(1, daemon.configuration.orphanTTL / 4))
     }
 
@@ -92,7 +92,7 @@ public final class LaunchServer: Service {
     }
 
     private func serve(_ connection: Connection) async {
-        let peer = self.peerOverride?(connection.peer) ?? connection.peer
+        let peer = connection.peer
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 await self.daemon.serve(frames: inbound, peer: peer) { buffer in

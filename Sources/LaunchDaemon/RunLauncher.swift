@@ -195,8 +195,8 @@ extension LaunchDaemon {
     private func follow(guid: String, containerID: String) async {
         var splitters: [LogChunk.Stream: LineSplitter] = [.stdout: LineSplitter(), .stderr: LineSplitter()]
         func emit(_ line: String, _ stream: LogChunk.Stream) async {
-            if stream == .stdout, let status = StatusLine.parse(line) {
-                await self.registry.publish(.status(guid: guid, percentage: status.percentage, message: status.message))
+            if stream == .stdout, let status = StatusLine(rendered: line[...]) {
+                await self.registry.publish(.status(guid: guid, percentage: status.percentageValue, message: status.message))
             } else {
                 await self.registry.publish(.log(guid: guid, stream: stream == .stderr ? .stderr : .stdout, line: line))
             }
@@ -211,7 +211,7 @@ extension LaunchDaemon {
             if !Task.isCancelled { self.logger.warning("log stream of run \(guid) broke: \(error)") }
         }
         for stream in [LogChunk.Stream.stdout, .stderr] {
-            if let tail = splitters[stream]?.flush() { await emit(tail, stream) }
+            if let tail = splitters[stream]?.finish() { await emit(tail, stream) }
         }
     }
 

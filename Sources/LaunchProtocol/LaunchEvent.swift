@@ -58,19 +58,3 @@ extension LaunchEvent: Codable {
         }
     }
 }
-
-/// The runner's status line on its stdout: `##gssa-status## <pct or empty>|<message>`.
-public enum StatusLine {
-    public static let prefix = "##gssa-status## "
-
-    /// Parses a status line; nil for any other line.
-    public static func parse(_ line: String) -> (percentage: Double?, message: String)? {
-        guard line.hasPrefix(prefix) else { return nil }
-        let body = line.dropFirst(prefix.count)
-        guard let bar = body.firstIndex(of: "|") else { return (nil, String(body)) }
-        let pct = body[..<bar].trimmingCharacters(in: .whitespaces)
-        return (pct.isEmpty ? nil : Double(pct), String(body[body.index(after: bar)...]))
-    }
-}
-
-import Foundation

@@ -1,4 +1,5 @@
 import Foundation
+import GSSAWire
 
 extension RunResult {
     /// What a timed-out run's outcome and `exit_status` say: `timed out after N s`.
@@ -18,8 +19,8 @@ extension RunResult {
     /// so that the file agrees with the outcome; nil for any other run.
     public var limitExitStatus: String? {
         if self.cancelled { return nil }
-        if self.timedOut { return "4\n" + Self.timeoutMessage(after: self.timedOutAfter) }
-        if self.oomKilled { return "4\n" + Self.outOfMemoryMessage(limit: self.memoryLimit) }
+        if self.timedOut { return ExitStatus(.model, Self.timeoutMessage(after: self.timedOutAfter)).fileContents }
+        if self.oomKilled { return ExitStatus(.model, Self.outOfMemoryMessage(limit: self.memoryLimit)).fileContents }
         return nil
     }
 }

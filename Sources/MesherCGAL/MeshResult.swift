@@ -9,6 +9,14 @@ public struct MeshResult: Sendable, Codable {
     /// `mesh_report.json`: this report.
     public var reportFile: URL
     public var report: MeshReport
+
+    /// Public so that other ``Mesher`` implementations (the in-memory one) can return one.
+    public init(mesh: URL, labelling: URL, reportFile: URL, report: MeshReport) {
+        self.mesh = mesh
+        self.labelling = labelling
+        self.reportFile = reportFile
+        self.report = report
+    }
 }
 
 /// Mesh statistics computed in the C++ core (CGAL types never leave it).

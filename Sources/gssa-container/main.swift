@@ -28,6 +28,6 @@ do {
     let runner = Runner(options: options, layout: SharedLayout(environment: environment), environment: environment)
     exit(runner.run())
 } catch {
-    FileSystem.writeAll(2, "gssa-container: \(error.exitClass.name): \(error.message)\n")
-    exit(error.exitClass.rawValue)
+    FileSystem.writeAll(2, "gssa-container: \(error.code.name): \(error.message)\n")
+    exit(error.exitCode)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GSSATestSupport
+import GSSAWire
 import Testing
 
 @testable import ContainerModule
@@ -105,7 +106,7 @@ import Testing
         #expect(run.exitCode == 4)
         let status = try String(contentsOf: run.output.appendingPathComponent("logs/exit_status"), encoding: .utf8)
         #expect(status == "4\nError in script: Needle tip outside the organ")
-        #expect(ExitClass(rawValue: ExitStatus(fileContents: status)!.code) == .model)
+        #expect(ExitStatus(fileContents: status).errorCode == .model)
     }
 
     @Test func traversalInStartArchiveIsRefusedInTheContainer() throws {

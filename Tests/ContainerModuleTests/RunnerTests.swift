@@ -1,4 +1,5 @@
 import Foundation
+import GSSAWire
 import Testing
 
 @testable import ContainerModule

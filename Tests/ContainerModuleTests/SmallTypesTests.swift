@@ -1,3 +1,4 @@
+import GSSAWire
 import Testing
 
 @testable import ContainerModule

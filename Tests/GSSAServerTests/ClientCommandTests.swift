@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// The `gssa` client commands, run as a user would, against a server on loopback.

@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// Docker+CGAL families are meshed on the host before their container starts.

@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import LaunchProtocol
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import NIOHTTP1
 import Testing
 import Yams

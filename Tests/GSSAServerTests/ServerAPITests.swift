@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAServer
+import GSSAServerTesting
 import LaunchProtocol
 import Testing
 

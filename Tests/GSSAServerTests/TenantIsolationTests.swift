@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAServer
+import GSSAServerTesting
 import NIOHTTP1
 import Testing
 

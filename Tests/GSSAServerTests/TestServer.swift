@@ -3,6 +3,7 @@ import Families
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import Hummingbird
 import Logging
 import NIOCore

@@ -25,7 +25,7 @@ struct DaemonLogicTests {
         let statuses = client.events.compactMap { if case .status(_, let p, let m) = $0 { "\(p ?? -1) \(m)" } else { nil } }
         #expect(statuses == ["10.0 Meshing", "50.0 Solving", "100.0 Done"])
         #expect(scratch.read("run1/output/result.txt") == "42")
-        #expect(ExitStatus.read(output: scratch.root.appendingPathComponent("run1/output")).code == .success)
+        #expect(ExitStatus.read(output: scratch.root.appendingPathComponent("run1/output")).errorCode == .success)
         #expect(engine.containerIDs.isEmpty, "collected containers are removed")
         await client.close()
     }

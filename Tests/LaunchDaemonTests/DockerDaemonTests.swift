@@ -74,7 +74,7 @@ struct DockerDaemonTests {
             #expect(run.logs == ["a plain line"])
             #expect(scratch.read("s1/output/run/result.yml") == "SIMULATION_SCALING: [float, '0.001']\n")
             #expect(scratch.read("s1/output/logs/job.out") == "model says hi\n")
-            #expect(ExitStatus.read(output: scratch.root.appendingPathComponent("s1/output")).code == .success)
+            #expect(ExitStatus.read(output: scratch.root.appendingPathComponent("s1/output")).errorCode == .success)
             if image.hasPrefix("gssa/python") {
                 #expect(scratch.read("s1/output/run/whoami.txt") == "gssa\n", "runs as the image's gssa user")
             }
@@ -92,7 +92,7 @@ struct DockerDaemonTests {
             let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
             #expect(run.result.exitCode == 4)
             let status = ExitStatus.read(output: daemon.scratch.root.appendingPathComponent("m4/output"))
-            #expect(status.code == .model)
+            #expect(status.errorCode == .model)
             #expect(status.message == "Error in script: Mesh has inverted elements")
         }
     }
@@ -112,7 +112,7 @@ struct DockerDaemonTests {
             let outcome = run.result.outcome(output: output)
             #expect(outcome.code == .model && outcome.message == "out of memory (limit 32 MiB)", "\(outcome)")
             let status = ExitStatus.read(output: output)
-            #expect(status.code == .model && status.message == "out of memory (limit 32 MiB)", "\(status)")
+            #expect(status.errorCode == .model && status.message == "out of memory (limit 32 MiB)", "\(status)")
         }
     }
 
@@ -130,7 +130,7 @@ struct DockerDaemonTests {
             let outcome = run.result.outcome(output: output)
             #expect(outcome.code == .model && outcome.message == "timed out after 2 s", "\(outcome)")
             let status = ExitStatus.read(output: output)
-            #expect(status.code == .model && status.message == "timed out after 2 s", "\(status)")
+            #expect(status.errorCode == .model && status.message == "timed out after 2 s", "\(status)")
         }
     }
 

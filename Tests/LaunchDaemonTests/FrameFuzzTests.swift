@@ -1,96 +1,11 @@
 import ContainerEngine
 import Foundation
 import GSSACore
+import GSSAFuzzing
 import LaunchDaemon
 import LaunchProtocol
 import NIOCore
 import Testing
-
-/// A small, deterministic PRNG (SplitMix64): the same seed gives the same fuzz cases everywhere.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Mutations of JSON request lines: bit flips, byte insertions and deletions, duplicated and
-/// spliced ranges, and, most usefully here, numbers and strings swapped for hostile ones.
-enum FrameMutator {
-    static let numbers = [
-        "1e19", "-1", "0", "-0", "1e308", "1e400", "-1e400", "9223372036854775807", "9223372036854775808",
-        "-9223372036854775809", "1e-10", "0.001", "0.01", "NaN", "Infinity", "1.7976931348623157e308", "4.9e-324",
-        "18446744073709551616", "\"12\"", "null", "true", "[]", "{}", "31536001", "2147483648", "-2147483649",
-    ]
-    static let strings = [
-        "\"\"", "\"../../etc\"", "\"/\"", "\"/etc/shadow\"", "\"\\u0000\"", "\"\(String(repeating: "A", count: 5000))\"",
-        "\"\\ud800\"", "\"é\"", "\"STARTx\"", "\"stdout\"", "\"stderr\"", "\"gssa/test\"",
-    ]
-    static let bytes: [UInt8] = [0x00, 0xFF, 0xC3, 0x80, 0x22, 0x7B, 0x7D, 0x5B, 0x5D, 0x5C, 0x2C, 0x3A, 0x0D, 0x0A, 0x20, 0x2D, 0x2E, 0x65]
-
-    static func mutate(_ seeds: [[UInt8]], rng: inout SplitMix64) -> [UInt8] {
-        var data = seeds.randomElement(using: &rng)!
-        for _ in 0..<Int.random(in: 1...4, using: &rng) {
-            data = self.once(data, seeds: seeds, rng: &rng)
-        }
-        return data
-    }
-
-    private static func once(_ input: [UInt8], seeds: [[UInt8]], rng: inout SplitMix64) -> [UInt8] {
-        var data = input
-        if data.isEmpty { return [bytes.randomElement(using: &rng)!] }
-        let at = Int.random(in: 0..<data.count, using: &rng)
-        switch Int.random(in: 0..<9, using: &rng) {
-        case 0: data[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
-        case 1: data.insert(bytes.randomElement(using: &rng)!, at: at)
-        case 2: data.removeSubrange(at..<min(data.count, at + Int.random(in: 1...8, using: &rng)))
-        case 3:
-            let end = min(data.count, at + Int.random(in: 1...16, using: &rng))
-            data.insert(contentsOf: data[at..<end], at: at)
-        case 4, 5: data = self.replaceToken(data, digits: true, rng: &rng)
-        case 6: data = self.replaceToken(data, digits: false, rng: &rng)
-        case 7:
-            let other = seeds.randomElement(using: &rng)!
-            data = Array(data[..<at]) + Array(other[Int.random(in: 0..<other.count, using: &rng)...])
-        default: data = Array(data[..<at])
-        }
-        return data
-    }
-
-    /// Replaces one number (or one string literal) with a hostile one.
-    private static func replaceToken(_ data: [UInt8], digits: Bool, rng: inout SplitMix64) -> [UInt8] {
-        var spans: [Range<Int>] = []
-        var index = 0
-        while index < data.count {
-            if digits, data[index] == UInt8(ascii: "-") || (0x30...0x39).contains(data[index]) {
-                var end = index + 1
-                while end < data.count, (0x30...0x39).contains(data[end]) || [0x2E, 0x65, 0x45, 0x2B, 0x2D].contains(data[end]) {
-                    end += 1
-                }
-                spans.append(index..<end)
-                index = end
-            } else if !digits, data[index] == 0x22 {
-                var end = index + 1
-                while end < data.count, data[end] != 0x22 { end += data[end] == 0x5C ? 2 : 1 }
-                end = min(end + 1, data.count)
-                spans.append(index..<end)
-                index = end
-            } else {
-                index += 1
-            }
-        }
-        guard let span = spans.randomElement(using: &rng) else { return data }
-        let replacement = digits ? numbers.randomElement(using: &rng)! : strings.randomElement(using: &rng)!
-        var result = data
-        result.replaceSubrange(span, with: Array(replacement.utf8))
-        return result
-    }
-}
 
 @Suite("Daemon frame fuzzing (in-memory engine)", .serialized)
 struct FrameFuzzTests {
@@ -166,14 +81,14 @@ struct FrameFuzzTests {
         let daemon = try memoryDaemon(engine, scratch: scratch)
         let client = Harness(daemon, uid: 0)
         let seeds = try Self.seeds(scratch)
-        var rng = SplitMix64(seed: seed)
+        var rng = FuzzRandom(seed: seed)
         var outcomes = Set<String>()
         // The case being run is on disk first, so that a crash leaves its crasher behind.
         let last = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gssa-frame-fuzz-last.jsonl")
         let started = Date()
         var done = 0
         while done < iterations, Date().timeIntervalSince(started) < seconds {
-            let input = FrameMutator.mutate(seeds, rng: &rng)
+            let input = JSONLineMutator.mutate(seeds, using: &rng)
             try Data(input).write(to: last)
             try await Self.exercise(client, input, outcomes: &outcomes)
             done += 1
@@ -188,7 +103,7 @@ struct FrameFuzzTests {
     }
 
     @Test func decoderSplitsArbitraryBytesLikeTheReferenceModel() {
-        var rng = SplitMix64(seed: 42)
+        var rng = FuzzRandom(seed: 42)
         for _ in 0..<300 {
             let max = Int.random(in: 1...64, using: &rng)
             var bytes: [UInt8] = []

@@ -64,13 +64,6 @@ struct FramingTests {
         #expect(lines(frames) == ["{}"])
     }
 
-    @Test func statusLinesParse() {
-        #expect(StatusLine.parse("##gssa-status## 42.5|Solving") ?? (nil, "") == (42.5, "Solving"))
-        let empty = StatusLine.parse("##gssa-status## |Meshing")
-        #expect(empty?.percentage == nil && empty?.message == "Meshing")
-        #expect(StatusLine.parse("plain output") == nil)
-    }
-
     @Test func eventsRoundTrip() throws {
         let events: [LaunchEvent] = [
             .status(guid: "g", percentage: 10, message: "a|b"),

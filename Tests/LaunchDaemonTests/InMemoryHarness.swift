@@ -1,4 +1,5 @@
 import ContainerEngine
+import ContainerEngineTesting
 import Foundation
 import GSSACore
 import LaunchDaemon

@@ -1,8 +1,6 @@
-import ArgumentParser
 import ContainerEngine
 import Foundation
 import GSSAArchive
-import GSSACLI
 import GSSACore
 import LaunchClient
 import LaunchDaemon
@@ -106,7 +104,7 @@ struct RealRunnerTests {
         #expect(result == #"{"power": 200.0, "scale": 0.5, "steps": 3, "tumours": [3]}"#)
         #expect(scratch.read("py/output/logs/job.out")?.contains("model stdout line") == true)
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("py/output"))
-        #expect(status.code == .success)
+        #expect(status.errorCode == .success)
         await tearDown(engine, daemon)
     }
 
@@ -128,12 +126,14 @@ struct RealRunnerTests {
         #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
         // The runner saw only SIGTERM and wrote "Cancelled"; the daemon's verdict replaces it.
         let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
-        #expect(status.code == .model && status.message == "timed out after 3 s", "\(status)")
+        #expect(status.errorCode == .model && status.message == "timed out after 3 s", "\(status)")
         #expect(FileManager.default.fileExists(atPath: scratch.root.appendingPathComponent("wt/output/logs/job.out").path))
         await tearDown(engine, daemon)
     }
 
-    @Test func exitFourWithErrorMessageIsEModelThroughTheCLI() async throws {
+    /// What `gssa container run` and the server report, through the one classifier they share
+    /// (LaunchClient's `RunResult.outcome(output:)`; the CLI exits with the outcome's code).
+    @Test func exitFourWithErrorMessageIsEModelForEveryClient() async throws {
         guard let (engine, daemon) = try await setUp() else { return }
         let scratch = daemon.scratch
         let input = try input(scratch, "m", script: """
@@ -142,23 +142,17 @@ struct RealRunnerTests {
                 f.write("Tumour region is empty")
             sys.exit(4)
             """)
-        var command = try GSSACommand.parseAsRoot([
-            "container", "run", input.path, "--image", "gssa/python:bookworm",
-            "--out", scratch.root.appendingPathComponent("m/output").path, "--daemon-socket", daemon.socket,
-            "--archive", "start.tar.gz", "--target", "start.py", "--interpreter", "python3", "--walltime", "120",
-        ])
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-            Issue.record("gssa container run succeeded for a model that exited 4")
-        } catch let code as ExitCode {
-            #expect(code.rawValue == 4, "E_MODEL is exit status 4")
-        }
-        let status = ExitStatus.read(output: scratch.root.appendingPathComponent("m/output"))
-        #expect(status.code == .model)
+        let output = scratch.root.appendingPathComponent("m/output")
+        let args = StartArguments(
+            guid: "m", image: "gssa/python:bookworm", input: input.path, output: output.path, walltime: 120,
+            archive: "start.tar.gz", target: "start.py", interpreter: "python3")
+        let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
+        #expect(run.result.exitCode == 4, "\(run.result)")
+        let outcome = run.result.outcome(output: output)
+        #expect(outcome.code == .model, "E_MODEL is exit status 4: \(outcome)")
+        #expect(outcome.message.contains("Tumour region is empty"))
+        let status = ExitStatus.read(output: output)
+        #expect(status.errorCode == .model)
         #expect(status.message.contains("Tumour region is empty"))
         await tearDown(engine, daemon)
     }

@@ -105,7 +105,7 @@ final class RunningDaemon: Sendable {
     static func start(
         engine: any ContainerEngine, scratch: Scratch, images: [String], maxContainers: Int = 3,
         runner: String? = nil, group: String? = nil, orphanTTL: Double = 3600, daemonID: String? = nil,
-        peerOverride: (@Sendable (PeerCredentials) -> PeerCredentials)? = nil, maxOutputBytes: Int64 = 2 << 30
+        maxOutputBytes: Int64 = 2 << 30
     ) async throws -> RunningDaemon {
         let runnerPath: String
         if let runner {
@@ -122,7 +122,7 @@ final class RunningDaemon: Sendable {
         var logger = Logger(label: "gssa.dockerlaunch.test")
         logger.logLevel = .notice
         let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
-        let server = LaunchServer(daemon: daemon, logger: logger, peerOverride: peerOverride)
+        let server = LaunchServer(daemon: daemon, logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)
         let task = Task { try await group.run() }
         // Ready means secured, not merely bound: the daemon binds, then sets mode 0770 and the

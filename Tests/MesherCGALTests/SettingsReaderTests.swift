@@ -1,6 +1,7 @@
 import Families
 import Foundation
 import GSSA
+import MesherCGALTesting
 import Testing
 
 @testable import MesherCGAL

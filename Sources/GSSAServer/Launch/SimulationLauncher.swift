@@ -83,8 +83,8 @@ public struct LauncherDisconnected: Error, Sendable, CustomStringConvertible {
 
 /// The seam between the server and whatever runs containers.
 ///
-/// The real one is ``DaemonLauncher`` (the `gssa-dockerlaunch` socket); ``InMemoryLauncher``
-/// stands in for unit tests. Both block in ``run(_:observer:)`` until the run has finished.
+/// The real one is ``DaemonLauncher`` (the `gssa-dockerlaunch` socket); `InMemoryLauncher`
+/// (GSSAServerTesting) stands in for unit tests. Both block in ``run(_:observer:)`` until the run has finished.
 ///
 /// Faults are typed so that no run is lost to them: ``LauncherUnavailable`` (nothing was sent)
 /// and ``LauncherDisconnected`` (the answer never came) make the server wait and re-attach;

@@ -3,7 +3,7 @@ import Foundation
 /// Persistence of runs, users and the event log.
 ///
 /// Shaped like Hummingbird's `PersistDriver`: a small protocol with an in-memory reference
-/// implementation for unit tests (``InMemorySimulationStore``) and the SQLite one the server
+/// implementation for unit tests (`InMemorySimulationStore`, in GSSAServerTesting) and the SQLite one the server
 /// uses (``SQLiteSimulationStore``).
 public protocol SimulationStore: Sendable {
     /// Adds a run; a key, or a name the owner already uses, that exists already is an

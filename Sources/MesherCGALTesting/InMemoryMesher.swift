@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import MesherCGAL
 
 /// A ``Mesher`` for unit tests of code that *calls* the mesher (server, families, batch logic):
 /// it validates the settings like the real one, records them, and writes a fixed single-tetrahedron
@@ -38,12 +39,18 @@ public actor InMemoryMesher: Mesher {
         try Data(msh.utf8).write(to: mshURL, options: .atomic)
         let labelling = directory.appendingPathComponent("mesh_labelling.yml")
         try Data(MeshLabelling(settings: settings, extentID: MeshLabelling.automaticExtentID(settings)).yaml.utf8).write(to: labelling, options: .atomic)
-        let report = MeshReport(
-            vertices: 4, tetrahedra: 1, triangles: 0,
-            subdomains: [.init(id: tissue, name: "tissue", tetrahedra: 1, vertices: 4, volume: 1.0 / 6.0)], boundaries: [],
-            quality: .init(minDihedral: 70.5, maxDihedral: 90, minDihedralP1: 70.5, minDihedralP5: 70.5, minDihedralP50: 70.5,
-                           maxRadiusEdgeRatio: 1.22, meanRadiusEdgeRatio: 1.22, sliversBelow10deg: 0),
-            threads: settings.threads, tbb: false, timings: [], estimatedTetrahedra: 1)
+        // MeshReport is built by the C++ core, so it has no public memberwise initializer: the
+        // fake decodes the report's own JSON form, as a client of mesh_report.json would.
+        let reportJSON = """
+            {"vertices": 4, "tetrahedra": 1, "triangles": 0,
+             "subdomains": [{"id": \(tissue), "name": "tissue", "tetrahedra": 1, "vertices": 4, "volume": \(1.0 / 6.0)}],
+             "boundaries": [],
+             "quality": {"min_dihedral": 70.5, "max_dihedral": 90, "min_dihedral_p1": 70.5, "min_dihedral_p5": 70.5,
+                         "min_dihedral_p50": 70.5, "max_radius_edge_ratio": 1.22, "mean_radius_edge_ratio": 1.22,
+                         "slivers_below_10deg": 0},
+             "threads": \(settings.threads), "tbb": false, "timings": [], "estimatedTetrahedra": 1}
+            """
+        let report = try JSONDecoder().decode(MeshReport.self, from: Data(reportJSON.utf8))
         let reportURL = directory.appendingPathComponent("mesh_report.json")
         try JSONEncoder().encode(report).write(to: reportURL, options: .atomic)
         return MeshResult(mesh: mshURL, labelling: labelling, reportFile: reportURL, report: report)

@@ -1,11 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Bounds on what an untrusted archive may expand to, so a small upload cannot fill a disk
-/// (a "zip bomb") or an inode table.
+/// (a "zip bomb") or an inode table: the limits half of the extraction policy (``ArchivePolicy``),
+/// applied by every back end while it decompresses.
 public struct ArchiveLimits: Sendable, Hashable {
     /// Most members (files, directories, links) accepted.
     public var maximumEntries: Int
@@ -30,4 +25,10 @@ public struct ArchiveLimits: Sendable, Hashable {
             }
         }
     }
+}
+
+extension ArchiveLimits {
+    /// The runner's bounds on a start archive (a model's scripts and small data): 100 000
+    /// members, 2 GiB expanded, the launch daemon's default output quota.
+    public static let startArchive = ArchiveLimits(maximumEntries: 100_000, maximumExpandedBytes: 2 << 30)
 }

@@ -1,10 +1,3 @@
-// FoundationEssentials only (no ICU), so a fully static executable can link this module.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The GSSA outcome taxonomy, shared by the server, families, daemon and container.
 ///
 /// The integer values are part of the wire format: containers pick their class with

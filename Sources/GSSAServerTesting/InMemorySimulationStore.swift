@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import GSSAServer
 
 /// The reference ``SimulationStore``: plain dictionaries behind an actor, for unit tests.
 public actor InMemorySimulationStore: SimulationStore {

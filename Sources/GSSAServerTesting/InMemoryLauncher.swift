@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import GSSAServer
 import LaunchProtocol
 
 /// A ``SimulationLauncher`` without containers, for unit tests.
