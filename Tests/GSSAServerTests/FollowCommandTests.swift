@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// Following runs from the command line (issue 11 item 8): `launch --wait` in a pipe,

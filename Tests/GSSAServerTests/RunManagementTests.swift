@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// Run management (issue 11 item 9): search filters in the API and the CLI, `gssa users

@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// The server's refusals and messages (issue 11 items 3 and 10): families reload without a

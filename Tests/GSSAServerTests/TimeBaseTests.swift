@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import GSSAServer
+import GSSAServerTesting
 import Testing
 
 /// One time base in the API: ISO-8601 UTC strings in summaries, stored events and WebSocket
