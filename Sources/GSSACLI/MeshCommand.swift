@@ -59,6 +59,10 @@ struct MeshCommand: AsyncParsableCommand {
             return
         }
         let result = try await Self.meshOne(options)
+        // On stderr whatever the output format, so a pipeline sees it too.
+        for warning in result.report.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if options.json {
             CLIOutput.printJSON(result)
         } else {

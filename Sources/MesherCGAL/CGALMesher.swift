@@ -74,6 +74,7 @@ public struct CGALMesher: Mesher {
             throw GSSAError.server("mesher report is not valid JSON: \(error)")
         }
         report.estimatedTetrahedra = Int(estimate)
+        report.warnings = MeshQualityGate.warnings(for: report.quality)
 
         let labellingURL = directory.appendingPathComponent("mesh_labelling.yml")
         try Self.writeAtomically(MeshLabelling(settings: settings, extentID: Self.extentID(settings, report)).yaml, to: labellingURL)

@@ -75,6 +75,21 @@ struct MeshCommandTests {
         #expect(head.contains("4.1"))
     }
 
+    @Test("a mesh under 10° minimum dihedral is warned about on stderr and in mesh_report.json")
+    func qualityWarning() throws {
+        let scratch = try Scratch()
+        // Without optimisation, CGAL's refinement alone leaves slivers (0.5° here).
+        let run = try gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path,
+                            "--out", scratch.url.path, "--no-optimise"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("mesh_report.json"))) as? [String: Any])
+        let minimum = try #require((report["quality"] as? [String: Any])?["min_dihedral"] as? Double)
+        #expect(minimum < 10)
+        let warnings = try #require(report["warnings"] as? [String])
+        #expect(warnings.count == 1 && warnings[0].contains(String(format: "%.1f°", minimum)), "\(warnings)")
+        #expect(run.err.contains("warning: minimum dihedral angle"), "\(run.err)")
+    }
+
     @Test("bad input exits 2 with E_CLIENT on stderr")
     func badInput() throws {
         let scratch = try Scratch()
