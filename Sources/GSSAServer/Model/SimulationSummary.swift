@@ -29,6 +29,8 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var containerID: String?
     public var created: Double
     public var cleaned: Bool
+    /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
+    public var warnings: [String]?
 
     public init(record: SimulationRecord, serverID: String, position: Int? = nil) {
         guid = record.name
@@ -45,10 +47,11 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         containerID = record.containerID
         created = record.createdAt.timeIntervalSince1970
         cleaned = record.cleaned
+        warnings = record.warnings?.isEmpty == false ? record.warnings : nil
     }
 
     private enum CodingKeys: String, CodingKey {
-        case guid, owner, family, state, directory, finalized, status, position, created, cleaned
+        case guid, owner, family, state, directory, finalized, status, position, created, cleaned, warnings
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

@@ -88,6 +88,9 @@ public final class SQLiteSimulationStore: SimulationStore {
             try db.create(index: "runs_owner_name", on: "runs", columns: ["owner", "name"], unique: true)
             try db.create(index: "runs_name", on: "runs", columns: ["name"])
         }
+        migrator.registerMigration("mesh quality warnings") { db in
+            try db.alter(table: "runs") { t in t.add(column: "warnings", .text) }
+        }
         return migrator
     }
 
