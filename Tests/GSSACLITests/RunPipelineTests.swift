@@ -68,6 +68,35 @@ import Testing
         #expect(read.status == 0, "meshio could not read \(xdmf.path): \(read.stderr)")
         let counts = read.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.count == 2 && counts[0] > 1000 && counts[1] > 1000, "\(read.stdout)")
+
+        // Both XDMF files carry each cell's region tag, equal cell by cell to the physical tag of
+        // the tetrahedron in input.msh, and every tag is a region that summary.json names.
+        let directory = try #require(report["directory"] as? String)
+        let msh = URL(fileURLWithPath: directory).appendingPathComponent("input/input.msh")
+        let tags = try #require(summary["region_tags"] as? [String: Int])
+        #expect(Set(tags.keys).isSuperset(of: ["tissue", "tumour-1"]), "\(tags)")
+        let script = """
+            import json, sys, meshio, numpy
+            msh = meshio.read(sys.argv[1])
+            physical = numpy.concatenate([data for block, data in zip(msh.cells, msh.cell_data["gmsh:physical"]) if block.type == "tetra"])
+            out = {}
+            for path in sys.argv[2:]:
+                x = meshio.read(path)
+                region = numpy.concatenate(x.cell_data["region"])
+                out[path] = {"same": bool(len(region) == len(physical) and (region == physical).all()),
+                             "tags": sorted(int(t) for t in set(region.tolist())), "data": sorted(x.cell_data)}
+            print(json.dumps(out))
+            """
+        let xdmfs = ["potential.xdmf", "field.xdmf"].map { URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent($0).path }
+        let check = try GSSABinary.runTool("/usr/bin/env", ["python3", "-c", script, msh.path] + xdmfs)
+        #expect(check.status == 0, "\(check.stderr)")
+        let found = try #require(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: [String: Any]], "\(check.stdout)")
+        for path in xdmfs {
+            let entry = try #require(found[path], "\(found)")
+            #expect(entry["same"] as? Bool == true, "\(path): region tags differ from input.msh's physical tags")
+            #expect(entry["tags"] as? [Int] == tags.values.sorted(), "\(path): \(entry)")
+        }
+        #expect((found[xdmfs[1]]?["data"] as? [String]) == ["field", "region"])
     }
 
     /// A definition that uploads its own mesh (format `mesh`) skips host meshing and is solved on
