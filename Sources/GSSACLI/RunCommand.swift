@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Launch daemon socket to use if it answers (default: $GSSA_LAUNCHER_SOCKET or /run/gssa/dockerlaunch.sock).")
     var socket: String?
     @Option(help: "Wall-clock limit for the container, in seconds.") var walltime: Double?
-    @Option(help: "Threads for host meshing.") var threads: Int?
+    @Option(help: "Threads for host meshing (default: all cores; 1 gives a reproducible mesh).") var threads: Int?
     @OptionGroup var options: CommonOptions
 
     struct Report: Encodable {
