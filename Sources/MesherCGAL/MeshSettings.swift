@@ -34,9 +34,10 @@ public struct MeshSettings: Sendable, Hashable, Codable {
     public var omitZoneTree = false
     /// Sliver removal (perturb + exude).
     public var optimise = true
-    /// Seconds for each of perturb and exude. 0 (the default): no wall-clock budget; the
-    /// perturber stops at the 10° target or its step bound and the exuder when nothing improves,
-    /// so the same input, settings and one thread give the same mesh bit for bit.
+    /// Seconds for each of perturb and exude. 0 (the default): with one thread no wall-clock
+    /// budget, the perturber stops at the 10° target or its step bound and the exuder when
+    /// nothing improves, so the same input and settings give the same mesh bit for bit; with
+    /// several threads (never reproducible) each gets as long as refinement took (at least 1 s).
     public var optimiseTimeLimit = 0.0
     /// Vertex moves the perturber may try with one thread (a bound linear in the mesh size); 0 = one per vertex.
     public var optimiseMaxSteps = 0

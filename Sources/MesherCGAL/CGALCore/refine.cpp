@@ -60,14 +60,14 @@ template <class FT_> struct StepBudget {
     }
 };
 
-/// Sliver perturbation up to the 10-degree target. Sequentially it is bounded by a step count
-/// (reproducible); in parallel (already not reproducible) it runs until it reaches the target
-/// or cannot improve. `time_limit` > 0 keeps the old wall-clock budget for both.
+/// Sliver perturbation up to the 10-degree target: with `time_limit` > 0 on a wall-clock budget,
+/// else (one thread only) bounded by a step count, which is reproducible.
 template <class C3T3, class Concurrency>
 void perturb(C3T3 &c3t3, const Domain &domain, const gssa_mesher *m, double time_limit) {
     namespace p = CGAL::parameters;
     using Tr = typename C3T3::Triangulation;
     if (time_limit > 0 || !std::is_same<Concurrency, CGAL::Sequential_tag>::value) {
+        // (In parallel `time_limit` is always set: an exception must not cross the tasks.)
         CGAL::perturb_mesh_3(c3t3, domain, p::time_limit = time_limit, p::sliver_bound = 10);
         return;
     }
@@ -206,9 +206,14 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     double t1 = now();
     m->timings.push_back({"refine", t1 - t0});
     if (m->params.optimise) {
-        // No wall-clock budget unless asked for: the perturber stops at the 10-degree target or
-        // its step bound, the exuder when no flip improves, so one thread gives one mesh.
-        double limit = std::max(0.0, m->params.optimise_time_limit);
+        // One thread: no wall-clock budget unless asked for; the perturber stops at the 10-degree
+        // target or its step bound, the exuder when nothing improves, so one input gives one mesh.
+        // Several threads (never reproducible): each optimiser gets as long as refinement took
+        // (at least 1 s), as unbounded parallel optimisation costs several times that.
+        bool sequential = std::is_same<Concurrency, CGAL::Sequential_tag>::value;
+        double limit = m->params.optimise_time_limit > 0 ? m->params.optimise_time_limit
+                       : sequential                     ? 0.0
+                                                        : std::max(1.0, t1 - t0);
         perturb<C3T3, Concurrency>(c3t3, domain, m, limit);
         double t2 = now();
         m->timings.push_back({"perturb", t2 - t1});
