@@ -40,6 +40,8 @@ public struct GSSAMeshHostMesher: HostMesher {
         await progress(nil, "Meshing on the host (CGAL)")
         let log = runDirectory.appendingPathComponent("mesher.log")
         let status = try await MesherProcess.run(executable: executable, arguments: arguments, log: log) { _, line in
+            // Quality warnings come once, from mesh_report.json, as "Warning: mesh quality: …".
+            guard !line.hasPrefix("warning: ") else { return }
             await progress(nil, "Meshing: \(line)")
         }
         try Task.checkCancellation()
