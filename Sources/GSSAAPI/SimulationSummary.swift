@@ -42,11 +42,13 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     /// Seconds from ``started`` to ``finished``; nil until both are known.
     public var duration: Double?
     public var cleaned: Bool
+    /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
+    public var warnings: [String]?
 
     public init(
         guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
         finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,
-        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool
+        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool, warnings: [String]? = nil
     ) {
         self.guid = guid
         self.serverID = serverID
@@ -67,10 +69,12 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
             duration = (max(0, finished.date.timeIntervalSince(started.date)) * 1000).rounded() / 1000
         }
         self.cleaned = cleaned
+        self.warnings = warnings?.isEmpty == false ? warnings : nil
     }
 
     private enum CodingKeys: String, CodingKey {
         case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
+        case warnings
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

@@ -51,9 +51,13 @@ struct BatchMesh {
         }
         var passthrough = ["--format", options.output.format.rawValue]
         if options.output.binary { passthrough.append("--binary") }
-        if let threads = options.threads { passthrough += ["--threads", String(threads)] }
+        // Default: the cores shared among the parallel items, not all cores for each.
+        let threads = options.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, options.jobs))
+        passthrough += ["--threads", String(threads)]
         if let maxCells = options.maxCells { passthrough += ["--max-cells", String(maxCells)] }
         if !options.optimise { passthrough.append("--no-optimise") }
+        if let steps = options.optimiseSteps { passthrough += ["--optimise-steps", String(steps)] }
+        if let seconds = options.optimiseTime { passthrough += ["--optimise-time", String(seconds)] }
         if let inputs = options.inputs { passthrough += ["--inputs", inputs] }
         let childArguments = passthrough
 

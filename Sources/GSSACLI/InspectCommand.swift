@@ -8,7 +8,7 @@ import LaunchProtocol
 
 /// `gssa inspect BUNDLE [--to DIR] [--run [--daemon-socket SOCKET]]`: unpacks a diagnostic bundle
 /// (stripping the `<GUID>/` prefix, as glot's inspect did) and, with `--run`, re-runs its
-/// input through the launch daemon in the image recorded in `input/glossia-simimage.txt`.
+/// input through the launch daemon (``BundleRerun``) in the run's family image by name.
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Unpack a diagnostic bundle and optionally re-run it in its recorded image.")
@@ -17,7 +17,9 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Where to unpack (default: a new directory next to the bundle).") var to: String?
     @Flag(help: "Re-run the bundle's input in its recorded image.") var run = false
     @OptionGroup var daemonSocket: DaemonSocketOptions
-    @Option(help: "Image to use instead of the recorded image ID (e.g. when the daemon only allows names).") var image: String?
+    @Option(help: "Image (name or tag) to use instead of the run's family image.") var image: String?
+    @Option(help: "Data directory where --run stages the input (default: gssa run's, $XDG_DATA_HOME/gssa or ~/.local/share/gssa).")
+    var data: String?
     @OptionGroup var options: CommonOptions
 
     struct Report: Encodable {
@@ -52,20 +54,18 @@ struct InspectCommand: AsyncParsableCommand {
         var report = Report(directory: target.path, guid: guid, imageID: imageID, outcome: status?.exitStatus)
 
         if run {
-            let launcher = daemonSocket.path()
-            guard let chosen = image ?? imageID, !chosen.isEmpty else {
-                throw GSSAError.client("the bundle records no image ID; pass --image NAME")
+            let socket = daemonSocket.path()
+            // By name, as the daemon's allowed_images lists images: the family's image, else the recorded ID.
+            let registry = options.registry()
+            let family = status?.family.flatMap { try? registry.family(named: $0) }
+            guard let chosen = image ?? family?.image ?? imageID, !chosen.isEmpty else {
+                throw GSSAError.client("the bundle records neither a family nor an image ID; pass --image NAME")
             }
-            let output = target.appendingPathComponent("output")
-            try fm.createDirectory(at: output, withIntermediateDirectories: true)
-            let arguments = StartArguments(
-                guid: "INSPECT-\(guid)-\(UUID().uuidString.prefix(8))", image: chosen,
-                input: target.appendingPathComponent("input").path, output: output.path)
-            let result = try await LaunchClient.withConnection(socket: launcher) { client in
-                _ = try await client.start(arguments)
-                return try await client.wait(guid: arguments.guid)
-            }
-            report.rerun = result.outcome(output: output)
+            report.rerun = try await BundleRerun(
+                directory: target, guid: guid, image: chosen, recordedImageID: imageID, interpreter: family?.interpreter,
+                socket: socket, data: URL(fileURLWithPath: data ?? RunCommand.defaultDataDirectory()),
+                images: registry.families.map(\.image)
+            ).run()
         }
         if options.json {
             CLIOutput.printJSON(report)

@@ -18,7 +18,7 @@ struct MeshCommand: AsyncParsableCommand {
         commandName: "mesh",
         abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
         discussion: """
-            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--optimise-time S] [--json]
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--optimise-steps N] [--optimise-time S] [--json]
             gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
             gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
             gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
@@ -27,6 +27,9 @@ struct MeshCommand: AsyncParsableCommand {
                       [--mark_zone_boundaries] [--tissueid N] [--output_prefix NAME] --out DIR
                       (flags of the original mesher_cgal)
             Writes DIR/<name>.msh, DIR/mesh_labelling.yml and DIR/mesh_report.json.
+            --threads: default all cores; with --threads 1 the same input and settings give the same mesh bit
+            for bit (optimisation stops at the 10° target or after --optimise-steps vertex moves, default one
+            per vertex). --optimise-time S gives each optimiser a wall-clock budget instead (not reproducible).
             """)
 
     @Argument(parsing: .captureForPassthrough, help: "Settings file(s) and options (see discussion).")
@@ -41,6 +44,7 @@ struct MeshCommand: AsyncParsableCommand {
         var maxCells: Int?
         var optimise = true
         var optimiseTime: Double?
+        var optimiseSteps: Int?
         var json = false
         var batch = false
         var jobs = 1
@@ -59,6 +63,10 @@ struct MeshCommand: AsyncParsableCommand {
             return
         }
         let result = try await Self.meshOne(options)
+        // On stderr whatever the output format, so a pipeline sees it too.
+        for warning in result.report.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if options.json {
             CLIOutput.printJSON(result)
         } else {
@@ -106,6 +114,7 @@ struct MeshCommand: AsyncParsableCommand {
                 let raw = try value(arg)
                 guard let v = Double(raw), v >= 0 else { throw GSSAError.client("--optimise-time expects seconds, got '\(raw)'") }
                 o.optimiseTime = v
+            case "--optimise-steps", "--optimize-steps": o.optimiseSteps = try positive(arg)
             case "--json": o.json = true
             case "--batch": o.batch = true
             case "-j", "--jobs": o.jobs = try positive(arg)
@@ -143,6 +152,7 @@ struct MeshCommand: AsyncParsableCommand {
         if let maxCells = o.maxCells { settings.maxCells = maxCells }
         if !o.optimise { settings.optimise = false }
         if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
+        if let steps = o.optimiseSteps { settings.optimiseMaxSteps = steps }
         return try await CGALMesher().mesh(settings, into: out, options: o.output)
     }
 

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     var data: String?
     @OptionGroup var daemonSocket: DaemonSocketOptions
     @Option(help: "Wall-clock limit for the container, in seconds.") var walltime: Double?
-    @Option(help: "Threads for host meshing.") var threads: Int?
+    @Option(help: "Threads for host meshing (default: all cores; 1 gives a reproducible mesh).") var threads: Int?
     @OptionGroup var options: CommonOptions
 
     struct Report: Encodable {
@@ -40,6 +40,8 @@ struct RunCommand: AsyncParsableCommand {
         var seconds: Double
         /// Seconds per stage: configure, mesh, container, collect (and what is left: overhead).
         var stages: [String: Double]
+        /// Warnings about the run (a host mesh under the quality gate, …).
+        var warnings: [String]
     }
 
     func run() async throws {
@@ -144,7 +146,7 @@ struct RunCommand: AsyncParsableCommand {
         let report = Report(
             guid: guid, family: family.name, state: record.state.rawValue, status: status, directory: record.directory,
             output: output.path, results: results?.path, summary: Self.find("summary.json", in: output),
-            preview: Self.find(".png", in: output), seconds: total, stages: stages)
+            preview: Self.find(".png", in: output), seconds: total, stages: stages, warnings: record.warnings ?? [])
         if options.json {
             CLIOutput.printJSON(report)
         } else {
@@ -157,6 +159,7 @@ struct RunCommand: AsyncParsableCommand {
             let order = ["configure", "mesh", "container", "collect", "overhead"]
             let parts = order.compactMap { name in stages[name].map { "\(name) " + String(format: "%.1f s", $0) } }
             print(String(format: "  %.1f s in all: ", report.seconds) + parts.joined(separator: ", "))
+            for warning in report.warnings { print("  warning:  \(warning)") }
         }
         if status.code != .success { throw ExitCode(Int32(status.code.rawValue)) }
     }

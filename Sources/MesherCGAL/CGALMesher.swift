@@ -74,6 +74,7 @@ public struct CGALMesher: Mesher {
             throw GSSAError.server("mesher report is not valid JSON: \(error)")
         }
         report.estimatedTetrahedra = Int(estimate)
+        report.warnings = MeshQualityGate.warnings(for: report.quality)
 
         let labellingURL = directory.appendingPathComponent("mesh_labelling.yml")
         try Self.writeAtomically(MeshLabelling(settings: settings, extentID: Self.extentID(settings, report)).yaml, to: labellingURL)
@@ -138,6 +139,7 @@ private final class Core {
         params.dense_centre = settings.denseCentre ? 1 : 0
         params.optimise = settings.optimise ? 1 : 0
         params.optimise_time_limit = settings.optimiseTimeLimit
+        params.optimise_max_steps = Int64(max(0, settings.optimiseMaxSteps))
         params.threads = Int32(max(1, settings.threads))
         guard let handle = gssa_mesher_new(&params) else { throw GSSAError.server("cannot allocate the mesher") }
         self.handle = handle

@@ -67,6 +67,8 @@ public struct MeshReport: Sendable, Codable, Hashable {
     public var timings: [Timing]
     /// The pre-check estimate of the tetrahedron count.
     public var estimatedTetrahedra: Int?
+    /// Quality problems (``MeshQualityGate``): set by the mesher, empty when the mesh passes.
+    public var warnings: [String]?
 
     /// Total seconds spent in the given stage (prefix match, e.g. `load`).
     public func seconds(_ stage: String) -> Double {

@@ -34,14 +34,23 @@ public struct MeshSettings: Sendable, Hashable, Codable {
     public var omitZoneTree = false
     /// Sliver removal (perturb + exude).
     public var optimise = true
-    /// Seconds for each of perturb and exude; 0 = as long as refinement took (at least 1 s).
+    /// Seconds for each of perturb and exude. 0 (the default): with one thread no wall-clock
+    /// budget, the perturber stops at the 10° target or its step bound and the exuder when
+    /// nothing improves, so the same input and settings give the same mesh bit for bit; with
+    /// several threads (never reproducible) each gets as long as refinement took (at least 1 s).
     public var optimiseTimeLimit = 0.0
-    public var threads = 1
+    /// Vertex moves the perturber may try with one thread (a bound linear in the mesh size); 0 = one per vertex.
+    public var optimiseMaxSteps = 0
+    /// CGAL threads: all cores by default (`--threads` overrides). Only one thread is reproducible.
+    public var threads = MeshSettings.defaultThreads
     /// Refuse to mesh when the estimated tetrahedron count exceeds this.
     public var maxCells = 5_000_000
     public var regions: [MeshRegion] = []
 
     public init() {}
+
+    /// Every core this process may use.
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
 
 /// Role of a region in the labelled implicit domain (reference §6.1).

@@ -68,6 +68,42 @@ import Testing
         #expect(read.status == 0, "meshio could not read \(xdmf.path): \(read.stderr)")
         let counts = read.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.count == 2 && counts[0] > 1000 && counts[1] > 1000, "\(read.stdout)")
+
+        // Both XDMF files carry each cell's region tag, equal cell by cell to the physical tag of
+        // the tetrahedron in input.msh, and every tag is a region that summary.json names.
+        let directory = try #require(report["directory"] as? String)
+        let msh = URL(fileURLWithPath: directory).appendingPathComponent("input/input.msh")
+        let tags = try #require(summary["region_tags"] as? [String: Int])
+        #expect(Set(tags.keys).isSuperset(of: ["tissue", "tumour-1"]), "\(tags)")
+        let script = """
+            import json, sys, meshio, numpy
+            msh = meshio.read(sys.argv[1])
+            physical = numpy.concatenate([data for block, data in zip(msh.cells, msh.cell_data["gmsh:physical"]) if block.type == "tetra"])
+            out = {}
+            for path in sys.argv[2:]:
+                x = meshio.read(path)
+                region = numpy.concatenate(x.cell_data["region"])
+                out[path] = {"same": bool(len(region) == len(physical) and (region == physical).all()),
+                             "tags": sorted(int(t) for t in set(region.tolist())), "data": sorted(x.cell_data)}
+            print(json.dumps(out))
+            """
+        let xdmfs = ["potential.xdmf", "field.xdmf"].map { URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent($0).path }
+        let check = try GSSABinary.runTool("/usr/bin/env", ["python3", "-c", script, msh.path] + xdmfs)
+        #expect(check.status == 0, "\(check.stderr)")
+        let found = try #require(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: [String: Any]], "\(check.stdout)")
+        for path in xdmfs {
+            let entry = try #require(found[path], "\(found)")
+            #expect(entry["same"] as? Bool == true, "\(path): region tags differ from input.msh's physical tags")
+            #expect(entry["tags"] as? [Int] == tags.values.sorted(), "\(path): \(entry)")
+        }
+        #expect((found[xdmfs[1]]?["data"] as? [String]) == ["field", "region"])
+
+        // The run reports the mesh quality gate exactly when the host mesh misses it.
+        let meshReport = try #require(JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent("mesh_report.json"))) as? [String: Any])
+        let minimum = try #require((meshReport["quality"] as? [String: Any])?["min_dihedral"] as? Double)
+        let warnings = try #require(report["warnings"] as? [String])
+        #expect(warnings.contains { $0.contains("minimum dihedral") } == (minimum < 10), "min dihedral \(minimum): \(warnings)")
     }
 
     /// A definition that uploads its own mesh (format `mesh`) skips host meshing and is solved on
@@ -138,6 +174,47 @@ import Testing
         // The traceback counts lines of the XML file, where `def broken(:` is line 4.
         #expect(message.contains("line 4"), "\(message)")
         #expect(report["results"] as? String != nil)  // the diagnostic bundle
+    }
+
+    /// `gssa inspect --run` re-runs a diagnostic bundle kept anywhere (here outside every data
+    /// root), in its family's image by name, through a private daemon, printing progress.
+    @Test func inspectRerunsADiagnosticBundleFromAnywhere() throws {
+        let definition = scratchDirectory().appendingPathComponent("failing.xml")
+        try """
+            <simulationDefinition><transferrer class="tmp"/><numericalModel>
+            <definition family="python-demo"><![CDATA[
+            import gosmart
+            gosmart.setup(parameters=False)
+            from gosmart.parameters import update
+            update.status("about to fail", 50)
+            raise ValueError("inspect me")
+            ]]></definition></numericalModel></simulationDefinition>
+            """.write(to: definition, atomically: true, encoding: .utf8)
+        let (result, report) = try run(definition.path)
+        #expect(result.status == 4, "\(result.stderr)")
+        let diagnostic = try #require(report["results"] as? String)
+        let elsewhere = scratchDirectory().appendingPathComponent("kept/bundle.tar.gz")
+        try FileManager.default.createDirectory(at: elsewhere.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: diagnostic), to: elsewhere)
+
+        let data = scratchDirectory()
+        let inspect = try GSSABinary.run(
+            ["inspect", elsewhere.path, "--run", "--data", data.path, "--json"],
+            environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_LAUNCHER_SOCKET": data.appendingPathComponent("none.sock").path])
+        #expect(inspect.status == 0, "\(inspect.stderr)\n\(inspect.stdout)")
+        let answer = try #require(JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any], "\(inspect.stdout)")
+        let rerun = try #require(answer["rerun"] as? [String: Any], "\(answer)")
+        #expect(rerun["code"] as? String == "E_MODEL")
+        #expect((rerun["message"] as? String)?.contains("inspect me") == true, "\(rerun)")
+        // Progress as it happens: staging, the start (by image name) and the run's own status line.
+        let lines = inspect.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("[inspect] staging ") }, "\(inspect.stderr)")
+        #expect(lines.contains { $0.hasPrefix("[inspect] started ") && $0.contains("(image gssa/python:bookworm)") }, "\(inspect.stderr)")
+        #expect(lines.contains { $0.contains("about to fail") }, "\(inspect.stderr)")
+        // The output comes back beside the unpacked bundle; the staging folder is gone.
+        let directory = try #require(answer["directory"] as? String)
+        #expect(FileManager.default.fileExists(atPath: directory + "/output/logs"), "\((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? [])")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("inspect").path)) ?? []).isEmpty)
     }
 
     @Test func endlessScriptIsKilledAtTheWalltime() throws {

@@ -45,6 +45,36 @@ struct HostMeshingTests {
         #expect(metrics.contains("gssa_meshing_seconds_count 1"))
     }
 
+    /// A host mesher whose mesh misses the quality gate, as `gssa mesh` reports it: the
+    /// `warnings` of `mesh_report.json` beside `input/`.
+    struct SliverMesher: HostMesher {
+        static let warning = "minimum dihedral angle 3.0° is under 10° (467 tetrahedra below 10°)"
+        func mesh(runDirectory: URL, progress: @escaping @Sendable (Double?, String) async -> Void) async throws {
+            try await InMemoryHostMesher().mesh(runDirectory: runDirectory, progress: progress)
+            let report = try JSONSerialization.data(withJSONObject: ["tetrahedra": 22_988, "warnings": [Self.warning]])
+            try report.write(to: runDirectory.appendingPathComponent("mesh_report.json"))
+        }
+    }
+
+    @Test("a mesh under the quality gate is a warning in the run's events and in its stored summary")
+    func qualityWarning() async throws {
+        let server = try await TestServer.start(launcher: InMemoryLauncher(), mesher: SliverMesher())
+        defer { Task { await server.stop() } }
+        let guid = newGUID()
+        try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
+                                archive: try Self.fenicsArchive())
+        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+        _ = try await server.start(guid: guid, token: server.alice)
+        let events = try await recorder.finish()
+        let messages = events.compactMap { $0.guid == guid ? $0.status?.message : nil }
+        #expect(messages.contains("Warning: mesh quality: \(SliverMesher.warning)"), "\(messages)")
+        let summary = try await server.waitTerminal(guid, token: server.alice)
+        #expect(summary.state == .succeeded)
+        #expect(summary.warnings == [SliverMesher.warning])
+        // Kept in the store, so it outlives the status messages that follow.
+        #expect(try await server.store.record(owner: "alice", name: guid.uppercased())?.warnings == [SliverMesher.warning])
+    }
+
     @Test("without a mesher, a Docker+CGAL run fails with E_SERVER and a message, not a hang")
     func noMesher() async throws {
         let server = try await TestServer.start(launcher: InMemoryLauncher(), mesher: UnavailableHostMesher())

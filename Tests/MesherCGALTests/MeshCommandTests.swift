@@ -75,6 +75,45 @@ struct MeshCommandTests {
         #expect(head.contains("4.1"))
     }
 
+    @Test("a mesh under 10° minimum dihedral is warned about on stderr and in mesh_report.json")
+    func qualityWarning() throws {
+        let scratch = try Scratch()
+        // Without optimisation, CGAL's refinement alone leaves slivers (0.5° here).
+        let run = try gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path,
+                            "--out", scratch.url.path, "--no-optimise"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("mesh_report.json"))) as? [String: Any])
+        let minimum = try #require((report["quality"] as? [String: Any])?["min_dihedral"] as? Double)
+        #expect(minimum < 10)
+        let warnings = try #require(report["warnings"] as? [String])
+        #expect(warnings.count == 1 && warnings[0].contains(String(format: "%.1f°", minimum)), "\(warnings)")
+        #expect(run.err.contains("warning: minimum dihedral angle"), "\(run.err)")
+    }
+
+    @Test("one thread: the same definition meshes to the same MSH bytes twice; the default is every core")
+    func reproducibleWithOneThread() throws {
+        let scratch = try Scratch()
+        let example = Self.repo.appendingPathComponent("examples/fenics-ire")
+        var meshes: [Data] = []
+        // The main example: with a time budget its perturbation stopped at a different point each run.
+        for run in ["a", "b"] {
+            let out = scratch.file(run)
+            let result = try gssa(["mesh", example.appendingPathComponent("definition.xml").path,
+                                   "--inputs", example.appendingPathComponent("inputs").path, "--out", out.path, "--threads", "1"])
+            #expect(result.status == 0, "\(result.err)")
+            let msh = try #require(FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".msh") })
+            meshes.append(try Data(contentsOf: out.appendingPathComponent(msh)))
+        }
+        #expect(meshes.count == 2 && meshes[0].count > 100_000)
+        #expect(meshes[0] == meshes[1], "two runs with one thread gave different meshes")
+
+        let out = scratch.file("default")
+        let result = try gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path, "--out", out.path, "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        let report = (try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])?["report"] as? [String: Any]
+        #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
+    }
+
     @Test("bad input exits 2 with E_CLIENT on stderr")
     func badInput() throws {
         let scratch = try Scratch()

@@ -41,8 +41,9 @@ public struct GSSAMeshHostMesher: HostMesher {
         let log = runDirectory.appendingPathComponent("mesher.log")
         let inputPrefix = input.path + "/"
         let status = try await MesherProcess.run(executable: executable, arguments: arguments, log: log) { _, line in
-            // The error line becomes the run's outcome; said once, not also as progress.
-            guard Self.errorLine(line) == nil else { return }
+            // The error line becomes the run's outcome, and quality warnings come once, from
+            // mesh_report.json, as "Warning: mesh quality: …": neither is also passed on as progress.
+            guard Self.errorLine(line) == nil, !line.hasPrefix("warning: ") else { return }
             await progress(nil, "Meshing: \(line.replacingOccurrences(of: inputPrefix, with: ""))")
         }
         try Task.checkCancellation()

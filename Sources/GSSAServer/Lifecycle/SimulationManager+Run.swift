@@ -179,6 +179,8 @@ extension SimulationManager {
                     throw error
                 }
                 metrics.record(metrics.meshing, ContinuousClock.now - clock)
+                let warnings = await MeshReportWarnings.read(runDirectory: directory)
+                if !warnings.isEmpty { await warn(guid: guid, owner: owner, warnings) }
             }
             try Task.checkCancellation()
             let specification = LaunchSpecification(
@@ -209,6 +211,19 @@ extension SimulationManager {
         }
         starting.remove(guid)
         await pump()
+    }
+
+    /// Keeps `warnings` in the run's record (its summary shows them) and sends each as a status
+    /// event starting with `Warning:`.
+    func warn(guid: String, owner: String, _ warnings: [String]) async {
+        do {
+            try await store.update(guid: guid) { $0.warnings = warnings }
+        } catch {
+            logger.error("cannot store a run's warnings", metadata: ["guid": "\(guid)", "error": "\(error)"])
+        }
+        for warning in warnings {
+            await status(guid: guid, owner: owner, percentage: nil, message: "Warning: mesh quality: \(warning)", state: .starting)
+        }
     }
 
     /// Puts a run that did not reach a container back at its place in the queue.

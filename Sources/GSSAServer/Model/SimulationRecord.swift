@@ -54,6 +54,8 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     public var queueSequence: Int64?
     /// The working directory was removed by `clean`.
     public var cleaned: Bool
+    /// Warnings about the run's inputs, such as a host mesh under the quality gate (stored as JSON).
+    public var warnings: [String]?
 
     public init(
         guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,

@@ -97,6 +97,9 @@ public final class SQLiteSimulationStore: SimulationStore {
             }
             try db.execute(sql: "UPDATE runs SET finishedAt = updatedAt WHERE state IN ('succeeded', 'failed', 'cancelled')")
         }
+        migrator.registerMigration("v6: mesh quality warnings") { db in
+            try db.alter(table: "runs") { t in t.add(column: "warnings", .text) }
+        }
         return migrator
     }
 

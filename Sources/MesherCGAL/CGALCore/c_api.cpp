@@ -52,6 +52,7 @@ void gssa_mesh_params_default(gssa_mesh_params *p) {
     p->cell_radius_edge_ratio = 3.0;
     p->optimise_time_limit = 0.0;
     p->relative_error_bound = 1e-5;
+    p->optimise_max_steps = 0;
 }
 
 gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {

@@ -17,6 +17,9 @@
 #include <tbb/global_control.h>
 #endif
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <unordered_map>
 
@@ -41,6 +44,57 @@ struct DistanceField {
         return m->size(p) * m->params.facet_distance_ratio;
     }
 };
+
+/// Thrown by ``StepBudget`` to end the perturber; caught around it.
+struct StepBudgetSpent {};
+
+/// Perturber visitor: counts the vertex moves tried and ends the perturbation once `limit` are
+/// spent. Unlike a time limit, a step bound gives the same mesh on every run. Only used
+/// sequentially (an exception must not cross the parallel perturber's tasks and zone locks).
+template <class FT_> struct StepBudget {
+    long long *steps;
+    long long limit;
+    void bound_reached(const FT_ &) {}
+    void end_of_perturbation_iteration(std::size_t) {
+        if (++*steps >= limit) throw StepBudgetSpent{};
+    }
+};
+
+/// Sliver perturbation up to the 10-degree target: with `time_limit` > 0 on a wall-clock budget,
+/// else (one thread only) bounded by a step count, which is reproducible.
+template <class C3T3, class Concurrency>
+void perturb(C3T3 &c3t3, const Domain &domain, const gssa_mesher *m, double time_limit) {
+    namespace p = CGAL::parameters;
+    using Tr = typename C3T3::Triangulation;
+    if (time_limit > 0 || !std::is_same<Concurrency, CGAL::Sequential_tag>::value) {
+        // (In parallel `time_limit` is always set: an exception must not cross the tasks.)
+        CGAL::perturb_mesh_3(c3t3, domain, p::time_limit = time_limit, p::sliver_bound = 10);
+        return;
+    }
+    using Criterion = CGAL::Mesh_3::Min_dihedral_angle_criterion<Tr>;
+    Criterion criterion(10, c3t3.triangulation());
+    using Visitor = StepBudget<typename Tr::Geom_traits::FT>;
+    using Perturber = CGAL::Mesh_3::Sliver_perturber<C3T3, Domain, Criterion, Visitor>;
+    Perturber perturber(c3t3, domain, criterion);
+    // CGAL's default perturbations, in its order (the type does not depend on the visitor);
+    // the perturber owns and deletes them.
+    for (auto *perturbation : CGAL::default_perturbation_vector(c3t3, domain, criterion))
+        perturber.add_perturbation(perturbation);
+    long long steps = 0;
+    long long limit = m->params.optimise_max_steps > 0 ? m->params.optimise_max_steps
+                                                        : (long long)c3t3.triangulation().number_of_vertices();
+    bool spent = false;
+    try {
+        perturber(Visitor{&steps, limit});
+    } catch (const StepBudgetSpent &) {
+        spent = true;
+        // The perturber's cached sliver values may be stale for the exuder: drop them.
+        for (auto c = c3t3.triangulation().finite_cells_begin(); c != c3t3.triangulation().finite_cells_end(); ++c)
+            c->reset_cache_validity();
+    }
+    if (std::getenv("GSSA_MESHER_VERBOSE"))
+        std::fprintf(stderr, "perturb: %lld of %lld steps%s\n", steps, limit, spent ? " (bound reached)" : "");
+}
 
 /// Inserts a vertex on every surface component the probes find, then Mesh_3's own initial points.
 template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mesher *m) {
@@ -152,10 +206,15 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     double t1 = now();
     m->timings.push_back({"refine", t1 - t0});
     if (m->params.optimise) {
-        // 0 = automatic: give each optimiser as long as refinement took (at least 1 s);
-        // the perturber otherwise chases an unreachable bound for a long time.
-        double limit = m->params.optimise_time_limit > 0 ? m->params.optimise_time_limit : std::max(1.0, t1 - t0);
-        CGAL::perturb_mesh_3(c3t3, domain, p::time_limit = limit, p::sliver_bound = 10);
+        // One thread: no wall-clock budget unless asked for; the perturber stops at the 10-degree
+        // target or its step bound, the exuder when nothing improves, so one input gives one mesh.
+        // Several threads (never reproducible): each optimiser gets as long as refinement took
+        // (at least 1 s), as unbounded parallel optimisation costs several times that.
+        bool sequential = std::is_same<Concurrency, CGAL::Sequential_tag>::value;
+        double limit = m->params.optimise_time_limit > 0 ? m->params.optimise_time_limit
+                       : sequential                     ? 0.0
+                                                        : std::max(1.0, t1 - t0);
+        perturb<C3T3, Concurrency>(c3t3, domain, m, limit);
         double t2 = now();
         m->timings.push_back({"perturb", t2 - t1});
         CGAL::exude_mesh_3(c3t3, p::time_limit = limit, p::sliver_bound = 0);

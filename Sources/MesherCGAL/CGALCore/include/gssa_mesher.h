@@ -67,8 +67,11 @@ typedef struct {
     double facet_angle;         /* degrees, <= 30 */
     double facet_distance_ratio;/* facet_distance = ratio * local size */
     double cell_radius_edge_ratio; /* > 2 */
-    double optimise_time_limit; /* seconds for each of perturb/exude; 0 = as long as refinement took (>= 1 s) */
+    double optimise_time_limit; /* > 0: wall-clock seconds for each of perturb/exude (not reproducible);
+                                   0: one thread: none, stop at the 10-degree target or the step bound
+                                   (reproducible); several threads: as long as refinement took (>= 1 s) */
     double relative_error_bound;/* surface intersection accuracy, relative to bbox diagonal */
+    long long optimise_max_steps; /* perturber vertex moves tried, at most (1 thread); 0 = one per vertex */
 } gssa_mesh_params;
 
 /** Optional activity sphere of a zone, centre given as an offset from the mesh centre. */
