@@ -68,6 +68,8 @@ struct RunCommand: AsyncParsableCommand {
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: daemon.socket),
             mesher: CGALHostMesher.make(threads: threads), registry: registry, logger: logger)
+        // The manager's tasks run as a child of this command (cancelled and awaited on any exit).
+        async let managerTasks: Void = manager.run()
         let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
         let guid = UUID().uuidString.uppercased()
 
@@ -116,6 +118,7 @@ struct RunCommand: AsyncParsableCommand {
         await manager.waitForTask(guid: try await manager.resolve(guid, user: user).guid)
         // Lets the manager's own tasks (the last status write) finish before the report.
         await manager.shutdown()
+        await managerTasks
         let record = try await manager.resolve(guid, user: user)
         let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
 

@@ -25,8 +25,9 @@ public final class OwnedTasks: Sendable {
         (self.queue, self.intake) = AsyncStream<OwnedTask>.makeStream()
     }
 
-    /// Runs submitted work until the calling task is cancelled, then waits for every piece
-    /// (each sees the cancellation). Call it once, from the owner's `run()`.
+    /// Runs submitted work until ``finish()`` is called (then waits for the work submitted
+    /// so far) or the calling task is cancelled (then every piece sees the cancellation and
+    /// is waited for). Call it once, from the owner's `run()`.
     public func run() async {
         let first = self.state.withLock { state in
             defer { state.started = true }
@@ -65,6 +66,13 @@ public final class OwnedTasks: Sendable {
         task.onEnd { [weak self] in self?.state.withLock { _ = $0.live.removeValue(forKey: id) } }
         self.intake.yield(task)
         return task
+    }
+
+    /// Takes no more work: ``run()`` returns once the work already submitted has ended.
+    /// Later submissions never start (their handles are done at once).
+    public func finish() {
+        self.state.withLock { $0.closed = true }
+        self.intake.finish()
     }
 
     /// How many pieces were submitted and have not ended.

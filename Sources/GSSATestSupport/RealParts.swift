@@ -88,6 +88,14 @@ extension Trait where Self == ConditionTrait {
             "image(s) \(images.joined(separator: ", ")) not built: run `gssa images build all` (under CI=true this fails)")
     }
 
+    /// Runs the test when the file at `path` exists and is executable, or always under
+    /// `CI=true`; `hint` says how to make it.
+    public static func requiresExecutable(_ path: String, _ hint: String) -> Self {
+        .enabled(
+            if: RealParts.inCI || FileManager.default.isExecutableFile(atPath: path),
+            "\(path) is missing: \(hint) (under CI=true this fails)")
+    }
+
     /// Runs the test when `tool` is on PATH, or always under `CI=true`.
     public static func requiresTool(_ tool: String) -> Self {
         .enabled(if: RealParts.inCI || RealParts.toolOnPath(tool), "\(tool) is not installed (under CI=true this fails)")

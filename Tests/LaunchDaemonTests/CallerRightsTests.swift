@@ -14,7 +14,8 @@ import Glibc
 /// The daemon runs as root but reads inputs and writes outputs only with its caller's rights.
 /// The caller here is a real second uid (65534, via `setpriv`), connected through the socket
 /// group `nogroup` (gid 65534), against the real dockerd.
-@Suite("Daemon acts with the caller's rights (real second uid)", .serialized, .requiresDockerEngine)
+@Suite("Daemon acts with the caller's rights (real second uid)", .serialized, .requiresDockerEngine,
+       .requiresImages(DockerFixture.image))
 struct CallerRightsTests {
     static let nobody: UInt32 = 65534
 

@@ -1,6 +1,7 @@
 import ContainerEngine
 import Foundation
 import GSSACore
+import GSSATestSupport
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -12,31 +13,14 @@ import Glibc
 
 /// The daemon on a real socket against the real dockerd, with the stand-in runner
 /// (`job.sh` decides what the "model" does). A missing engine fails under CI=true.
-@Suite("Launch daemon on dockerd", .serialized)
+@Suite("Launch daemon on dockerd", .serialized, .requiresDockerEngine, .requiresImages(DockerFixture.image))
 struct DockerDaemonTests {
     /// Engine, image, a daemon on a temp socket; torn down (and its containers removed) afterwards.
     private func withDaemon(
         maxContainers: Int = 3, group: String? = nil, runner: String? = nil,
         _ body: (DockerEngine, String, RunningDaemon) async throws -> Void
     ) async throws {
-        guard let engine = await DockerFixture.engine() else { return }
-        guard let image = await DockerFixture.image(engine) else {
-            await engine.shutdown()
-            return
-        }
-        let scratch = try Scratch()
-        let daemon = try await RunningDaemon.start(
-            engine: engine, scratch: scratch, images: [image], maxContainers: maxContainers, runner: runner,
-            group: group)
-        do {
-            try await body(engine, image, daemon)
-        } catch {
-            Issue.record("unexpected error: \(error)")
-        }
-        await daemon.stop()
-        await daemon.removeContainers(engine)
-        await engine.shutdown()
-        scratch.remove()
+        try await withDockerDaemon(group: group, maxContainers: maxContainers, runner: runner, body)
     }
 
     private func shellJob(_ scratch: Scratch, _ guid: String, image: String, _ script: String) throws -> StartArguments {

@@ -166,3 +166,19 @@ func job(_ scratch: Scratch, _ guid: String, _ script: String, walltime: Double?
         guid: guid, image: "gssa/test", input: scratch.root.appendingPathComponent("\(guid)/input").path,
         output: scratch.root.appendingPathComponent("\(guid)/output").path, walltime: walltime)
 }
+
+/// Runs `body` while `daemon`'s background work (supervisors, collections, timers) runs, then
+/// stops that work and waits for it, whether `body` returned or threw.
+func withRunning<T>(_ daemon: LaunchDaemon, _ body: (LaunchDaemon) async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await daemon.run() }
+        do {
+            let result = try await body(daemon)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
