@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),  // PrivateDaemon writes dockerlaunch.yml
             ]
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
@@ -245,6 +246,6 @@ let package = Package(
             dependencies: ["Families", "GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
-        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport"]),
+        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )

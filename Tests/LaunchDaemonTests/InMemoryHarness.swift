@@ -167,11 +167,14 @@ func job(_ scratch: Scratch, _ guid: String, _ script: String, walltime: Double?
         output: scratch.root.appendingPathComponent("\(guid)/output").path, walltime: walltime)
 }
 
-/// Runs `body` while `daemon`'s background work (supervisors, collections, timers) runs, then
-/// stops that work and waits for it, whether `body` returned or threw.
+/// Runs `body` while `daemon`'s background work (supervisors, collections, timers) runs, and
+/// its in-memory engine's container processes; then stops both and waits for them, whether
+/// `body` returned or threw.
 func withRunning<T>(_ daemon: LaunchDaemon, _ body: (LaunchDaemon) async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await daemon.run() }
+        // An engine shared by two daemons is run by the outer scope; the inner call returns at once.
+        if let engine = daemon.engine as? InMemoryEngine { group.addTask { await engine.run() } }
         do {
             let result = try await body(daemon)
             group.cancelAll()
