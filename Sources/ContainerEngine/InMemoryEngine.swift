@@ -130,11 +130,8 @@ public final class InMemoryEngine: ContainerEngine, Sendable {
         try await self.box(id).waitForExit()
     }
 
-    public func logs(_ id: String, follow: Bool) -> AsyncThrowingStream<LogChunk, any Error> {
-        guard let box = self.container(id) else {
-            return AsyncThrowingStream { $0.finish(throwing: GSSAError.server("No such container: \(id)")) }
-        }
-        return box.logStream(follow: follow)
+    public func logs(_ id: String, follow: Bool, into consume: (LogChunk) async throws -> Void) async throws {
+        for try await chunk in try self.box(id).logStream(follow: follow) { try await consume(chunk) }
     }
 
     public func killContainer(_ id: String, signal: String) async throws {

@@ -64,7 +64,10 @@ extension LaunchDaemon {
             }
             let user = await self.users.user(
                 for: image, reference: arguments.image, engine: self.engine,
-                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"])
+                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"]
+            ) { probe in
+                await self.removeContainer(probe, of: nil, reason: "image user probe")
+            }
             let bounds = CallerFiles.InputBounds(
                 maxBytes: self.configuration.maxInputBytes, maxEntries: self.configuration.maxInputEntries)
             let entries = try await CallerThread.run(as: peer) {
@@ -210,7 +213,7 @@ extension LaunchDaemon {
             }
         }
         do {
-            for try await chunk in self.engine.logs(containerID, follow: true) {
+            try await self.engine.logs(containerID, follow: true) { chunk in
                 for line in splitters[chunk.stream, default: LineSplitter()].feed(chunk.bytes) {
                     await emit(line, chunk.stream)
                 }

@@ -59,12 +59,14 @@ actor EventRecorder {
     /// Waits for the connection to end (the watched run finished), bounded.
     func finish(seconds: Double = 120) async throws -> [ServerEvent] {
         guard let task else { return events }
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(seconds))
+        // Whichever ends first: the connection, or the bound (which then closes the connection).
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await task.value }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
             task.cancel()
+            group.cancelAll()
         }
-        _ = try? await task.value
-        timeout.cancel()
         return events
     }
 

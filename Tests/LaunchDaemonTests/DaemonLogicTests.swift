@@ -31,6 +31,34 @@ struct DaemonLogicTests {
         }
     }
 
+    @Test func aFailedRemovalIsRetriedByTheReaperSoNoContainerLeaks() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let engine = memoryEngine()
+        try await withRunning(try memoryDaemon(engine, scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 1000)
+            // The engine refuses removals (as while it restarts) when the run is collected.
+            engine.faults.removeFails = true
+            #expect(try await client.request(.start, try job(scratch, "kept", "write result.txt 1")).success)
+            let result = try await client.exit(of: "kept")
+            #expect(result.outputCollected)
+            // The run's container and the image-user probe's: both removals failed, both are listed.
+            #expect(engine.containerIDs.count == 2, "the removals failed")
+            #expect(await daemon.registry.removalsToRetry.count == 2)
+            #expect(await daemon.registry.removalsToRetry.values.contains("kept"))
+            // Still failing: the reaper keeps them on its list.
+            await daemon.reap()
+            #expect(engine.containerIDs.count == 2)
+            #expect(await daemon.registry.removalsToRetry.count == 2)
+            // The engine is back: the next pass removes it and forgets the retry.
+            engine.faults.removeFails = false
+            await daemon.reap()
+            #expect(engine.containerIDs.isEmpty)
+            #expect(await daemon.registry.removalsToRetry.isEmpty)
+            await client.close()
+        }
+    }
+
     @Test func containersCarryOwnershipAndAuthorLabels() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -292,7 +320,9 @@ struct DaemonLogicTests {
             await client.close()
             FileManager.default.createFile(atPath: releaseQuick, contents: nil)
             let quickID = try #require(await first.registry.run("quick")?.containerID)
-            while try await engine.inspectContainer(quickID)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
+            try await withTimeout(60, "the container to exit") {
+                while try await engine.inspectContainer(quickID)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
+            }
 
             try await withRunning(try memoryDaemon(engine, scratch: scratch, orphanTTL: 3600, daemonID: "d1")) { second in
                 try await second.reconcile()
@@ -332,7 +362,9 @@ struct DaemonLogicTests {
             await client.close()
             FileManager.default.createFile(atPath: release, contents: nil)
             let id = try #require(await first.registry.run("left")?.containerID)
-            while try await engine.inspectContainer(id)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
+            try await withTimeout(60, "the container to exit") {
+                while try await engine.inspectContainer(id)?.status != .exited { try await Task.sleep(for: .milliseconds(5)) }
+            }
             // A TTL far longer than any stall of a loaded machine between the exit and the reconcile.
             try await withRunning(try memoryDaemon(engine, scratch: scratch, orphanTTL: 3600, daemonID: "d2")) { second in
                 try await second.reconcile()

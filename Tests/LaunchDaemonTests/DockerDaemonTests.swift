@@ -286,19 +286,10 @@ struct DockerDaemonTests {
 
 /// Runs a command as uid/gid 65534 and returns its stdout.
 func runAsNobody(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups"] + arguments
-    let pipe = Pipe()
-    let errors = Pipe()
-    process.standardOutput = pipe
-    process.standardError = errors
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw GSSAError.server("setpriv \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+    let result = try CapturedProcess.run(
+        URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups"] + arguments)
+    if result.status != 0 {
+        throw GSSAError.server("setpriv \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return result.stdoutText
 }

@@ -47,7 +47,7 @@ struct DockerEngineTests {
 
                 var stdout = ""
                 var stderr = ""
-                for try await chunk in engine.logs(id, follow: true) {
+                try await engine.logs(id, follow: true) { chunk in
                     if chunk.stream == .stdout { stdout += String(decoding: chunk.bytes, as: UTF8.self) }
                     if chunk.stream == .stderr { stderr += String(decoding: chunk.bytes, as: UTF8.self) }
                 }

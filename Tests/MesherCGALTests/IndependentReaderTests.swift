@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import GSSATestSupport
 import Testing
 
 @testable import MesherCGAL
@@ -55,18 +56,10 @@ struct IndependentReaderTests {
         """
 
     func run(_ python: String, _ script: String, _ file: URL) throws -> Counts? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script, file.path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors, as: UTF8.self)
+        let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script, file.path])
+        let data = result.stdout
+        guard result.status == 0 else {
+            let message = result.stderrText
             if requireRealParts || !message.contains("No module named") {
                 Issue.record("\(python) reader failed: \(message)")
             }
