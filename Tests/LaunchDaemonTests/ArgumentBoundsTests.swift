@@ -11,7 +11,7 @@ import Testing
 struct ArgumentBoundsTests {
     /// Sends one raw request line and returns the reply's message.
     private func refusal(_ client: Harness, _ line: String) async throws -> String {
-        client.feed(line + "\n")
+        await client.feed(line + "\n")
         let reply = try await client.reply()
         #expect(!reply.success, "accepted: \(line)")
         let object = try JSONSerialization.jsonObject(with: Data(reply.line.utf8)) as? [String: Any]

@@ -117,7 +117,7 @@ struct FrameFuzzTests {
 
     /// Sends `bytes` plus a newline and checks that every frame it makes gets one well-formed reply.
     static func exercise(_ client: Harness, _ bytes: [UInt8], outcomes: inout Set<String>) async throws {
-        let frames = client.feed(bytes: bytes + [0x0A])
+        let frames = await client.feed(bytes: bytes + [0x0A])
         for _ in 0..<frames {
             let reply = try await client.reply()
             let object = try JSONSerialization.jsonObject(with: Data(reply.line.utf8)) as? [String: Any]
