@@ -63,7 +63,8 @@ final class RealDaemon: Sendable {
                     guard ContinuousClock.now < deadline else { throw GSSAError.server("the daemon did not listen on \(socket) within 30 s") }
                     try await Task.sleep(for: .milliseconds(20))
                 }
-                result = .success(try await body(RealDaemon(root: root, socket: socket, engine: engine)))
+                let daemon = RealDaemon(root: root, socket: socket, engine: engine)
+                result = .success(try await TestScope.run { try await body(daemon) })
             } catch {
                 result = .failure(error)
             }

@@ -73,7 +73,7 @@ final class TestServer: APITarget, Sendable {
             let server = TestServer(data: data, port: port, manager: manager, store: store, tokens: tokens!)
             let outcome: Result<T, any Error>
             do {
-                outcome = .success(try await body(server))
+                outcome = .success(try await TestScope.run { try await body(server) })
             } catch {
                 outcome = .failure(error)
             }
@@ -107,6 +107,30 @@ final class TestServer: APITarget, Sendable {
         try writer.add("tumour.stl", .file(try Data(contentsOf: fixtures.appendingPathComponent("tumour.stl"))))
         try writer.finish()
         return try Data(contentsOf: url)
+    }
+}
+
+/// The background work of a test scope (event connections): it runs as a child of the scope
+/// and is cancelled and awaited when the scope ends, so nothing outlives the test.
+enum TestScope {
+    /// The owner of the innermost scope's background work.
+    @TaskLocal static var tasks: OwnedTasks?
+
+    /// Runs `body` with ``tasks`` set; then cancels that work and waits for it.
+    static func run<T>(_ body: () async throws -> T) async throws -> T {
+        let tasks = OwnedTasks()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await tasks.run() }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await $tasks.withValue(tasks) { try await body() })
+            } catch {
+                outcome = .failure(error)
+            }
+            group.cancelAll()
+            try await group.waitForAll()
+            return try outcome.get()
+        }
     }
 }
 
