@@ -132,7 +132,14 @@ struct RunCommand: AsyncParsableCommand {
             try FileManager.default.copyItem(at: output, to: target)
             output = target
         }
-        let results = try? await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        let results: URL?
+        do {
+            results = try await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        } catch {
+            // The run's output is still reported; only the bundle is missing, and the user is told why.
+            say("collect", "cannot make the \(status.code == .success ? "results" : "diagnostic") bundle: \(error)")
+            results = nil
+        }
         let total = (clock.now - began) / .seconds(1)
         func span(_ from: String?, _ to: String) -> Double? {
             guard let end = marks[to] else { return nil }

@@ -264,9 +264,14 @@ public final class LaunchDaemon: Sendable {
         let engine = self.engine
         let logger = self.logger
         self.supervisors.submit {
-            try? await Task.sleep(for: .seconds(grace))
-            guard !Task.isCancelled, let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
-            logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+            do { try await Task.sleep(for: .seconds(grace)) } catch { return }
+            do {
+                guard try await engine.inspectContainer(id)?.isRunning == true else { return }
+                logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+            } catch {
+                // Cannot tell whether it stopped: SIGKILL anyway (a stopped container just refuses it).
+                logger.warning("inspecting \(reason) (\(id.prefix(12))) after its grace: \(error); SIGKILL")
+            }
             do { try await engine.killContainer(id, signal: "KILL") } catch {
                 logger.error("SIGKILL to \(reason) (\(id.prefix(12))): \(error)")
             }
