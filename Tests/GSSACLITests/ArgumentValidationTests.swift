@@ -25,6 +25,21 @@ struct ArgumentValidationTests {
         }
     }
 
+    @Test("gssa container run: a malformed --memory or --walltime is refused before the daemon is contacted")
+    func containerRunOptions() throws {
+        let base = ["container", "run", "/nonexistent/input", "--image", "gssa/python:bookworm", "--out", "/nonexistent/out",
+                    "--socket", "/nonexistent/d.sock"]
+        let cases: [([String], String)] = [
+            (["--memory", "lots"], "--memory 'lots' is not a size like 512m or 2g"),
+            (["--walltime=0"], "--walltime must be a positive number of seconds, not 0.0"),
+        ]
+        for (arguments, message) in cases {
+            let result = try GSSABinary.run(base + arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("gssa-dockerlaunch: an unknown --log-level is an error listing the accepted levels, not a silent info")
     func daemonLogLevel() throws {
         let daemon = GSSABinary.executable.deletingLastPathComponent().appendingPathComponent("gssa-dockerlaunch")
