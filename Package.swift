@@ -89,6 +89,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),  // PrivateDaemon writes dockerlaunch.yml
             ]
         ),
         .executableTarget(name: "gssa", dependencies: ["GSSACLI"]),
@@ -270,6 +271,6 @@ let package = Package(
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "GSSAWireTests", dependencies: ["GSSAWire"]),
-        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport"]),
+        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -18,9 +18,11 @@ public protocol ContainerEngine: Sendable {
     func startContainer(_ id: String) async throws
     /// Blocks until the container is not running; returns its exit code.
     func waitContainer(_ id: String) async throws -> Int
-    /// The container's output, demultiplexed. With `follow` the sequence ends when the
-    /// container stops; without it, it ends with what has been written so far.
-    func logs(_ id: String, follow: Bool) -> AsyncThrowingStream<LogChunk, any Error>
+    /// Hands the container's output, demultiplexed, to `consume` chunk by chunk, in the
+    /// caller's task (cancelling it stops the stream). With `follow` it returns when the
+    /// container stops; without it, once what has been written so far is consumed. An error
+    /// thrown by `consume` stops the stream and is rethrown.
+    func logs(_ id: String, follow: Bool, into consume: (LogChunk) async throws -> Void) async throws
     func killContainer(_ id: String, signal: String) async throws
     func removeContainer(_ id: String, force: Bool) async throws
     /// Nil when no such container exists.

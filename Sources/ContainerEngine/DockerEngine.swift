@@ -145,30 +145,25 @@ public final class DockerEngine: ContainerEngine {
         return try Self.decode(Waited.self, body, "wait for container").StatusCode
     }
 
-    public func logs(_ id: String, follow: Bool) -> AsyncThrowingStream<LogChunk, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<LogChunk, any Error>.makeStream()
-        let task = Task {
-            do {
-                var request = Self.request(self.url("/containers/\(id)/logs", query: [
-                    ("follow", follow ? "1" : "0"), ("stdout", "1"), ("stderr", "1"),
-                ]))
-                request.method = .GET
-                let response = try await self.http.execute(request, timeout: .hours(24 * 365), logger: self.logger)
-                if response.status != .ok {
-                    let body = try await response.body.collect(upTo: 1 << 20)
-                    try Self.check(response.status, body, "logs of container \(id.prefix(12))")
-                }
-                var demux = DockerLogDemultiplexer()
-                for try await buffer in response.body {
-                    for chunk in demux.feed(buffer.readableBytesView) { continuation.yield(chunk) }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: GSSAError.wrapping(error))
+    public func logs(_ id: String, follow: Bool, into consume: (LogChunk) async throws -> Void) async throws {
+        var request = Self.request(self.url("/containers/\(id)/logs", query: [
+            ("follow", follow ? "1" : "0"), ("stdout", "1"), ("stderr", "1"),
+        ]))
+        request.method = .GET
+        let response: HTTPClientResponse
+        do {
+            response = try await self.http.execute(request, timeout: .hours(24 * 365), logger: self.logger)
+            if response.status != .ok {
+                let body = try await response.body.collect(upTo: 1 << 20)
+                try Self.check(response.status, body, "logs of container \(id.prefix(12))")
             }
+        } catch {
+            throw GSSAError.wrapping(error)
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        var demux = DockerLogDemultiplexer()
+        for try await buffer in response.body {
+            for chunk in demux.feed(buffer.readableBytesView) { try await consume(chunk) }
+        }
     }
 
     public func killContainer(_ id: String, signal: String) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import LaunchClient
+import Yams
 
 /// A launch daemon for `gssa run`: the shared one when its socket answers, else a private
 /// `gssa-dockerlaunch` started for this run and stopped afterwards.
@@ -10,6 +11,22 @@ import LaunchClient
 final class PrivateDaemon: Sendable {
     let socket: String
     private let process: Process?
+
+    /// The keys of `dockerlaunch.yml` the private daemon needs.
+    struct Configuration: Encodable {
+        var socket: String
+        var dataRoot: String
+        var allowedImages: [String]
+        var maxContainers: Int
+        var runner: String
+
+        enum CodingKeys: String, CodingKey {
+            case socket, runner
+            case dataRoot = "data_root"
+            case allowedImages = "allowed_images"
+            case maxContainers = "max_containers"
+        }
+    }
 
     private init(socket: String, process: Process?) {
         self.socket = socket
@@ -33,15 +50,16 @@ final class PrivateDaemon: Sendable {
         let executable = try locate("gssa-dockerlaunch", environment: "GSSA_DOCKERLAUNCH")
         let runner = try locate("gssa-container", environment: "GSSA_RUNNER", staticBuild: true)
         let config = directory.appendingPathComponent("dockerlaunch.yml")
-        let quoted = Set(images).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-        try """
-            # Written by `gssa run` for its private launch daemon.
-            socket: "\(socket)"
-            data_root: "\(dataDirectory.path)"
-            allowed_images: [\(quoted)]
-            max_containers: 4
-            runner: "\(runner.path)"
-            """.write(to: config, atomically: true, encoding: .utf8)
+        let settings = Configuration(
+            socket: socket, dataRoot: dataDirectory.path, allowedImages: Set(images).sorted(), maxContainers: 4,
+            runner: runner.path)
+        do {
+            // Encoded, not interpolated: any path or image name stays one YAML scalar.
+            let yaml = try YAMLEncoder().encode(settings)
+            try ("# Written by `gssa run` for its private launch daemon.\n" + yaml).write(to: config, atomically: true, encoding: .utf8)
+        } catch {
+            throw GSSAError.server("cannot write \(config.path): \(error)")
+        }
         let log = directory.appendingPathComponent("dockerlaunch.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()

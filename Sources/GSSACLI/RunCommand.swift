@@ -69,6 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: daemon.socket),
             mesher: CGALHostMesher.make(threads: threads), registry: registry, logger: logger)
+        // The manager's tasks run as a child of this command (cancelled and awaited on any exit).
+        async let managerTasks: Void = manager.run()
         let user = UserRecord(name: NSUserName().isEmpty ? "local" : NSUserName(), tokenDigest: "", admin: true)
         let guid = UUID().uuidString.uppercased()
 
@@ -117,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         await manager.waitForTask(guid: try await manager.resolve(guid, user: user).guid)
         // Lets the manager's own tasks (the last status write) finish before the report.
         await manager.shutdown()
+        await managerTasks
         let record = try await manager.resolve(guid, user: user)
         let status = last?.status ?? GSSAError(.unknown, record.message ?? "the run ended without a final status")
 
@@ -130,7 +133,14 @@ struct RunCommand: AsyncParsableCommand {
             try FileManager.default.copyItem(at: output, to: target)
             output = target
         }
-        let results = try? await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        let results: URL?
+        do {
+            results = try await manager.bundle(status.code == .success ? .results : .diagnostic, guid: guid, user: user)
+        } catch {
+            // The run's output is still reported; only the bundle is missing, and the user is told why.
+            say("collect", "cannot make the \(status.code == .success ? "results" : "diagnostic") bundle: \(error)")
+            results = nil
+        }
         let total = (clock.now - began) / .seconds(1)
         func span(_ from: String?, _ to: String) -> Double? {
             guard let end = marks[to] else { return nil }

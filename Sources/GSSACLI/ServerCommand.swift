@@ -21,6 +21,22 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
     @OptionGroup var options: CommonOptions
 
+    /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
+    func validate() throws {
+        do {
+            _ = try Self.parseListen(listen)
+            _ = try limits()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if let walltime, !(walltime.isFinite && walltime > 0) {
+            throw ValidationError("--walltime must be a positive number of seconds, not \(walltime)")
+        }
+        if let meshThreads, meshThreads < 1 {
+            throw ValidationError("--mesh-threads must be at least 1, not \(meshThreads)")
+        }
+    }
+
     func run() async throws {
         let (host, port) = try Self.parseListen(listen)
         let mesher: any HostMesher = self.mesher.map { CommandHostMesher(executable: $0, arguments: ["{run}"]) }

@@ -24,7 +24,13 @@ public enum SimulationServer {
         var app = Application(
             router: router,
             server: TokenGatedWebSocketChannel.builder(webSocketRouter: router) { token in
-                (try? await store.user(tokenDigest: APIToken.digest(token))) != nil
+                do {
+                    return try await store.user(tokenDigest: APIToken.digest(token)) != nil
+                } catch {
+                    // Refused (the upgrade answers 401): a store that cannot be read admits no one.
+                    logger.error("cannot check a WebSocket token", metadata: ["error": "\(error)"])
+                    return false
+                }
             },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gssa"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
@@ -59,6 +65,8 @@ struct RecoveryService: Service {
     let manager: SimulationManager
 
     func run() async throws {
+        // The manager's tasks run as children of this service, and end with it.
+        async let tasks: Void = manager.run()
         await manager.recover()
         let interval = manager.configuration.queuePollInterval
         // Poll the queue as a safety net: slots can free up without an event reaching us
@@ -70,5 +78,6 @@ struct RecoveryService: Service {
             }
         }
         await manager.shutdown()
+        await tasks
     }
 }

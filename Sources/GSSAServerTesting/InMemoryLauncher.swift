@@ -2,11 +2,16 @@ import Foundation
 import GSSA
 import GSSAServer
 import LaunchProtocol
+import Synchronization
 
 /// A ``SimulationLauncher`` without containers, for unit tests.
 ///
 /// It enforces a slot cap like the daemon, reports scripted statuses, writes scripted
 /// output files, and can hold runs until ``release(guid:)`` so tests can cancel mid-run.
+///
+/// Like the daemon, a held run outlives the caller that started it: when the caller's task is
+/// cancelled (a server shutting down), ``run(_:observer:)`` throws `CancellationError` at once
+/// and the run stays held, to be re-attached, released or cancelled later.
 public actor InMemoryLauncher: SimulationLauncher {
     /// What one run does.
     public struct Script: Sendable {
@@ -33,7 +38,15 @@ public actor InMemoryLauncher: SimulationLauncher {
 
     public let capacity: Int
     private let script: @Sendable (LaunchSpecification) -> Script
-    private var holding: [String: CheckedContinuation<RunResult, Never>] = [:]
+    /// A held run: the caller waiting for it (nil once it detached), and what to write on release.
+    private struct Hold: Sendable {
+        var waiter: CheckedContinuation<RunResult?, Never>?
+        var script: Script
+        var output: URL
+    }
+
+    /// Behind a lock, not the actor: a cancellation handler (synchronous) detaches the waiter.
+    private nonisolated let holding = Mutex<[String: Hold]>([:])
     private var known: [String: LauncherRunState] = [:]
     private var active = 0
     /// Every START accepted, in order.
@@ -55,7 +68,6 @@ public actor InMemoryLauncher: SimulationLauncher {
         }
         active += 1
         peak = max(peak, active)
-        defer { active -= 1 }
         launched.append(specification)
         known[specification.guid] = .running
         let script = script(specification)
@@ -63,10 +75,34 @@ public actor InMemoryLauncher: SimulationLauncher {
         for (percentage, message) in script.statuses { await observer.status(percentage, message) }
         var result = RunResult(exitCode: script.exitCode, imageID: "sha256:in-memory", outputCollected: true)
         if script.hold {
-            result = await withCheckedContinuation { holding[specification.guid] = $0 }
+            let guid = specification.guid
+            let hold = Hold(script: script, output: specification.output)
+            let held: RunResult? = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let detached = Task.isCancelled
+                    self.holding.withLock {
+                        var entry = hold
+                        if !detached { entry.waiter = continuation }
+                        $0[guid] = entry
+                    }
+                    if detached { continuation.resume(returning: nil) }
+                }
+            } onCancel: {
+                let waiter = self.holding.withLock { holds -> CheckedContinuation<RunResult?, Never>? in
+                    defer { holds[guid]?.waiter = nil }
+                    return holds[guid]?.waiter
+                }
+                waiter?.resume(returning: nil)
+            }
+            // Detached: the run stays held (and counted) until released or cancelled.
+            guard let held else { throw CancellationError() }
+            result = held
+        }
+        defer {
+            active -= 1
+            known[specification.guid] = .exited
         }
         if !result.cancelled { try write(script, to: specification.output) }
-        known[specification.guid] = .exited
         return result
     }
 
@@ -88,11 +124,23 @@ public actor InMemoryLauncher: SimulationLauncher {
 
     /// Lets a held run finish successfully.
     public func release(guid: String) {
-        holding.removeValue(forKey: guid)?.resume(returning: RunResult(exitCode: 0, imageID: "sha256:in-memory", outputCollected: true))
+        guard let hold = holding.withLock({ $0.removeValue(forKey: guid) }) else { return }
+        if let waiter = hold.waiter {
+            waiter.resume(returning: RunResult(exitCode: 0, imageID: "sha256:in-memory", outputCollected: true))
+        } else {
+            // Its caller detached: the run ends here, as a container would without anyone watching.
+            do { try write(hold.script, to: hold.output) } catch { known[guid] = .exited }
+            endDetached(guid)
+        }
+    }
+
+    private func endDetached(_ guid: String) {
+        active -= 1
+        known[guid] = .exited
     }
 
     /// Number of runs currently held.
-    public var heldCount: Int { holding.count }
+    public var heldCount: Int { holding.withLock { $0.count } }
 
     public func attach(guid: String, observer: LaunchObserver) async throws -> RunResult {
         guard known[guid] != nil else { throw GSSAError.client("unknown run \(guid)") }
@@ -102,11 +150,15 @@ public actor InMemoryLauncher: SimulationLauncher {
     public func state(guid: String) -> LauncherRunState { known[guid] ?? .gone }
 
     public func cancel(guid: String) throws {
-        guard let continuation = holding.removeValue(forKey: guid) else {
+        guard let hold = holding.withLock({ $0.removeValue(forKey: guid) }) else {
             if known[guid] == nil { throw GSSAError.client("unknown run \(guid)") }
             return
         }
-        continuation.resume(returning: RunResult(exitCode: 137, cancelled: true, imageID: "sha256:in-memory"))
+        if let waiter = hold.waiter {
+            waiter.resume(returning: RunResult(exitCode: 137, cancelled: true, imageID: "sha256:in-memory"))
+        } else {
+            endDetached(guid)
+        }
     }
 
     public func logs(guid: String) throws -> LogsReply {

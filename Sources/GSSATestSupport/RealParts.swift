@@ -27,6 +27,11 @@ public enum RealParts {
         return (try? run("/usr/bin/env", ["docker", "image", "inspect"] + images)) == 0
     }
 
+    /// Whether the interpreter `python` (a path, or a name on `PATH`) can import `module`.
+    public static func pythonModulePresent(_ module: String, python: String) -> Bool {
+        (try? run("/usr/bin/env", [python, "-c", "import \(module)"])) == 0
+    }
+
     /// Whether an executable named `tool` is on `PATH`.
     public static func toolOnPath(_ tool: String) -> Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -86,6 +91,31 @@ extension Trait where Self == ConditionTrait {
         .enabled(
             if: RealParts.inCI || RealParts.imagesPresent(images),
             "image(s) \(images.joined(separator: ", ")) not built: run `gssa images build all` (under CI=true this fails)")
+    }
+
+    /// Runs the test when every one of `images` is built; under `CI=true`, always when the
+    /// environment variable `variable` is `1` (that CI job builds them, so a missing one fails),
+    /// else only when they are built. For images too big to build in every CI job.
+    public static func requiresImages(_ images: String..., requiredInCIWhen variable: String) -> Self {
+        let required = RealParts.inCI && ProcessInfo.processInfo.environment[variable] == "1"
+        return .enabled(
+            if: required || RealParts.imagesPresent(images),
+            "image(s) \(images.joined(separator: ", ")) not built: run `gssa images build all` (required when CI=true and \(variable)=1)")
+    }
+
+    /// Runs the test when the file at `path` exists and is executable, or always under
+    /// `CI=true`; `hint` says how to make it.
+    public static func requiresExecutable(_ path: String, _ hint: String) -> Self {
+        .enabled(
+            if: RealParts.inCI || FileManager.default.isExecutableFile(atPath: path),
+            "\(path) is missing: \(hint) (under CI=true this fails)")
+    }
+
+    /// Runs the test when the interpreter `python` imports `module`, or always under `CI=true`.
+    public static func requiresPythonModule(_ module: String, python: String = "python3") -> Self {
+        .enabled(
+            if: RealParts.inCI || RealParts.pythonModulePresent(module, python: python),
+            "\(python) cannot import \(module) (under CI=true this fails)")
     }
 
     /// Runs the test when `tool` is on PATH, or always under `CI=true`.

@@ -16,16 +16,21 @@ actor ImageUserCache {
 
     private var users: [String: User] = [:]
 
-    func user(for image: ImageInfo, reference: String, engine: any ContainerEngine, labels: [String: String]) async
-        -> User
-    {
+    /// - Parameter remove: removes the probe container (the daemon's removal, which the reaper
+    ///   retries when the engine refuses).
+    func user(
+        for image: ImageInfo, reference: String, engine: any ContainerEngine, labels: [String: String],
+        remove: @Sendable (String) async -> Void
+    ) async -> User {
         if let known = self.users[image.id] { return known }
-        let found = await Self.probe(reference: reference, engine: engine, labels: labels)
+        let found = await Self.probe(reference: reference, engine: engine, labels: labels, remove: remove)
         self.users[image.id] = found
         return found
     }
 
-    private static func probe(reference: String, engine: any ContainerEngine, labels: [String: String]) async -> User {
+    private static func probe(
+        reference: String, engine: any ContainerEngine, labels: [String: String], remove: @Sendable (String) async -> Void
+    ) async -> User {
         let root = User(name: "", uid: 0, gid: 0)
         guard
             let id = try? await engine.createContainer(
@@ -41,7 +46,7 @@ actor ImageUserCache {
         {
             user = Self.parse(passwd: String(decoding: data, as: UTF8.self)) ?? root
         }
-        try? await engine.removeContainer(id, force: true)
+        await remove(id)
         return user
     }
 

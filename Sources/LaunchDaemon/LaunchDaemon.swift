@@ -4,6 +4,7 @@ import GSSACore
 import LaunchProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// The launch daemon's behaviour, independent of the socket it is served on.
 ///
@@ -34,7 +35,8 @@ public final class LaunchDaemon: Sendable {
     let logger: Logger
     let users = ImageUserCache()
     let runnerTar = RunnerArchiveCache()
-    let supervisors = TaskBag()
+    /// Supervisors, collections and SIGKILL timers: children of ``run()``.
+    let supervisors = OwnedTasks()
 
     public init(configuration: DaemonConfiguration, engine: any ContainerEngine, logger: Logger = Logger(label: "gssa.dockerlaunch")) {
         self.configuration = configuration
@@ -43,7 +45,15 @@ public final class LaunchDaemon: Sendable {
         self.logger = logger
     }
 
-    /// Stops supervising (containers keep running; a restarted daemon adopts them).
+    /// Runs the daemon's background work (one supervisor per run, collections, SIGKILL
+    /// timers) until the calling task is cancelled, then waits for it to stop. ``LaunchServer``
+    /// runs it beside its listener; work submitted before it starts waits for it.
+    public func run() async {
+        await self.supervisors.run()
+    }
+
+    /// Stops supervising the runs so far (containers keep running; a restarted daemon adopts
+    /// them) and waits until every supervisor has stopped. ``run()`` keeps going.
     public func stopSupervising() async {
         await self.supervisors.cancelAll()
     }
@@ -93,12 +103,11 @@ public final class LaunchDaemon: Sendable {
     }
 
     /// The run a connection last started or attached to.
-    final class Session: @unchecked Sendable {
-        private let lock = NSLock()
-        private var _current: String?
+    final class Session: Sendable {
+        private let guid = Mutex<String?>(nil)
         var current: String? {
-            get { self.lock.withLock { self._current } }
-            set { self.lock.withLock { self._current = newValue } }
+            get { self.guid.withLock { $0 } }
+            set { self.guid.withLock { $0 = newValue } }
         }
     }
 
@@ -254,34 +263,18 @@ public final class LaunchDaemon: Sendable {
         let grace = self.configuration.stopGrace
         let engine = self.engine
         let logger = self.logger
-        await self.supervisors.add {
-            try? await Task.sleep(for: .seconds(grace))
-            guard !Task.isCancelled, let inspection = try? await engine.inspectContainer(id), inspection.isRunning else { return }
-            logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+        self.supervisors.submit {
+            do { try await Task.sleep(for: .seconds(grace)) } catch { return }
+            do {
+                guard try await engine.inspectContainer(id)?.isRunning == true else { return }
+                logger.info("\(reason) outlived its \(grace) s grace; SIGKILL")
+            } catch {
+                // Cannot tell whether it stopped: SIGKILL anyway (a stopped container just refuses it).
+                logger.warning("inspecting \(reason) (\(id.prefix(12))) after its grace: \(error); SIGKILL")
+            }
             do { try await engine.killContainer(id, signal: "KILL") } catch {
                 logger.error("SIGKILL to \(reason) (\(id.prefix(12))): \(error)")
             }
         }
-    }
-}
-
-/// Unstructured tasks the daemon owns (one supervisor per run), cancellable as a whole.
-actor TaskBag {
-    private var tasks: [UUID: Task<Void, Never>] = [:]
-
-    func add(_ operation: @escaping @Sendable () async -> Void) {
-        let key = UUID()
-        self.tasks[key] = Task {
-            await operation()
-            self.remove(key)
-        }
-    }
-
-    private func remove(_ key: UUID) { self.tasks.removeValue(forKey: key) }
-
-    func cancelAll() async {
-        let tasks = self.tasks.values
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
     }
 }

@@ -65,6 +65,8 @@ public final class LaunchServer: Service {
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                // Supervisors, collections and SIGKILL timers: cancelled and awaited with the group.
+                group.addTask { await self.daemon.run() }
                 group.addTask {
                     // Periodic reaper: TTL-expired uncollected containers and old results.
                     while !Task.isCancelled {
@@ -88,7 +90,6 @@ public final class LaunchServer: Service {
             self.logger.info("shutting down: closing \(path)")
             server.channel.close(promise: nil)
         }
-        await self.daemon.stopSupervising()
     }
 
     private func serve(_ connection: Connection) async {

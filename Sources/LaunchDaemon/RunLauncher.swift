@@ -64,7 +64,10 @@ extension LaunchDaemon {
             }
             let user = await self.users.user(
                 for: image, reference: arguments.image, engine: self.engine,
-                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"])
+                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"]
+            ) { probe in
+                await self.removeContainer(probe, of: nil, reason: "image user probe")
+            }
             let bounds = CallerFiles.InputBounds(
                 maxBytes: self.configuration.maxInputBytes, maxEntries: self.configuration.maxInputEntries)
             let entries = try await CallerThread.run(as: peer) {
@@ -108,13 +111,13 @@ extension LaunchDaemon {
             try await self.engine.startContainer(id)
             let cancelled = await self.registry.markRunning(guid, containerID: id, imageID: image.id)
             self.logger.info("started run \(guid) for \(peer) in \(id.prefix(12)) (\(arguments.image))")
-            await self.supervise(guid: guid, containerID: id, deadline: deadline)
+            self.supervise(guid: guid, containerID: id, deadline: deadline)
             // A DESTROY that came while the container was being started found nothing to kill yet.
             if cancelled { await self.stop(containerID: id, reason: "run \(guid), cancelled while starting") }
             let reply = RunReply(guid: guid, containerID: id, imageID: image.id, state: .running, result: nil)
             return (reply, events)
         } catch {
-            if let containerID { try? await self.engine.removeContainer(containerID, force: true) }
+            if let containerID { await self.removeContainer(containerID, of: guid, reason: "START of run \(guid) failed") }
             if await self.registry.isCancelled(guid), (error as? GSSAError)?.code != .client {
                 // DESTROY won the race with a failing START: the run ends cancelled, not failed.
                 await self.registry.finish(guid, result: RunResult(exitCode: nil, cancelled: true))
@@ -132,9 +135,7 @@ extension LaunchDaemon {
         -> (RunReply, AsyncStream<LaunchEvent>)
     {
         if let containerID {
-            do { try await self.engine.removeContainer(containerID, force: true) } catch {
-                self.logger.error("removing the container of cancelled run \(guid): \(error)")
-            }
+            await self.removeContainer(containerID, of: guid, reason: "run \(guid) cancelled before it started")
         }
         let result = RunResult(exitCode: nil, cancelled: true, imageID: imageID)
         await self.registry.finish(guid, result: result)
@@ -167,23 +168,33 @@ extension LaunchDaemon {
     // MARK: Supervision
 
     /// Follows a running container to its end, enforcing the walltime, then collects it.
-    func supervise(guid: String, containerID: String, deadline: Date) async {
-        await self.supervisors.add { [self] in
-            let walltime = Task {
-                // Labels of adopted runs are read back from the engine: bound before sleeping.
-                let remaining = min(deadline.timeIntervalSinceNow, ArgumentBounds.maxSeconds)
-                if remaining > 0 { try? await Task.sleep(for: .seconds(remaining)) }
-                guard !Task.isCancelled else { return }
-                self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
-                await self.registry.markTimedOut(guid, after: await self.registry.run(guid)?.walltime)
-                await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
+    func supervise(guid: String, containerID: String, deadline: Date) {
+        self.supervisors.submit { [self] in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Labels of adopted runs are read back from the engine: bound before sleeping.
+                    let remaining = min(deadline.timeIntervalSinceNow, ArgumentBounds.maxSeconds)
+                    if remaining > 0 {
+                        do { try await Task.sleep(for: .seconds(remaining)) } catch { return }
+                    }
+                    self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
+                    await self.registry.markTimedOut(guid, after: await self.registry.run(guid)?.walltime)
+                    await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
+                }
+                await self.follow(guid: guid, containerID: containerID)
+                guard !Task.isCancelled else {
+                    group.cancelAll()
+                    return
+                }
+                do {
+                    _ = try await self.engine.waitContainer(containerID)
+                } catch {
+                    if !Task.isCancelled { self.logger.warning("waiting for the container of run \(guid): \(error)") }
+                }
+                // The walltime timer ends with the container, whichever came first.
+                group.cancelAll()
             }
-            defer { walltime.cancel() }
-            await self.follow(guid: guid, containerID: containerID)
             guard !Task.isCancelled else { return }
-            _ = try? await self.engine.waitContainer(containerID)
-            guard !Task.isCancelled else { return }
-            walltime.cancel()
             await self.registry.markExited(guid)
             if await self.registry.claimCollection(guid) {
                 await self.collect(guid: guid, containerID: containerID)
@@ -202,7 +213,7 @@ extension LaunchDaemon {
             }
         }
         do {
-            for try await chunk in self.engine.logs(containerID, follow: true) {
+            try await self.engine.logs(containerID, follow: true) { chunk in
                 for line in splitters[chunk.stream, default: LineSplitter()].feed(chunk.bytes) {
                     await emit(line, chunk.stream)
                 }
@@ -217,13 +228,11 @@ extension LaunchDaemon {
 
     /// Collection of an exited run found at startup or left uncollected, off the caller's path.
     func collectLater(_ guid: String) {
-        Task {
-            await self.supervisors.add { [self] in
-                guard await self.registry.claimCollection(guid),
-                    let id = await self.registry.run(guid)?.containerID
-                else { return }
-                await self.collect(guid: guid, containerID: id)
-            }
+        self.supervisors.submit { [self] in
+            guard await self.registry.claimCollection(guid),
+                let id = await self.registry.run(guid)?.containerID
+            else { return }
+            await self.collect(guid: guid, containerID: id)
         }
     }
 
@@ -265,11 +274,7 @@ extension LaunchDaemon {
                 self.logger.error("writing exit_status of run \(guid): \(error)")
             }
         }
-        do {
-            try await self.engine.removeContainer(containerID, force: true)
-        } catch {
-            self.logger.error("removing container of run \(guid): \(error)")
-        }
+        await self.removeContainer(containerID, of: guid, reason: "run \(guid) collected")
         self.logger.info(
             "run \(guid) finished: exit \(result.exitCode.map(String.init) ?? "none"), oom \(result.oomKilled), timed out \(result.timedOut)")
         await self.registry.finish(guid, result: result)
@@ -332,7 +337,7 @@ extension LaunchDaemon {
                 let owner = UInt32(ownerText), let output = labels[Label.output]
             else {
                 self.logger.info("pruning unlabelled container \(summary.id.prefix(12))")
-                try? await self.engine.removeContainer(summary.id, force: true)
+                await self.removeContainer(summary.id, of: nil, reason: "unlabelled, at reconcile")
                 continue
             }
             var run = RunRegistry.Run(
@@ -344,12 +349,16 @@ extension LaunchDaemon {
             run.maxOutputBytes = labels[Label.maxOutput].flatMap(Int64.init).map { min($0, self.configuration.maxOutputBytes) }
             switch inspection.status {
             case .running, .paused, .restarting:
-                if inspection.status == .paused { try? await self.engine.unpauseContainer(summary.id) }
+                if inspection.status == .paused {
+                    do { try await self.engine.unpauseContainer(summary.id) } catch {
+                        self.logger.error("unpausing adopted run \(guid) (\(summary.id.prefix(12))): \(error)")
+                    }
+                }
                 await self.registry.adopt(run)
                 let deadline = labels[Label.deadline].flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
                     ?? Date().addingTimeInterval(self.configuration.walltime)
                 self.logger.info("adopting running run \(guid) (\(summary.id.prefix(12)))")
-                await self.supervise(guid: guid, containerID: summary.id, deadline: deadline)
+                self.supervise(guid: guid, containerID: summary.id, deadline: deadline)
             case .exited, .dead:
                 let ended = inspection.finishedAt ?? Date()
                 if Date().timeIntervalSince(ended) < self.configuration.orphanTTL {
@@ -359,25 +368,29 @@ extension LaunchDaemon {
                     await self.registry.adopt(run)
                 } else {
                     self.logger.info("pruning expired run \(guid) (\(summary.id.prefix(12)))")
-                    try? await self.engine.removeContainer(summary.id, force: true)
+                    await self.removeContainer(summary.id, of: guid, reason: "expired, at reconcile")
                 }
             case .created, .removing:
                 // A START that never completed.
                 self.logger.info("pruning never-started container of run \(guid)")
-                try? await self.engine.removeContainer(summary.id, force: true)
+                await self.removeContainer(summary.id, of: guid, reason: "never started, at reconcile")
             }
         }
     }
 
-    /// Removes exited, uncollected containers and forgets finished runs past the TTL.
+    /// Retries the removals that failed, removes exited, uncollected containers and forgets
+    /// finished runs past the TTL.
     public func reap(now: Date = Date()) async {
+        for (id, guid) in await self.registry.removalsToRetry {
+            await self.removeContainer(id, of: guid.isEmpty ? nil : guid, reason: "retrying a failed removal")
+        }
         for run in await self.registry.allRuns {
             guard let ended = run.endedAt, now.timeIntervalSince(ended) >= self.configuration.orphanTTL else { continue }
             switch run.state {
             case .exited:
                 if let id = run.containerID {
                     self.logger.info("pruning uncollected run \(run.guid) after orphan_ttl")
-                    try? await self.engine.removeContainer(id, force: true)
+                    await self.removeContainer(id, of: run.guid, reason: "uncollected after orphan_ttl")
                 }
                 await self.registry.forget(run.guid)
             case .finished:
@@ -385,6 +398,19 @@ extension LaunchDaemon {
             case .starting, .running:
                 continue
             }
+        }
+    }
+
+    /// Removes a container. A failure (the engine away or restarting) is logged and the
+    /// reaper retries it on each pass until the engine confirms, so no container leaks.
+    func removeContainer(_ id: String, of guid: String?, reason: String) async {
+        do {
+            try await self.engine.removeContainer(id, force: true)
+            await self.registry.removed(id)
+        } catch {
+            self.logger.error(
+                "removing container \(id.prefix(12))\(guid.map { " of run \($0)" } ?? "") (\(reason)) failed: \(error); the reaper retries")
+            await self.registry.removalFailed(id, guid: guid)
         }
     }
 

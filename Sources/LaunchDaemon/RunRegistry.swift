@@ -1,6 +1,7 @@
 import Foundation
 import GSSACore
 import LaunchProtocol
+import Synchronization
 
 /// The daemon's book of runs: the cap, ownership, state and event fan-out.
 ///
@@ -50,8 +51,11 @@ public actor RunRegistry {
     private var runs: [String: Run] = [:]
     private var statusHistory: [String: [LaunchEvent]] = [:]
     private var logText: [String: [LogStream: String]] = [:]
-    private var subscribers: [String: [UUID: Subscriber]] = [:]
-    private var finishWaiters: [String: [UUID: CheckedContinuation<RunResult?, Never>]] = [:]
+    /// Behind a lock, not the actor: a stream's termination handler (synchronous) unsubscribes.
+    private nonisolated let subscribers = Mutex<[String: [UUID: Subscriber]]>([:])
+    private var finishWaiters: [String: [UUID: FinishWaiter]] = [:]
+    /// Containers whose removal failed (engine away, restarting): the reaper retries them.
+    private var pendingRemovals: [String: String] = [:]
 
     public init(maxContainers: Int) {
         self.maxContainers = maxContainers
@@ -139,12 +143,12 @@ public actor RunRegistry {
         self.runs[guid]?.result = result
         self.runs[guid]?.endedAt = Date()
         let event = LaunchEvent.exit(guid: guid, result: result)
-        for subscriber in self.subscribers[guid]?.values ?? [:].values {
+        for subscriber in self.subscribers(of: guid) {
             subscriber.continuation.yield(event)
         }
         self.finishSubscribers(guid)
         for waiter in self.finishWaiters.removeValue(forKey: guid)?.values ?? [:].values {
-            waiter.resume(returning: result)
+            waiter.resolve(result)
         }
     }
 
@@ -176,7 +180,7 @@ public actor RunRegistry {
         case .exit:
             return
         }
-        for subscriber in self.subscribers[guid]?.values ?? [:].values {
+        for subscriber in self.subscribers(of: guid) {
             if case .log = event, !subscriber.logs { continue }
             subscriber.continuation.yield(event)
         }
@@ -193,51 +197,105 @@ public actor RunRegistry {
             return stream
         }
         let key = UUID()
-        self.subscribers[guid, default: [:]][key] = Subscriber(logs: logs, continuation: continuation)
-        continuation.onTermination = { _ in
-            Task { await self.unsubscribe(guid, key) }
-        }
+        self.subscribers.withLock { $0[guid, default: [:]][key] = Subscriber(logs: logs, continuation: continuation) }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(guid, key) }
         return stream
     }
 
-    private func unsubscribe(_ guid: String, _ key: UUID) {
-        self.subscribers[guid]?.removeValue(forKey: key)
-        if self.subscribers[guid]?.isEmpty == true { self.subscribers.removeValue(forKey: guid) }
+    private nonisolated func unsubscribe(_ guid: String, _ key: UUID) {
+        self.subscribers.withLock { all in
+            all[guid]?.removeValue(forKey: key)
+            if all[guid]?.isEmpty == true { all.removeValue(forKey: guid) }
+        }
+    }
+
+    private func subscribers(of guid: String) -> [Subscriber] {
+        self.subscribers.withLock { Array(($0[guid] ?? [:]).values) }
     }
 
     private func finishSubscribers(_ guid: String) {
-        for subscriber in self.subscribers.removeValue(forKey: guid)?.values ?? [:].values {
+        let ended = self.subscribers.withLock { $0.removeValue(forKey: guid) } ?? [:]
+        for subscriber in ended.values {
             subscriber.continuation.finish()
         }
     }
 
     public func logs(_ guid: String) -> [LogStream: String] { self.logText[guid] ?? [:] }
 
-    /// Waits until the run finishes or `timeout` passes; nil on timeout.
+    /// Waits until the run finishes or `timeout` passes; nil on timeout (or when the caller is cancelled).
     public func waitForFinish(_ guid: String, timeout: Double?) async -> RunResult? {
         if let result = self.runs[guid]?.result { return result }
         guard self.runs[guid] != nil else { return nil }
         let key = UUID()
-        let timer: Task<Void, Never>? = timeout.map { seconds in
-            // Callers validate; this clamp only guards the Duration conversion.
-            let bounded = seconds.isFinite ? min(max(0, seconds), 31_536_000) : 0
-            return Task {
-                try? await Task.sleep(for: .seconds(bounded))
-                self.expireWaiter(guid, key)
+        let waiter = FinishWaiter()
+        self.finishWaiters[guid, default: [:]][key] = waiter
+        let result = await withTaskGroup(of: RunResult?.self) { group in
+            group.addTask { await waiter.value() }
+            if let timeout {
+                // Callers validate; this clamp only guards the Duration conversion.
+                let bounded = timeout.isFinite ? min(max(0, timeout), 31_536_000) : 0
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(bounded))
+                    return nil
+                }
             }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                self.finishWaiters[guid, default: [:]][key] = continuation
-            }
-        } onCancel: {
-            Task { await self.expireWaiter(guid, key) }
-        }
-        timer?.cancel()
+        self.finishWaiters[guid]?.removeValue(forKey: key)
+        if self.finishWaiters[guid]?.isEmpty == true { self.finishWaiters.removeValue(forKey: guid) }
         return result
     }
 
-    private func expireWaiter(_ guid: String, _ key: UUID) {
-        self.finishWaiters[guid]?.removeValue(forKey: key)?.resume(returning: nil)
+    // MARK: Removals to retry
+
+    /// Records a container whose removal failed, for the reaper to retry.
+    public func removalFailed(_ containerID: String, guid: String?) {
+        self.pendingRemovals[containerID] = guid ?? ""
+    }
+
+    /// A container was removed (or is gone): no retry.
+    public func removed(_ containerID: String) {
+        self.pendingRemovals.removeValue(forKey: containerID)
+    }
+
+    /// Containers whose removal is still to be retried, with the GUID of their run ("" if none).
+    public var removalsToRetry: [String: String] { self.pendingRemovals }
+}
+
+/// One WAIT on a run's end: resolved by ``RunRegistry/finish(_:result:)``, or nil when the
+/// waiting task is cancelled.
+private final class FinishWaiter: Sendable {
+    private struct State {
+        var result: RunResult??
+        var continuation: CheckedContinuation<RunResult?, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func resolve(_ result: RunResult?) {
+        let continuation = self.state.withLock { state -> CheckedContinuation<RunResult?, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = .some(result)
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: result)
+    }
+
+    func value() async -> RunResult? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = self.state.withLock { state -> RunResult?? in
+                    if let result = state.result { return .some(result) }
+                    state.continuation = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            self.resolve(nil)
+        }
     }
 }

@@ -20,12 +20,16 @@ struct DockerLaunchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "YAML configuration file.")
     var config: String
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard !self.config.isEmpty else { throw ValidationError("--config needs a file name") }
+    }
 
     func run() async throws {
         var logger = Logger(label: "gssa.dockerlaunch")
-        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        logger.logLevel = self.logLevel
         do {
             let configuration = try DaemonConfiguration.load(path: self.config)
             let engine = try await DockerEngine.connect(socketPath: configuration.dockerSocket, logger: logger)

@@ -86,15 +86,6 @@ struct TarBuilder {
     }
 }
 
-/// Whether a real dependency is present; under CI=true a missing one is a failure, not a skip.
-func requireReal(_ available: Bool, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    if available { return true }
-    if ProcessInfo.processInfo.environment["CI"] == "true" {
-        Issue.record("\(what) is required when CI=true", sourceLocation: sourceLocation)
-    }
-    return false
-}
-
 /// Runs a command, returning (exit status, stdout, stderr).
 @discardableResult
 func sh(_ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import GSSATestSupport
 import Testing
 
 @testable import GSSACLI
@@ -53,18 +54,7 @@ import Testing
 
     /// The real thing: with the engine up, building python twice is idempotent — the second time
     /// is a content-hash hit with the same image ID.
-    @Test func buildingPythonTwiceIsIdempotent() throws {
-        let engine = Process()
-        engine.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        engine.arguments = ["docker", "info"]
-        engine.standardOutput = FileHandle.nullDevice
-        engine.standardError = FileHandle.nullDevice
-        try engine.run()
-        engine.waitUntilExit()
-        guard engine.terminationStatus == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("a Docker engine is required when CI=true") }
-            return
-        }
+    @Test(.requiresDockerEngine) func buildingPythonTwiceIsIdempotent() throws {
         let builder = try ImageBuilder(repository: Self.repository)
         let first = try builder.build(.python)
         let second = try builder.build(.python)

@@ -10,10 +10,10 @@ import Testing
 @Suite("Cancel at every stage (real daemon process and dockerd)", .serialized, .requiresDockerEngine,
        .requiresImages(RealDaemon.image))
 struct CancelStageTests {
-    static func server(_ daemon: DaemonProcess) async throws -> TestServer {
-        try await TestServer.start(
+    static func withServer<T>(_ daemon: DaemonProcess, _ body: (TestServer) async throws -> T) async throws -> T {
+        try await TestServer.withServer(
             launcher: daemon.launcher, data: daemon.data,
-            mesher: GSSAMeshHostMesher(executable: ServerProcess.executable, threads: 1))
+            mesher: GSSAMeshHostMesher(executable: ServerProcess.executable, threads: 1), body)
     }
 
     /// Cancels `guid` and checks the end state, the 5 s bound, and that no container, no
@@ -69,71 +69,71 @@ struct CancelStageTests {
     func queuedAndRunning() async throws {
         let daemon = try await DaemonProcess(maxContainers: 1)
         defer { daemon.cleanup() }
-        let server = try await Self.server(daemon)
-        defer { Task { await server.stop() } }
-        let xml = try TestServer.sleepDefinition(steps: 120, sleep: 0.5)
-        let blocker = newGUID(), waiting = newGUID()
-        for guid in [blocker, waiting] { try await server.submit(guid: guid, xml: xml, token: server.alice) }
-        _ = try await server.start(guid: blocker, token: server.alice)
-        #expect(try await eventually(60) {
-            try await server.summary(blocker, token: server.alice).status.message?.hasPrefix("step") == true
-        })
-        _ = try await server.start(guid: waiting, token: server.alice)
-        #expect(try await Self.state(waiting, server) == .queued)
-        try await Self.cancel(waiting, on: server, daemon: daemon)
-        #expect(try await daemon.launcher.state(guid: try await runKey(waiting, in: server.store)) == .gone)
-        #expect(try await Self.state(blocker, server) == .running)
-        let blockerKey = try await runKey(blocker, in: server.store)
-        #expect(!daemon.containers(guid: blockerKey).isEmpty, "the running run has no container to kill (is the docker CLI there?)")
-        try await Self.cancel(blocker, on: server, daemon: daemon)
-        #expect(try await daemon.launcher.state(guid: blockerKey) != .running)
+        try await Self.withServer(daemon) { server in
+            let xml = try TestServer.sleepDefinition(steps: 120, sleep: 0.5)
+            let blocker = newGUID(), waiting = newGUID()
+            for guid in [blocker, waiting] { try await server.submit(guid: guid, xml: xml, token: server.alice) }
+            _ = try await server.start(guid: blocker, token: server.alice)
+            #expect(try await eventually(60) {
+                try await server.summary(blocker, token: server.alice).status.message?.hasPrefix("step") == true
+            })
+            _ = try await server.start(guid: waiting, token: server.alice)
+            #expect(try await Self.state(waiting, server) == .queued)
+            try await Self.cancel(waiting, on: server, daemon: daemon)
+            #expect(try await daemon.launcher.state(guid: try await runKey(waiting, in: server.store)) == .gone)
+            #expect(try await Self.state(blocker, server) == .running)
+            let blockerKey = try await runKey(blocker, in: server.store)
+            #expect(!daemon.containers(guid: blockerKey).isEmpty, "the running run has no container to kill (is the docker CLI there?)")
+            try await Self.cancel(blocker, on: server, daemon: daemon)
+            #expect(try await daemon.launcher.state(guid: blockerKey) != .running)
+        }
     }
 
     @Test("starting (the daemon staging the container): E_CANCELLED within 5 s, no container left")
     func starting() async throws {
         let daemon = try await DaemonProcess(maxContainers: 2)
         defer { daemon.cleanup() }
-        let server = try await Self.server(daemon)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try TestServer.sleepDefinition(steps: 80, sleep: 0.5), token: server.alice)
-        _ = try await server.start(guid: guid, token: server.alice)
-        var seen: SimulationState = .queued
-        let key = try await runKey(guid, in: server.store)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            seen = try await server.store.record(guid: key)?.state ?? .queued
-            if seen != .queued { break }
-            try await Task.sleep(for: .milliseconds(5))
+        try await Self.withServer(daemon) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try TestServer.sleepDefinition(steps: 80, sleep: 0.5), token: server.alice)
+            _ = try await server.start(guid: guid, token: server.alice)
+            var seen: SimulationState = .queued
+            let key = try await runKey(guid, in: server.store)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                seen = try await server.store.record(guid: key)?.state ?? .queued
+                if seen != .queued { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(seen == .starting, "the run was \(seen) when the cancel went out")
+            try await Self.cancel(guid, on: server, daemon: daemon)
         }
-        #expect(seen == .starting, "the run was \(seen) when the cancel went out")
-        try await Self.cancel(guid, on: server, daemon: daemon)
     }
 
     @Test("meshing on the host: the `gssa mesh` child is killed, E_CANCELLED within 5 s, no mesh or scratch left")
     func meshing() async throws {
         let daemon = try await DaemonProcess(maxContainers: 2, images: [RealDaemon.image, "gssa/fenics:bookworm"])
         defer { daemon.cleanup() }
-        let server = try await Self.server(daemon)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        // Fine resolution: the mesh takes long enough to be cancelled mid-way.
-        let xml = try TestServer.fixture("fenics-ire/definition.xml")
-            .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_NEAR\" value=\"1.5\"", with: "name=\"RESOLUTION_FIELD_NEAR\" value=\"0.4\"")
-            .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_FAR\" value=\"6.0\"", with: "name=\"RESOLUTION_FIELD_FAR\" value=\"1.5\"")
-            .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_ZONE\" value=\"2.5\"", with: "name=\"RESOLUTION_FIELD_ZONE\" value=\"0.6\"")
-        let finalized = try await server.submit(guid: guid, xml: xml, token: server.alice, archive: try HostMeshingTests.fenicsArchive())
-        #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
-        _ = try await server.start(guid: guid, token: server.alice)
-        let run = try await server.summary(guid, token: server.alice).directory
-        let meshing = await eventually(60) {
-            !Self.processes(mentioning: run + "/input/settings.xml").isEmpty
+        try await Self.withServer(daemon) { server in
+            let guid = newGUID()
+            // Fine resolution: the mesh takes long enough to be cancelled mid-way.
+            let xml = try TestServer.fixture("fenics-ire/definition.xml")
+                .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_NEAR\" value=\"1.5\"", with: "name=\"RESOLUTION_FIELD_NEAR\" value=\"0.4\"")
+                .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_FAR\" value=\"6.0\"", with: "name=\"RESOLUTION_FIELD_FAR\" value=\"1.5\"")
+                .replacingOccurrences(of: "name=\"RESOLUTION_FIELD_ZONE\" value=\"2.5\"", with: "name=\"RESOLUTION_FIELD_ZONE\" value=\"0.6\"")
+            let finalized = try await server.submit(guid: guid, xml: xml, token: server.alice, archive: try HostMeshingTests.fenicsArchive())
+            #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
+            _ = try await server.start(guid: guid, token: server.alice)
+            let run = try await server.summary(guid, token: server.alice).directory
+            let meshing = await eventually(60) {
+                !Self.processes(mentioning: run + "/input/settings.xml").isEmpty
+            }
+            #expect(meshing, "no `gssa mesh` child for the run")
+            try await Self.cancel(guid, on: server, daemon: daemon)
+            #expect(Self.processes(mentioning: run + "/input/settings.xml").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: run + "/input/input.msh"))
+            #expect(try await daemon.launcher.state(guid: try await runKey(guid, in: server.store)) == .gone)
         }
-        #expect(meshing, "no `gssa mesh` child for the run")
-        try await Self.cancel(guid, on: server, daemon: daemon)
-        #expect(Self.processes(mentioning: run + "/input/settings.xml").isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: run + "/input/input.msh"))
-        #expect(try await daemon.launcher.state(guid: try await runKey(guid, in: server.store)) == .gone)
     }
 
     /// Writes 200 MB of output, says so, and exits: the daemon then collects for a while.
@@ -164,17 +164,17 @@ struct CancelStageTests {
     func collecting() async throws {
         let daemon = try await DaemonProcess(maxContainers: 2)
         defer { daemon.cleanup() }
-        let server = try await Self.server(daemon)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: Self.bigOutput, token: server.alice)
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let written = await eventually(120) {
-            await recorder.events.contains { $0.guid == guid.uppercased() && $0.status?.message == "written" }
+        try await Self.withServer(daemon) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: Self.bigOutput, token: server.alice)
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let written = await eventually(120) {
+                await recorder.events.contains { $0.guid == guid.uppercased() && $0.status?.message == "written" }
+            }
+            #expect(written)
+            try await Self.cancel(guid, on: server, daemon: daemon)
+            _ = try? await recorder.finish(seconds: 5)
         }
-        #expect(written)
-        try await Self.cancel(guid, on: server, daemon: daemon)
-        _ = try? await recorder.finish(seconds: 5)
     }
 }

@@ -44,45 +44,45 @@ struct ClientCommandTests {
 
     @Test("launch --wait, status, search, logs, results, diagnostic, inspect, clean")
     func workflow() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher())
-        defer { Task { await server.stop() } }
-        let demo = TestServer.fixtures.appendingPathComponent("demo.xml").path
-        let stl = TestServer.fixtures.appendingPathComponent("tumour.stl").path
-        let guid = newGUID()
-        let launch = try await Self.gssa(["launch", demo, "-i", stl, "--guid", guid, "--wait"], token: server.alice, server: server.base)
-        #expect(launch.status == 0, "\(launch.stderr)")
-        #expect(launch.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == guid)
-        #expect(launch.stderr.contains("SUCCESS"))
-        #expect(launch.stderr.contains("%"))
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let demo = TestServer.fixtures.appendingPathComponent("demo.xml").path
+            let stl = TestServer.fixtures.appendingPathComponent("tumour.stl").path
+            let guid = newGUID()
+            let launch = try await Self.gssa(["launch", demo, "-i", stl, "--guid", guid, "--wait"], token: server.alice, server: server.base)
+            #expect(launch.status == 0, "\(launch.stderr)")
+            #expect(launch.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == guid)
+            #expect(launch.stderr.contains("SUCCESS"))
+            #expect(launch.stderr.contains("%"))
 
-        let status = try await Self.gssa(["status", String(guid.prefix(8)), "--json"], token: server.alice, server: server.base)
-        #expect(status.status == 0, "\(status.stderr)")
-        let summary = try JSONDecoder().decode(SimulationSummary.self, from: Data(status.stdout.utf8))
-        #expect(summary.guid == guid && summary.state == .succeeded)
+            let status = try await Self.gssa(["status", String(guid.prefix(8)), "--json"], token: server.alice, server: server.base)
+            #expect(status.status == 0, "\(status.stderr)")
+            let summary = try JSONDecoder().decode(SimulationSummary.self, from: Data(status.stdout.utf8))
+            #expect(summary.guid == guid && summary.state == .succeeded)
 
-        let search = try await Self.gssa(["search", "--json"], token: server.alice, server: server.base)
-        #expect(try JSONDecoder().decode(API.SearchResult.self, from: Data(search.stdout.utf8)).simulations.map(\.guid) == [guid])
+            let search = try await Self.gssa(["search", "--json"], token: server.alice, server: server.base)
+            #expect(try JSONDecoder().decode(API.SearchResult.self, from: Data(search.stdout.utf8)).simulations.map(\.guid) == [guid])
 
-        let logs = try await Self.gssa(["logs", guid, "--stdout"], token: server.alice, server: server.base)
-        #expect(logs.stdout == "in-memory stdout\n")
+            let logs = try await Self.gssa(["logs", guid, "--stdout"], token: server.alice, server: server.base)
+            #expect(logs.stdout == "in-memory stdout\n")
 
-        let target = scratchDirectory("client")
-        let results = try await Self.gssa(["results", guid, "--to", target.path, "--extract"], token: server.alice, server: server.base)
-        #expect(results.status == 0, "\(results.stderr)")
-        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("\(guid)/output/result.txt").path))
+            let target = scratchDirectory("client")
+            let results = try await Self.gssa(["results", guid, "--to", target.path, "--extract"], token: server.alice, server: server.base)
+            #expect(results.status == 0, "\(results.stderr)")
+            #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("\(guid)/output/result.txt").path))
 
-        let diagnostic = try await Self.gssa(["diagnostic", String(guid.prefix(8)), "--to", target.path], token: server.alice, server: server.base)
-        #expect(diagnostic.status == 0, "\(diagnostic.stderr)")
-        let bundle = target.appendingPathComponent("\(guid)-diagnostic.tar.gz")
-        let inspected = target.appendingPathComponent("inspect")
-        let inspect = try await Self.gssa(["inspect", bundle.path, "--to", inspected.path, "--json"], token: nil, server: server.base)
-        #expect(inspect.status == 0, "\(inspect.stderr)")
-        #expect(inspect.stdout.contains("sha256:in-memory"))
-        #expect(FileManager.default.fileExists(atPath: inspected.appendingPathComponent("input/parameters.yml").path))
+            let diagnostic = try await Self.gssa(["diagnostic", String(guid.prefix(8)), "--to", target.path], token: server.alice, server: server.base)
+            #expect(diagnostic.status == 0, "\(diagnostic.stderr)")
+            let bundle = target.appendingPathComponent("\(guid)-diagnostic.tar.gz")
+            let inspected = target.appendingPathComponent("inspect")
+            let inspect = try await Self.gssa(["inspect", bundle.path, "--to", inspected.path, "--json"], token: nil, server: server.base)
+            #expect(inspect.status == 0, "\(inspect.stderr)")
+            #expect(inspect.stdout.contains("sha256:in-memory"))
+            #expect(FileManager.default.fileExists(atPath: inspected.appendingPathComponent("input/parameters.yml").path))
 
-        let clean = try await Self.gssa(["clean", guid], token: server.alice, server: server.base)
-        #expect(clean.status == 0, "\(clean.stderr)")
-        #expect(try await server.summary(guid, token: server.alice).cleaned)
+            let clean = try await Self.gssa(["clean", guid], token: server.alice, server: server.base)
+            #expect(clean.status == 0, "\(clean.stderr)")
+            #expect(try await server.summary(guid, token: server.alice).cleaned)
+        }
     }
 
     @Test("a failing run: launch --wait exits 1 with the code; cancel; a bad token exits with E_CLIENT")
@@ -95,29 +95,29 @@ struct ClientCommandTests {
                 ? InMemoryLauncher.Script(exitCode: 4, exitStatus: "E_MODEL\nthe model diverged")
                 : InMemoryLauncher.Script(hold: true)
         }
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let sleep = scratchDirectory("defs").appendingPathComponent("sleep.xml")
-        try TestServer.sleepDefinition(steps: 1, sleep: 0).write(to: sleep, atomically: true, encoding: .utf8)
+        try await TestServer.withServer(launcher: launcher) { server in
+            let sleep = scratchDirectory("defs").appendingPathComponent("sleep.xml")
+            try TestServer.sleepDefinition(steps: 1, sleep: 0).write(to: sleep, atomically: true, encoding: .utf8)
 
-        let failing = "F" + newGUID().dropFirst()
-        let failed = try await Self.gssa(["launch", sleep.path, "--guid", failing, "--wait"], token: server.alice, server: server.base)
-        #expect(failed.status == 1)
-        #expect(failed.stderr.contains("E_MODEL: the model diverged"))
+            let failing = "F" + newGUID().dropFirst()
+            let failed = try await Self.gssa(["launch", sleep.path, "--guid", failing, "--wait"], token: server.alice, server: server.base)
+            #expect(failed.status == 1)
+            #expect(failed.stderr.contains("E_MODEL: the model diverged"))
 
-        let held = "A" + newGUID().dropFirst()
-        let started = try await Self.gssa(["launch", sleep.path, "--guid", held], token: server.alice, server: server.base)
-        #expect(started.status == 0, "\(started.stderr)")
-        let cancel = try await Self.gssa(["cancel", held, "--json"], token: server.alice, server: server.base)
-        #expect(cancel.status == 0, "\(cancel.stderr)")
-        #expect(try await server.waitTerminal(held, token: server.alice).state == .cancelled)
+            let held = "A" + newGUID().dropFirst()
+            let started = try await Self.gssa(["launch", sleep.path, "--guid", held], token: server.alice, server: server.base)
+            #expect(started.status == 0, "\(started.stderr)")
+            let cancel = try await Self.gssa(["cancel", held, "--json"], token: server.alice, server: server.base)
+            #expect(cancel.status == 0, "\(cancel.stderr)")
+            #expect(try await server.waitTerminal(held, token: server.alice).state == .cancelled)
 
-        let unauthorized = try await Self.gssa(["search"], token: "gssa_nope", server: server.base)
-        #expect(unauthorized.status == 2)
-        #expect(unauthorized.stderr.hasPrefix("E_CLIENT: unauthorized"))
-        let missing = try await Self.gssa(["status", "FFFFFFFF"], token: server.alice, server: server.base)
-        #expect(missing.status == 2)
-        #expect(missing.stderr.contains("no simulation matches"))
+            let unauthorized = try await Self.gssa(["search"], token: "gssa_nope", server: server.base)
+            #expect(unauthorized.status == 2)
+            #expect(unauthorized.stderr.hasPrefix("E_CLIENT: unauthorized"))
+            let missing = try await Self.gssa(["status", "FFFFFFFF"], token: server.alice, server: server.base)
+            #expect(missing.status == 2)
+            #expect(missing.stderr.contains("no simulation matches"))
+        }
     }
 
     @Test("users add prints a token that authenticates")

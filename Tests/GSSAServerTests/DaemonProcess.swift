@@ -2,17 +2,20 @@ import Foundation
 import GSSA
 import GSSAServer
 import LaunchClient
+import Synchronization
 import Testing
 
 /// `gssa-dockerlaunch` as a separate process, so that it can be killed with SIGKILL and
 /// restarted on the same socket and daemon ID (the restart adopts its containers).
-final class DaemonProcess: @unchecked Sendable {
+final class DaemonProcess: Sendable {
     let root: URL
     let socket: String
     let daemonID: String
     let configuration: URL
     let dockerHost: String?
-    private(set) var process: Process?
+    /// The running child (replaced on restart).
+    private let current = Mutex<Process?>(nil)
+    var process: Process? { current.withLock { $0 } }
 
     var data: URL { root.appendingPathComponent("data") }
     var launcher: DaemonLauncher { DaemonLauncher(socket: socket) }
@@ -56,7 +59,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        self.process = process
+        current.withLock { $0 = process }
         // A bound, not a wait: it returns as soon as USAGE answers.
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {

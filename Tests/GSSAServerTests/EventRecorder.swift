@@ -5,11 +5,14 @@ import HummingbirdWSClient
 import Logging
 
 /// Subscribes to `/api/v1/events` and records every event until one run ends.
+///
+/// Made inside a ``TestScope`` (``TestServer/withServer`` and ``RealDaemon/with`` open one):
+/// the connection runs as a child of that scope.
 actor EventRecorder {
     private(set) var events: [ServerEvent] = []
     private var subscribed: CheckedContinuation<Void, Never>?
     private var isSubscribed = false
-    private var task: Task<Void, Error>?
+    private var connection: OwnedTask?
 
     /// Connects and returns once the server's `identify` greeting arrived (so nothing is missed).
     static func connect(base: String, token: String, until guid: String?, send: [String] = []) async -> EventRecorder {
@@ -24,8 +27,10 @@ actor EventRecorder {
             logger.logLevel = .critical
             return logger
         }()
-        task = Task {
-            try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+        guard let scope = TestScope.tasks else { preconditionFailure("EventRecorder is made inside a TestScope") }
+        connection = scope.submit {
+            // A connection that fails ends the recording: the test sees what arrived.
+            _ = try? await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                 for text in send { try await outbound.write(.text(text)) }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = message,
@@ -58,19 +63,21 @@ actor EventRecorder {
 
     /// Waits for the connection to end (the watched run finished), bounded.
     func finish(seconds: Double = 120) async throws -> [ServerEvent] {
-        guard let task else { return events }
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(seconds))
-            task.cancel()
+        guard let connection else { return events }
+        // Whichever ends first: the connection, or the bound (which then closes the connection).
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await connection.wait() }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            connection.cancel()
+            group.cancelAll()
         }
-        _ = try? await task.value
-        timeout.cancel()
         return events
     }
 
     /// Closes now and returns what was recorded.
     func close() -> [ServerEvent] {
-        task?.cancel()
+        connection?.cancel()
         return events
     }
 

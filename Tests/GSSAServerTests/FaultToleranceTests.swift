@@ -78,19 +78,19 @@ struct FaultToleranceTests {
     func daemonKilled() async throws {
         let daemon = try await DaemonProcess(maxContainers: Self.running)
         defer { daemon.cleanup() }
-        let server = try await TestServer.start(launcher: daemon.launcher, data: daemon.data)
-        defer { Task { await server.stop() } }
-        let guids = try await Self.fill(server, token: server.alice)
-        daemon.kill9()
-        // Nothing fails while the daemon is away; the queue says why it waits.
-        #expect(try await Self.queuedRunsWait(server, guids, token: server.alice))
-        for guid in guids {
-            #expect(!(try await server.summary(guid, token: server.alice).state.isTerminal), "\(guid) ended while the daemon was down")
+        try await TestServer.withServer(launcher: daemon.launcher, data: daemon.data) { server in
+            let guids = try await Self.fill(server, token: server.alice)
+            daemon.kill9()
+            // Nothing fails while the daemon is away; the queue says why it waits.
+            #expect(try await Self.queuedRunsWait(server, guids, token: server.alice))
+            for guid in guids {
+                #expect(!(try await server.summary(guid, token: server.alice).state.isTerminal), "\(guid) ended while the daemon was down")
+            }
+            try await daemon.start()
+            try await Self.expectAllSucceed(server, guids, token: server.alice)
+            try await Self.expectNoContainer(daemon, server, guids, token: server.alice)
+            await daemon.stop()
         }
-        try await daemon.start()
-        try await Self.expectAllSucceed(server, guids, token: server.alice)
-        try await Self.expectNoContainer(daemon, server, guids, token: server.alice)
-        await daemon.stop()
     }
 
     @Test("kill -9 of `gssa server` during running and queued runs, then a restart on the same data: all succeed")

@@ -23,26 +23,26 @@ struct HostMeshingTests {
     func meshesBeforeLaunch() async throws {
         let mesher = InMemoryHostMesher()
         let launcher = InMemoryLauncher()
-        let server = try await TestServer.start(launcher: launcher, mesher: mesher)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        let xml = try TestServer.fixture("fenics-ire/definition.xml")
-        let finalized = try await server.submit(guid: guid, xml: xml, token: server.alice, archive: try Self.fenicsArchive())
-        #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let events = try await recorder.finish()
-        #expect(events.last?.type == .complete)
-        let messages = events.compactMap { $0.guid == guid ? $0.status?.message : nil }
-        let meshing = messages.firstIndex(of: "Meshing on the host")
-        let running = messages.firstIndex(of: "Running")
-        #expect(meshing != nil && running != nil && meshing! < running!, "\(messages)")
-        let meshed = await mesher.meshed
-        #expect(meshed.map(\.lastPathComponent) == [try await runKey(guid, in: server.store)])
-        #expect(FileManager.default.fileExists(atPath: meshed[0].appendingPathComponent("input/input.msh").path))
-        #expect(await launcher.launched.first?.image == "gssa/fenics:bookworm")
-        let metrics = String(decoding: try await server.request(.GET, "/metrics", token: nil).body, as: UTF8.self)
-        #expect(metrics.contains("gssa_meshing_seconds_count 1"))
+        try await TestServer.withServer(launcher: launcher, mesher: mesher) { server in
+            let guid = newGUID()
+            let xml = try TestServer.fixture("fenics-ire/definition.xml")
+            let finalized = try await server.submit(guid: guid, xml: xml, token: server.alice, archive: try Self.fenicsArchive())
+            #expect(finalized.status == .ok, "\(String(decoding: finalized.body, as: UTF8.self))")
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let events = try await recorder.finish()
+            #expect(events.last?.type == .complete)
+            let messages = events.compactMap { $0.guid == guid ? $0.status?.message : nil }
+            let meshing = messages.firstIndex(of: "Meshing on the host")
+            let running = messages.firstIndex(of: "Running")
+            #expect(meshing != nil && running != nil && meshing! < running!, "\(messages)")
+            let meshed = await mesher.meshed
+            #expect(meshed.map(\.lastPathComponent) == [try await runKey(guid, in: server.store)])
+            #expect(FileManager.default.fileExists(atPath: meshed[0].appendingPathComponent("input/input.msh").path))
+            #expect(await launcher.launched.first?.image == "gssa/fenics:bookworm")
+            let metrics = String(decoding: try await server.request(.GET, "/metrics", token: nil).body, as: UTF8.self)
+            #expect(metrics.contains("gssa_meshing_seconds_count 1"))
+        }
     }
 
     /// A host mesher whose mesh misses the quality gate, as `gssa mesh` reports it: the
@@ -58,34 +58,34 @@ struct HostMeshingTests {
 
     @Test("a mesh under the quality gate is a warning in the run's events and in its stored summary")
     func qualityWarning() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher(), mesher: SliverMesher())
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
-                                archive: try Self.fenicsArchive())
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let events = try await recorder.finish()
-        let messages = events.compactMap { $0.guid == guid ? $0.status?.message : nil }
-        #expect(messages.contains("Warning: mesh quality: \(SliverMesher.warning)"), "\(messages)")
-        let summary = try await server.waitTerminal(guid, token: server.alice)
-        #expect(summary.state == .succeeded)
-        #expect(summary.warnings == [SliverMesher.warning])
-        // Kept in the store, so it outlives the status messages that follow.
-        #expect(try await server.store.record(owner: "alice", name: guid.uppercased())?.warnings == [SliverMesher.warning])
+        try await TestServer.withServer(launcher: InMemoryLauncher(), mesher: SliverMesher()) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
+                                    archive: try Self.fenicsArchive())
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let events = try await recorder.finish()
+            let messages = events.compactMap { $0.guid == guid ? $0.status?.message : nil }
+            #expect(messages.contains("Warning: mesh quality: \(SliverMesher.warning)"), "\(messages)")
+            let summary = try await server.waitTerminal(guid, token: server.alice)
+            #expect(summary.state == .succeeded)
+            #expect(summary.warnings == [SliverMesher.warning])
+            // Kept in the store, so it outlives the status messages that follow.
+            #expect(try await server.store.record(owner: "alice", name: guid.uppercased())?.warnings == [SliverMesher.warning])
+        }
     }
 
     @Test("without a mesher, a Docker+CGAL run fails with E_SERVER and a message, not a hang")
     func noMesher() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher(), mesher: UnavailableHostMesher())
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
-                                archive: try Self.fenicsArchive())
-        _ = try await server.start(guid: guid, token: server.alice)
-        let summary = try await server.waitTerminal(guid, token: server.alice)
-        #expect(summary.state == .failed)
-        #expect(summary.exitStatus?.code == .server)
-        #expect(summary.exitStatus?.message.contains("host meshing") == true)
+        try await TestServer.withServer(launcher: InMemoryLauncher(), mesher: UnavailableHostMesher()) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
+                                    archive: try Self.fenicsArchive())
+            _ = try await server.start(guid: guid, token: server.alice)
+            let summary = try await server.waitTerminal(guid, token: server.alice)
+            #expect(summary.state == .failed)
+            #expect(summary.exitStatus?.code == .server)
+            #expect(summary.exitStatus?.message.contains("host meshing") == true)
+        }
     }
 }

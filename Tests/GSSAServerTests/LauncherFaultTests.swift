@@ -88,109 +88,109 @@ struct LauncherFaultTests {
     func queuedWhileDown() async throws {
         let launcher = FaultyLauncher()
         await launcher.setDown(true)
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let guids = [newGUID(), newGUID()]
-        for guid in guids {
-            try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
-            _ = try await server.start(guid: guid, token: server.alice)
-        }
-        let waiting = try await eventually(10) {
-            var count = 0
+        try await TestServer.withServer(launcher: launcher) { server in
+            let guids = [newGUID(), newGUID()]
             for guid in guids {
-                let summary = try await server.summary(guid, token: server.alice)
-                if summary.state == .queued, summary.status.message?.contains("waiting for the launch daemon") == true { count += 1 }
+                try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
+                _ = try await server.start(guid: guid, token: server.alice)
             }
-            return count == guids.count
-        }
-        #expect(waiting)
-        await launcher.setDown(false)
-        for guid in guids {
-            let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
-            #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
+            let waiting = try await eventually(10) {
+                var count = 0
+                for guid in guids {
+                    let summary = try await server.summary(guid, token: server.alice)
+                    if summary.state == .queued, summary.status.message?.contains("waiting for the launch daemon") == true { count += 1 }
+                }
+                return count == guids.count
+            }
+            #expect(waiting)
+            await launcher.setDown(false)
+            for guid in guids {
+                let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
+                #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
+            }
         }
     }
 
     @Test("the connection drops after the START's answer: the run is re-attached by GUID and succeeds")
     func reattachAfterDrop() async throws {
         let launcher = FaultyLauncher(drop: .afterAnswer)
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let waited = await eventually(10) {
-            await recorder.events.contains { $0.guid == guid.uppercased() && $0.status?.message.hasPrefix("Waiting for the launch daemon") == true }
+        try await TestServer.withServer(launcher: launcher) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let waited = await eventually(10) {
+                await recorder.events.contains { $0.guid == guid.uppercased() && $0.status?.message.hasPrefix("Waiting for the launch daemon") == true }
+            }
+            #expect(waited)
+            #expect(try await server.summary(guid, token: server.alice).state == .running)
+            await launcher.setDown(false)
+            let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
+            #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
+            #expect(await launcher.attaches >= 1)
+            #expect(await launcher.runs == 1)
+            _ = try await recorder.finish(seconds: 10)
         }
-        #expect(waited)
-        #expect(try await server.summary(guid, token: server.alice).state == .running)
-        await launcher.setDown(false)
-        let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
-        #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
-        #expect(await launcher.attaches >= 1)
-        #expect(await launcher.runs == 1)
-        _ = try await recorder.finish(seconds: 10)
     }
 
     @Test("the connection drops before the START's answer and the daemon never heard of it: re-queued, then run once")
     func requeueWhenStartWasLost() async throws {
         let launcher = FaultyLauncher(drop: .beforeAnswer)
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
-        await launcher.setForgets(true)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let attempted = try await eventually(10) {
-            let runs = await launcher.runs
-            let state = try await server.summary(guid, token: server.alice).state
-            return runs == 1 && state != .queued
+        try await TestServer.withServer(launcher: launcher) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
+            await launcher.setForgets(true)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let attempted = try await eventually(10) {
+                let runs = await launcher.runs
+                let state = try await server.summary(guid, token: server.alice).state
+                return runs == 1 && state != .queued
+            }
+            #expect(attempted)
+            await launcher.setDown(false)
+            #expect(await eventually(10) { await launcher.attaches >= 1 })
+            await launcher.setForgets(false)
+            let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
+            #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
+            #expect(await launcher.runs == 2)
         }
-        #expect(attempted)
-        await launcher.setDown(false)
-        #expect(await eventually(10) { await launcher.attaches >= 1 })
-        await launcher.setForgets(false)
-        let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
-        #expect(summary.state == .succeeded, "\(String(describing: summary.exitStatus))")
-        #expect(await launcher.runs == 2)
     }
 
     @Test("the daemon answers that it does not know a started run: E_SERVER with the reason, nothing hangs")
     func lostRun() async throws {
         let launcher = FaultyLauncher(drop: .afterAnswer)
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
-        _ = try await server.start(guid: guid, token: server.alice)
-        #expect(await eventually(10) { await launcher.runs == 1 })
-        await launcher.setForgets(true)
-        await launcher.setDown(false)
-        let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
-        #expect(summary.state == .failed)
-        #expect(summary.exitStatus?.code == .server)
-        #expect(summary.exitStatus?.message == "lost: the launch daemon no longer knows this run")
+        try await TestServer.withServer(launcher: launcher) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
+            _ = try await server.start(guid: guid, token: server.alice)
+            #expect(await eventually(10) { await launcher.runs == 1 })
+            await launcher.setForgets(true)
+            await launcher.setDown(false)
+            let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 30)
+            #expect(summary.state == .failed)
+            #expect(summary.exitStatus?.code == .server)
+            #expect(summary.exitStatus?.message == "lost: the launch daemon no longer knows this run")
+        }
     }
 
     @Test("cancel while the daemon is away: E_CANCELLED at once; the DESTROY goes out when it is back")
     func cancelWhileDown() async throws {
         let launcher = FaultyLauncher(drop: .afterAnswer)
-        let server = try await TestServer.start(launcher: launcher)
-        defer { Task { await server.stop() } }
-        let guid = newGUID()
-        try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let running = try await eventually(10) { try await server.summary(guid, token: server.alice).state == .running }
-        #expect(running)
-        let began = ContinuousClock.now
-        let reply = try await server.request(.POST, "/api/v1/simulations/\(guid)/cancel", token: server.alice)
-        #expect(reply.status == .ok)
-        let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 5)
-        #expect(ContinuousClock.now - began < .seconds(5))
-        #expect(summary.state == .cancelled && summary.exitStatus?.code == .cancelled)
-        await launcher.setDown(false)
-        await server.manager.waitForTask(guid: guid)
-        #expect(try await server.summary(guid, token: server.alice).state == .cancelled)
+        try await TestServer.withServer(launcher: launcher) { server in
+            let guid = newGUID()
+            try await server.submit(guid: guid, xml: try Self.definition(), token: server.alice)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let running = try await eventually(10) { try await server.summary(guid, token: server.alice).state == .running }
+            #expect(running)
+            let began = ContinuousClock.now
+            let reply = try await server.request(.POST, "/api/v1/simulations/\(guid)/cancel", token: server.alice)
+            #expect(reply.status == .ok)
+            let summary = try await server.waitTerminal(guid, token: server.alice, seconds: 5)
+            #expect(ContinuousClock.now - began < .seconds(5))
+            #expect(summary.state == .cancelled && summary.exitStatus?.code == .cancelled)
+            await launcher.setDown(false)
+            await server.manager.waitForTask(guid: guid)
+            #expect(try await server.summary(guid, token: server.alice).state == .cancelled)
+        }
     }
 }

@@ -59,79 +59,79 @@ struct OpenAPITests {
         let spec = try Self.loadSpec()
         let validator = SchemaValidator(spec: spec)
         let paths = try #require(spec["paths"] as? [String: Any])
-        let server = try await TestServer.start(launcher: InMemoryLauncher())
-        defer { Task { await server.stop() } }
-        let archive = try TestServer.demoArchive()
-        let demo = try TestServer.fixture("demo.xml")
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let archive = try TestServer.demoArchive()
+            let demo = try TestServer.fixture("demo.xml")
 
-        // A finished run for the read-only operations.
-        let done = newGUID()
-        try await server.submit(guid: done, xml: demo, token: server.alice, archive: archive)
-        _ = try await server.start(guid: done, token: server.alice)
-        _ = try await server.waitTerminal(done, token: server.alice)
+            // A finished run for the read-only operations.
+            let done = newGUID()
+            try await server.submit(guid: done, xml: demo, token: server.alice, archive: archive)
+            _ = try await server.start(guid: done, token: server.alice)
+            _ = try await server.waitTerminal(done, token: server.alice)
 
-        func body(for id: String) -> (Data?, String) {
-            func json(_ object: Any) -> (Data?, String) { (try! JSONSerialization.data(withJSONObject: object), "application/json") }
-            switch id {
-            case "updateSettingsXML": return (Data(demo.utf8), "application/xml")
-            case "uploadInputArchive": return (archive, "application/gzip")
-            case "updateFiles": return json(["files": ["input/extra.stl": "tumour.stl"]])
-            case "finalize": return json(["directory": "."])
-            case "requestFiles": return json(["files": ["original.xml": "pushed/original.xml"]])
-            case "requestResults", "requestDiagnostic": return json(["target": "pushed/\(id).tgz"])
-            case "compare": return json(["left": demo, "right": demo.replacingOccurrences(of: "\"0.05\"", with: "\"0.07\"")])
-            default: return (nil, "application/json")
-            }
-        }
-
-        var checked: [String] = []
-        func exercise(_ path: String, _ method: String, guid: String) async throws {
-            let item = paths[path] as! [String: Any]
-            let operation = item[method] as! [String: Any]
-            let id = operation["operationId"] as! String
-            guard operation["x-websocket"] as? Bool != true else { return }
-            let open = (operation["security"] as? [Any])?.isEmpty == true
-            let (payload, contentType) = body(for: id)
-            let reply = try await server.request(HTTPMethod(rawValue: method.uppercased()), path.replacingOccurrences(of: "{guid}", with: guid),
-                                                 token: open ? nil : server.alice, body: payload, contentType: contentType)
-            let responses = operation["responses"] as! [String: Any]
-            let code = String(reply.status.code)
-            guard let declared = responses[code] else {
-                Issue.record("\(method.uppercased()) \(path) (\(id)) answered \(code), which the spec does not declare: \(String(decoding: reply.body, as: UTF8.self))")
-                return
-            }
-            let response = validator.resolveResponse(declared)
-            if let content = response["content"] as? [String: Any] {
-                if let media = content["application/json"] as? [String: Any], let schema = media["schema"] {
-                    let value = try JSONSerialization.jsonObject(with: reply.body, options: [.fragmentsAllowed])
-                    let problems = validator.validate(value, schema: schema, at: id)
-                    #expect(problems.isEmpty, "\(id) \(code): \(problems)")
-                } else if content["application/gzip"] != nil {
-                    #expect(reply.body.prefix(2) == Data([0x1f, 0x8b]), "\(id): not gzip")
-                } else if content["text/plain"] != nil {
-                    #expect(!reply.body.isEmpty)
+            func body(for id: String) -> (Data?, String) {
+                func json(_ object: Any) -> (Data?, String) { (try! JSONSerialization.data(withJSONObject: object), "application/json") }
+                switch id {
+                case "updateSettingsXML": return (Data(demo.utf8), "application/xml")
+                case "uploadInputArchive": return (archive, "application/gzip")
+                case "updateFiles": return json(["files": ["input/extra.stl": "tumour.stl"]])
+                case "finalize": return json(["directory": "."])
+                case "requestFiles": return json(["files": ["original.xml": "pushed/original.xml"]])
+                case "requestResults", "requestDiagnostic": return json(["target": "pushed/\(id).tgz"])
+                case "compare": return json(["left": demo, "right": demo.replacingOccurrences(of: "\"0.05\"", with: "\"0.07\"")])
+                default: return (nil, "application/json")
                 }
             }
-            checked.append("\(id) \(code)")
-        }
 
-        // Fresh run, mutating operations in lifecycle order (the 2xx paths).
-        let fresh = newGUID()
-        for (path, method) in [("/api/v1/simulations/{guid}/init", "post"), ("/api/v1/simulations/{guid}/definition", "put"),
-                               ("/api/v1/simulations/{guid}/archive", "put"), ("/api/v1/simulations/{guid}/files", "post"),
-                               ("/api/v1/simulations/{guid}/finalize", "post"), ("/api/v1/simulations/{guid}/start", "post"),
-                               ("/api/v1/simulations/{guid}/cancel", "post")] {
-            try await exercise(path, method, guid: fresh)
+            var checked: [String] = []
+            func exercise(_ path: String, _ method: String, guid: String) async throws {
+                let item = paths[path] as! [String: Any]
+                let operation = item[method] as! [String: Any]
+                let id = operation["operationId"] as! String
+                guard operation["x-websocket"] as? Bool != true else { return }
+                let open = (operation["security"] as? [Any])?.isEmpty == true
+                let (payload, contentType) = body(for: id)
+                let reply = try await server.request(HTTPMethod(rawValue: method.uppercased()), path.replacingOccurrences(of: "{guid}", with: guid),
+                                                     token: open ? nil : server.alice, body: payload, contentType: contentType)
+                let responses = operation["responses"] as! [String: Any]
+                let code = String(reply.status.code)
+                guard let declared = responses[code] else {
+                    Issue.record("\(method.uppercased()) \(path) (\(id)) answered \(code), which the spec does not declare: \(String(decoding: reply.body, as: UTF8.self))")
+                    return
+                }
+                let response = validator.resolveResponse(declared)
+                if let content = response["content"] as? [String: Any] {
+                    if let media = content["application/json"] as? [String: Any], let schema = media["schema"] {
+                        let value = try JSONSerialization.jsonObject(with: reply.body, options: [.fragmentsAllowed])
+                        let problems = validator.validate(value, schema: schema, at: id)
+                        #expect(problems.isEmpty, "\(id) \(code): \(problems)")
+                    } else if content["application/gzip"] != nil {
+                        #expect(reply.body.prefix(2) == Data([0x1f, 0x8b]), "\(id): not gzip")
+                    } else if content["text/plain"] != nil {
+                        #expect(!reply.body.isEmpty)
+                    }
+                }
+                checked.append("\(id) \(code)")
+            }
+
+            // Fresh run, mutating operations in lifecycle order (the 2xx paths).
+            let fresh = newGUID()
+            for (path, method) in [("/api/v1/simulations/{guid}/init", "post"), ("/api/v1/simulations/{guid}/definition", "put"),
+                                   ("/api/v1/simulations/{guid}/archive", "put"), ("/api/v1/simulations/{guid}/files", "post"),
+                                   ("/api/v1/simulations/{guid}/finalize", "post"), ("/api/v1/simulations/{guid}/start", "post"),
+                                   ("/api/v1/simulations/{guid}/cancel", "post")] {
+                try await exercise(path, method, guid: fresh)
+            }
+            // Every declared operation on the finished run; clean last.
+            var all: [(String, String)] = []
+            for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+                for method in Self.methods where (item as! [String: Any])[method] != nil { all.append((path, method)) }
+            }
+            all.sort { ($0.1 == "delete" ? 1 : 0) < ($1.1 == "delete" ? 1 : 0) }
+            for (path, method) in all { try await exercise(path, method, guid: done) }
+            #expect(checked.count >= 25, "\(checked)")
+            #expect(checked.contains("start 202") && checked.contains("finalize 200") && checked.contains("downloadResults 200"))
         }
-        // Every declared operation on the finished run; clean last.
-        var all: [(String, String)] = []
-        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
-            for method in Self.methods where (item as! [String: Any])[method] != nil { all.append((path, method)) }
-        }
-        all.sort { ($0.1 == "delete" ? 1 : 0) < ($1.1 == "delete" ? 1 : 0) }
-        for (path, method) in all { try await exercise(path, method, guid: done) }
-        #expect(checked.count >= 25, "\(checked)")
-        #expect(checked.contains("start 202") && checked.contains("finalize 200") && checked.contains("downloadResults 200"))
     }
 }
 

@@ -1,15 +1,18 @@
 import Foundation
 import GSSA
+import Synchronization
 import Testing
 
 /// A Docker engine of the test's own (own socket, data root, exec root and pid file), so that
 /// a test can stop and restart an engine without touching the machine's shared dockerd.
 ///
 /// It has no bridge network and leaves iptables alone; containers run without a network.
-final class PrivateDockerd: @unchecked Sendable {
+final class PrivateDockerd: Sendable {
     let root: URL
     let socket: String
-    private var process: Process?
+    /// The running child (replaced on restart).
+    private let current = Mutex<Process?>(nil)
+    var process: Process? { current.withLock { $0 } }
 
     init() async throws {
         // Short: a Unix socket path must stay under 108 bytes.
@@ -39,7 +42,7 @@ final class PrivateDockerd: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        self.process = process
+        current.withLock { $0 = process }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if DaemonProcess.docker(["version", "--format", "{{.Server.Version}}"], host: socket)

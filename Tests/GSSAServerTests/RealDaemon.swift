@@ -2,6 +2,7 @@ import ContainerEngine
 import Foundation
 import GSSA
 import GSSAServer
+import GSSATestSupport
 import LaunchDaemon
 import Logging
 import ServiceLifecycle
@@ -11,14 +12,12 @@ import Testing
 ///
 /// Needs a Docker engine, the image `gssa/python:bookworm` and the in-container runner
 /// (`$GSSA_RUNNER`, default `<repo>/.build-runner/release/gssa-container`, built by
-/// `scripts/build-runner`). When one is missing the test fails under `CI=true` and is skipped
-/// (with a message) otherwise.
+/// `scripts/build-runner`): tests using it declare ``requirements`` (skipped locally when a
+/// part is missing, failing under `CI=true`).
 final class RealDaemon: Sendable {
     static let image = "gssa/python:bookworm"
     let root: URL
     let socket: String
-    let group: ServiceGroup
-    let task: Task<Void, Error>
     let engine: DockerEngine
 
     var data: URL { root.appendingPathComponent("data") }
@@ -28,33 +27,20 @@ final class RealDaemon: Sendable {
             ?? TestServer.repositoryRoot.appendingPathComponent(".build-runner/release/gssa-container").path
     }
 
-    /// Starts a daemon, or returns nil after recording why (an issue under CI).
-    static func start(maxContainers: Int = 30, images: [String] = [image]) async -> RealDaemon? {
-        func missing(_ what: String) -> RealDaemon? {
-            if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("CI=true but \(what)")
-            } else {
-                print("skipping real-daemon test: \(what)")
-            }
-            return nil
-        }
-        guard FileManager.default.isExecutableFile(atPath: runner) else {
-            return missing("the runner \(runner) is missing (set GSSA_RUNNER or run scripts/build-runner)")
-        }
-        let engine: DockerEngine
-        do { engine = try await DockerEngine.connect() } catch { return missing("no Docker engine answers: \(error)") }
-        let inspect = Process()
-        inspect.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        inspect.arguments = ["docker", "image", "inspect"] + images
-        inspect.standardOutput = FileHandle.nullDevice
-        inspect.standardError = FileHandle.nullDevice
-        do { try inspect.run() } catch { return missing("cannot run docker: \(error)") }
-        inspect.waitUntilExit()
-        guard inspect.terminationStatus == 0 else { return missing("an image of \(images) is not built") }
+    /// The runner, for the suites' traits.
+    static var requiresRunner: ConditionTrait {
+        .requiresExecutable(runner, "set GSSA_RUNNER or run scripts/build-runner")
+    }
 
+    /// Runs `body` with a daemon served as the executable serves it (a ServiceGroup, here a
+    /// child task), then shuts it down and waits for it, whether `body` returned or threw.
+    static func with<T>(
+        maxContainers: Int = 30, images: [String] = [image], _ body: (RealDaemon) async throws -> T
+    ) async throws -> T {
+        let engine = try await DockerEngine.connect()
         let root = scratchDirectory("real")
         chmod(root.path, 0o755)
-        try? FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
         let socket = root.appendingPathComponent("dockerlaunch.sock").path
         let configuration = DaemonConfiguration(
             socket: socket, dataRoot: root.appendingPathComponent("data").path, allowedImages: images,
@@ -64,25 +50,43 @@ final class RealDaemon: Sendable {
         logger.logLevel = .warning
         let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [LaunchServer(daemon: daemon, logger: logger)], logger: logger))
-        let task = Task { try await group.run() }
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) {
-            try? await Task.sleep(for: .milliseconds(50))
+        let outcome: Result<T, any Error> = await withTaskGroup(of: (any Error)?.self) { tasks in
+            tasks.addTask {
+                do { try await group.run() } catch { return error }
+                return nil
+            }
+            let result: Result<T, any Error>
+            do {
+                // Ready once the socket is secured (0770), not merely bound.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !Self.secured(socket) {
+                    guard ContinuousClock.now < deadline else { throw GSSAError.server("the daemon did not listen on \(socket) within 30 s") }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let daemon = RealDaemon(root: root, socket: socket, engine: engine)
+                result = .success(try await TestScope.run { try await body(daemon) })
+            } catch {
+                result = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            for await error in tasks {
+                if let error { Issue.record("the daemon's service group failed: \(error)") }
+            }
+            return result
         }
-        return RealDaemon(root: root, socket: socket, group: group, task: task, engine: engine)
+        await engine.shutdown()
+        return try outcome.get()
     }
 
-    private init(root: URL, socket: String, group: ServiceGroup, task: Task<Void, Error>, engine: DockerEngine) {
+    private static func secured(_ socket: String) -> Bool {
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: socket))?[.posixPermissions] as? Int else { return false }
+        return mode & 0o777 == 0o770
+    }
+
+    private init(root: URL, socket: String, engine: DockerEngine) {
         self.engine = engine
         self.root = root
         self.socket = socket
-        self.group = group
-        self.task = task
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-        await engine.shutdown()
     }
 
     var launcher: DaemonLauncher { DaemonLauncher(socket: socket) }

@@ -82,69 +82,69 @@ struct ServerRefusalTests {
 
     @Test("a refused launch leaves no run: not through the API (stays created), not through gssa launch (removed)")
     func refusedLaunch() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher())
-        defer { Task { await server.stop() } }
-        let bad = TestServer.fixtures.appendingPathComponent("bad-family.xml").path
-        let launch = try await ClientCommandTests.gssa(["launch", bad], token: server.bob, server: server.base)
-        #expect(launch.status == 2, "\(launch.stderr)")
-        #expect(launch.stderr.contains("unknown family 'no-such-family'"), "\(launch.stderr)")
-        let left = try await server.request(.GET, "/api/v1/simulations", token: server.bob).decode(API.SearchResult.self)
-        #expect(left.simulations.isEmpty, "\(left.simulations.map { "\($0.guid) \($0.state)" })")
-        #expect(try await server.request(.GET, "/api/v1/simulations?state=failed", token: server.admin).decode(API.SearchResult.self).simulations.isEmpty)
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let bad = TestServer.fixtures.appendingPathComponent("bad-family.xml").path
+            let launch = try await ClientCommandTests.gssa(["launch", bad], token: server.bob, server: server.base)
+            #expect(launch.status == 2, "\(launch.stderr)")
+            #expect(launch.stderr.contains("unknown family 'no-such-family'"), "\(launch.stderr)")
+            let left = try await server.request(.GET, "/api/v1/simulations", token: server.bob).decode(API.SearchResult.self)
+            #expect(left.simulations.isEmpty, "\(left.simulations.map { "\($0.guid) \($0.state)" })")
+            #expect(try await server.request(.GET, "/api/v1/simulations?state=failed", token: server.admin).decode(API.SearchResult.self).simulations.isEmpty)
+        }
     }
 
     @Test("malformed XML: libxml2's own message and line, from the server and from the CLI")
     func malformedXML() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher())
-        defer { Task { await server.stop() } }
-        let cases = [
-            ("<simulationDefinition></simulationDefinition>\n<extra/>\n", "line 2", "Extra content at the end of the document"),
-            ("<simulationDefinition>\n<numericalModel>", "line 2", "Premature end of data"),
-        ]
-        for (xml, line, text) in cases {
-            let reply = try await server.submit(guid: newGUID(), xml: xml, token: server.alice)
-            #expect(reply.status == .badRequest)
-            #expect(reply.errorMessage.contains(line) && reply.errorMessage.contains(text), "server: \(reply.errorMessage)")
-            #expect(!reply.errorMessage.contains("libxml2 error"), "server: \(reply.errorMessage)")
-            let file = scratchDirectory("malformed").appendingPathComponent("definition.xml")
-            try xml.write(to: file, atomically: true, encoding: .utf8)
-            let launch = try await ClientCommandTests.gssa(["launch", file.path], token: server.alice, server: server.base)
-            #expect(launch.status == 2)
-            #expect(launch.stderr.contains(line) && !launch.stderr.contains("libxml2 error"), "cli: \(launch.stderr)")
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let cases = [
+                ("<simulationDefinition></simulationDefinition>\n<extra/>\n", "line 2", "Extra content at the end of the document"),
+                ("<simulationDefinition>\n<numericalModel>", "line 2", "Premature end of data"),
+            ]
+            for (xml, line, text) in cases {
+                let reply = try await server.submit(guid: newGUID(), xml: xml, token: server.alice)
+                #expect(reply.status == .badRequest)
+                #expect(reply.errorMessage.contains(line) && reply.errorMessage.contains(text), "server: \(reply.errorMessage)")
+                #expect(!reply.errorMessage.contains("libxml2 error"), "server: \(reply.errorMessage)")
+                let file = scratchDirectory("malformed").appendingPathComponent("definition.xml")
+                try xml.write(to: file, atomically: true, encoding: .utf8)
+                let launch = try await ClientCommandTests.gssa(["launch", file.path], token: server.alice, server: server.base)
+                #expect(launch.status == 2)
+                #expect(launch.stderr.contains(line) && !launch.stderr.contains("libxml2 error"), "cli: \(launch.stderr)")
+            }
         }
     }
 
     @Test("a surface that is not closed: E_CLIENT once, naming the uploaded file, not the server's path (real CGAL mesher)")
     func openSurface() async throws {
         let mesher = GSSAMeshHostMesher(executable: ServerProcess.executable, threads: 1)
-        let server = try await TestServer.start(launcher: InMemoryLauncher(), mesher: mesher)
-        defer { Task { await server.stop() } }
-        let folder = TestServer.fixtures.appendingPathComponent("fenics-ire")
-        let url = scratchDirectory("open-surface").appendingPathComponent("input.tar.gz")
-        let writer = try TarGzWriter(url: url)
-        for name in ["organ.stl", "vessel.stl"] { try writer.add(name, .file(try Data(contentsOf: folder.appendingPathComponent(name)))) }
-        // Binary STL minus its last triangle: a hole.
-        var tumour = try Data(contentsOf: folder.appendingPathComponent("tumour.stl"))
-        let count = tumour[80..<84].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        tumour.replaceSubrange(80..<84, with: withUnsafeBytes(of: count - 1) { Data($0) })
-        tumour.removeLast(50)
-        try writer.add("tumour.stl", .file(tumour))
-        try writer.finish()
+        try await TestServer.withServer(launcher: InMemoryLauncher(), mesher: mesher) { server in
+            let folder = TestServer.fixtures.appendingPathComponent("fenics-ire")
+            let url = scratchDirectory("open-surface").appendingPathComponent("input.tar.gz")
+            let writer = try TarGzWriter(url: url)
+            for name in ["organ.stl", "vessel.stl"] { try writer.add(name, .file(try Data(contentsOf: folder.appendingPathComponent(name)))) }
+            // Binary STL minus its last triangle: a hole.
+            var tumour = try Data(contentsOf: folder.appendingPathComponent("tumour.stl"))
+            let count = tumour[80..<84].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            tumour.replaceSubrange(80..<84, with: withUnsafeBytes(of: count - 1) { Data($0) })
+            tumour.removeLast(50)
+            try writer.add("tumour.stl", .file(tumour))
+            try writer.finish()
 
-        let guid = newGUID()
-        let finalized = try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
-                                                archive: try Data(contentsOf: url))
-        #expect(finalized.status == .ok, "\(finalized.errorMessage)")
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        _ = try await server.start(guid: guid, token: server.alice)
-        let events = try await recorder.finish().filter { $0.guid == guid }
-        let summary = try await server.waitTerminal(guid, token: server.alice)
-        let outcome = try #require(summary.exitStatus)
-        #expect(summary.state == .failed && outcome.code == .client, "\(outcome)")
-        #expect(outcome.message.contains("'tumour.stl'") && outcome.message.contains("not closed"), "\(outcome.message)")
-        #expect(!outcome.message.contains(server.data.path) && !outcome.message.contains("input/") && !outcome.message.contains("tumour-1.stl"),
-                "\(outcome.message)")
-        let mentions = events.compactMap(\.status?.message).filter { $0.contains("not closed") }
-        #expect(mentions.count == 1, "\(mentions)")
+            let guid = newGUID()
+            let finalized = try await server.submit(guid: guid, xml: try TestServer.fixture("fenics-ire/definition.xml"), token: server.alice,
+                                                    archive: try Data(contentsOf: url))
+            #expect(finalized.status == .ok, "\(finalized.errorMessage)")
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            _ = try await server.start(guid: guid, token: server.alice)
+            let events = try await recorder.finish().filter { $0.guid == guid }
+            let summary = try await server.waitTerminal(guid, token: server.alice)
+            let outcome = try #require(summary.exitStatus)
+            #expect(summary.state == .failed && outcome.code == .client, "\(outcome)")
+            #expect(outcome.message.contains("'tumour.stl'") && outcome.message.contains("not closed"), "\(outcome.message)")
+            #expect(!outcome.message.contains(server.data.path) && !outcome.message.contains("input/") && !outcome.message.contains("tumour-1.stl"),
+                    "\(outcome.message)")
+            let mentions = events.compactMap(\.status?.message).filter { $0.contains("not closed") }
+            #expect(mentions.count == 1, "\(mentions)")
+        }
     }
 }

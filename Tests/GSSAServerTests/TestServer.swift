@@ -20,8 +20,6 @@ final class TestServer: APITarget, Sendable {
     let port: Int
     let manager: SimulationManager
     let store: any SimulationStore
-    let group: ServiceGroup
-    let task: Task<Void, Error>
     let alice: String
     let bob: String
     let admin: String
@@ -32,12 +30,14 @@ final class TestServer: APITarget, Sendable {
         FamilyRegistry.standard(searchPath: [repositoryRoot.appendingPathComponent("families")])
     }
 
-    /// Starts a server on a fresh data directory (or `data`, to simulate a restart).
-    static func start(
+    /// Runs `body` with a server on a fresh data directory (or `data`, to simulate a restart),
+    /// then shuts the server down and waits until it has stopped, whether `body` returned or
+    /// threw (like hummingbird's `app.test`): the server's service group is a child task here.
+    static func withServer<T>(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
-        limits: UploadLimits = UploadLimits()
-    ) async throws -> TestServer {
+        limits: UploadLimits = UploadLimits(), _ body: (TestServer) async throws -> T
+    ) async throws -> T {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
             dataDirectory: data, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
@@ -60,27 +60,36 @@ final class TestServer: APITarget, Sendable {
             continuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw GSSAError.server("test server did not start") }
-        return TestServer(data: data, port: port, manager: manager, store: store, group: group, task: task,
-                          tokens: tokens!)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                // A server that fails to start ends the port stream, so nothing waits forever.
+                defer { continuation.finish() }
+                try await group.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw GSSAError.server("test server did not start")
+            }
+            let server = TestServer(data: data, port: port, manager: manager, store: store, tokens: tokens!)
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await TestScope.run { try await body(server) })
+            } catch {
+                outcome = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try outcome.get()
+        }
     }
 
-    private init(data: URL, port: Int, manager: SimulationManager, store: any SimulationStore, group: ServiceGroup,
-                 task: Task<Void, Error>, tokens: (String, String, String)) {
+    private init(data: URL, port: Int, manager: SimulationManager, store: any SimulationStore, tokens: (String, String, String)) {
         self.data = data
         self.port = port
         self.manager = manager
         self.store = store
-        self.group = group
-        self.task = task
         (alice, bob, admin) = tokens
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
     }
 
     static func fixture(_ name: String) throws -> String {
@@ -99,6 +108,30 @@ final class TestServer: APITarget, Sendable {
         try writer.add("tumour.stl", .file(try Data(contentsOf: fixtures.appendingPathComponent("tumour.stl"))))
         try writer.finish()
         return try Data(contentsOf: url)
+    }
+}
+
+/// The background work of a test scope (event connections): it runs as a child of the scope
+/// and is cancelled and awaited when the scope ends, so nothing outlives the test.
+enum TestScope {
+    /// The owner of the innermost scope's background work.
+    @TaskLocal static var tasks: OwnedTasks?
+
+    /// Runs `body` with ``tasks`` set; then cancels that work and waits for it.
+    static func run<T>(_ body: () async throws -> T) async throws -> T {
+        let tasks = OwnedTasks()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await tasks.run() }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await $tasks.withValue(tasks) { try await body() })
+            } catch {
+                outcome = .failure(error)
+            }
+            group.cancelAll()
+            try await group.waitForAll()
+            return try outcome.get()
+        }
     }
 }
 

@@ -16,41 +16,41 @@ struct TimeBaseTests {
 
     @Test("created, started, finished, duration and every event time are ISO-8601 UTC, in order, near now")
     func isoTimes() async throws {
-        let server = try await TestServer.start(launcher: InMemoryLauncher())
-        defer { Task { await server.stop() } }
-        let before = Date().addingTimeInterval(-1)
-        let guid = newGUID()
-        let finalized = try await server.submit(guid: guid, xml: try TestServer.fixture("demo.xml"), token: server.alice,
-                                                archive: try TestServer.demoArchive())
-        #expect(finalized.status == .ok)
-        let fresh = try JSONSerialization.jsonObject(with: finalized.body) as? [String: Any] ?? [:]
-        #expect(fresh["started"] == nil && fresh["finished"] == nil && fresh["duration"] == nil)
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let before = Date().addingTimeInterval(-1)
+            let guid = newGUID()
+            let finalized = try await server.submit(guid: guid, xml: try TestServer.fixture("demo.xml"), token: server.alice,
+                                                    archive: try TestServer.demoArchive())
+            #expect(finalized.status == .ok)
+            let fresh = try JSONSerialization.jsonObject(with: finalized.body) as? [String: Any] ?? [:]
+            #expect(fresh["started"] == nil && fresh["finished"] == nil && fresh["duration"] == nil)
 
-        let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
-        #expect(try await server.start(guid: guid, token: server.alice).status == .accepted)
-        let events = try await recorder.finish().filter { $0.guid == guid }
-        #expect(!events.isEmpty)
-        for event in events { #expect(event.timestamp.date >= before && event.timestamp.date <= Date().addingTimeInterval(1)) }
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: guid)
+            #expect(try await server.start(guid: guid, token: server.alice).status == .accepted)
+            let events = try await recorder.finish().filter { $0.guid == guid }
+            #expect(!events.isEmpty)
+            for event in events { #expect(event.timestamp.date >= before && event.timestamp.date <= Date().addingTimeInterval(1)) }
 
-        let raw = try await server.request(.GET, "/api/v1/simulations/\(guid)", token: server.alice)
-        let object = try #require(try JSONSerialization.jsonObject(with: raw.body) as? [String: Any])
-        for key in ["created", "started", "finished"] {
-            let text = try #require(object[key] as? String, "\(key) missing in \(object)")
-            #expect(Self.isISO(text), "\(key) = \(text)")
+            let raw = try await server.request(.GET, "/api/v1/simulations/\(guid)", token: server.alice)
+            let object = try #require(try JSONSerialization.jsonObject(with: raw.body) as? [String: Any])
+            for key in ["created", "started", "finished"] {
+                let text = try #require(object[key] as? String, "\(key) missing in \(object)")
+                #expect(Self.isISO(text), "\(key) = \(text)")
+            }
+            let status = try #require(object["status"] as? [String: Any])
+            #expect(Self.isISO(status["timestamp"] as? String))
+            let summary = try raw.decode(SimulationSummary.self)
+            let started = try #require(summary.started), finished = try #require(summary.finished)
+            #expect(summary.created.date >= before && summary.created <= started && started <= finished)
+            let duration = try #require(summary.duration)
+            #expect(abs(duration - finished.date.timeIntervalSince(started.date)) < 0.002)
+
+            let stored = try await server.request(.GET, "/api/v1/simulations/\(guid)/events", token: server.alice)
+            let log = try #require(try JSONSerialization.jsonObject(with: stored.body) as? [String: Any])
+            let entries = try #require(log["events"] as? [[String: Any]])
+            #expect(!entries.isEmpty)
+            for entry in entries { #expect(Self.isISO(entry["at"] as? String), "\(entry)") }
         }
-        let status = try #require(object["status"] as? [String: Any])
-        #expect(Self.isISO(status["timestamp"] as? String))
-        let summary = try raw.decode(SimulationSummary.self)
-        let started = try #require(summary.started), finished = try #require(summary.finished)
-        #expect(summary.created.date >= before && summary.created <= started && started <= finished)
-        let duration = try #require(summary.duration)
-        #expect(abs(duration - finished.date.timeIntervalSince(started.date)) < 0.002)
-
-        let stored = try await server.request(.GET, "/api/v1/simulations/\(guid)/events", token: server.alice)
-        let log = try #require(try JSONSerialization.jsonObject(with: stored.body) as? [String: Any])
-        let entries = try #require(log["events"] as? [[String: Any]])
-        #expect(!entries.isEmpty)
-        for entry in entries { #expect(Self.isISO(entry["at"] as? String), "\(entry)") }
     }
 
     @Test("Timestamp round-trips and refuses what is not ISO-8601")

@@ -11,7 +11,7 @@ import Testing
 struct ArgumentBoundsTests {
     /// Sends one raw request line and returns the reply's message.
     private func refusal(_ client: Harness, _ line: String) async throws -> String {
-        client.feed(line + "\n")
+        await client.feed(line + "\n")
         let reply = try await client.reply()
         #expect(!reply.success, "accepted: \(line)")
         let object = try JSONSerialization.jsonObject(with: Data(reply.line.utf8)) as? [String: Any]
@@ -22,53 +22,55 @@ struct ArgumentBoundsTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let engine = memoryEngine()
-        let daemon = try memoryDaemon(engine, scratch: scratch)
-        let client = Harness(daemon, uid: 7)
-        #expect(try await client.request(.start, try job(scratch, "w", "hang")).success)
-        for timeout in ["1e19", "-1", "1e308", "31536001"] {
-            let message = try await self.refusal(client, "{\"command\":\"WAIT\",\"arguments\":{\"guid\":\"w\",\"timeout\":\(timeout)}}")
-            #expect(message.contains("WAIT: timeout") && message.contains("[0, 31536000]"), "\(timeout): \(message)")
+        try await withRunning(try memoryDaemon(engine, scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 7)
+            #expect(try await client.request(.start, try job(scratch, "w", "hang")).success)
+            for timeout in ["1e19", "-1", "1e308", "31536001"] {
+                let message = try await self.refusal(client, "{\"command\":\"WAIT\",\"arguments\":{\"guid\":\"w\",\"timeout\":\(timeout)}}")
+                #expect(message.contains("WAIT: timeout") && message.contains("[0, 31536000]"), "\(timeout): \(message)")
+            }
+            // In range: a real WAIT timeout still kills, and the outcome names it.
+            let waited = try await client.request(.wait, WaitArguments(guid: "w", timeout: 0.2))
+            #expect(waited.success && waited.line.contains("\"timed_out\":true"), "\(waited.line)")
+            #expect(waited.line.contains("timed_out_after"), "\(waited.line)")
+            #expect(try await client.request(.usage, RunArguments?.none).success, "the daemon is alive")
+            await client.close()
         }
-        // In range: a real WAIT timeout still kills, and the outcome names it.
-        let waited = try await client.request(.wait, WaitArguments(guid: "w", timeout: 0.2))
-        #expect(waited.success && waited.line.contains("\"timed_out\":true"), "\(waited.line)")
-        #expect(waited.line.contains("timed_out_after"), "\(waited.line)")
-        #expect(try await client.request(.usage, RunArguments?.none).success, "the daemon is alive")
-        await client.close()
     }
 
     @Test func startNumbersOutsideTheirBoundsAreRefusedNamingTheField() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let engine = memoryEngine()
-        let daemon = try memoryDaemon(engine, scratch: scratch)
-        let client = Harness(daemon, uid: 7)
-        let args = try job(scratch, "n", "exit 0")
-        func start(_ extra: String) -> String {
-            "{\"command\":\"START\",\"arguments\":{\"guid\":\"n\",\"image\":\"gssa/test\",\"input\":\"\(args.input)\",\"output\":\"\(args.output)\",\(extra)}}"
+        try await withRunning(try memoryDaemon(engine, scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 7)
+            let args = try job(scratch, "n", "exit 0")
+            func start(_ extra: String) -> String {
+                "{\"command\":\"START\",\"arguments\":{\"guid\":\"n\",\"image\":\"gssa/test\",\"input\":\"\(args.input)\",\"output\":\"\(args.output)\",\(extra)}}"
+            }
+            let cases: [(String, String, String)] = [
+                ("\"walltime\":1e19", "walltime", "(0, 86400]"),
+                ("\"walltime\":-3", "walltime", "(0, 86400]"),
+                ("\"walltime\":0", "walltime", "(0, 86400]"),
+                ("\"limits\":{\"cpus\":1e-10}", "limits.cpus", "Docker's minimum is 0.01 CPU"),
+                ("\"limits\":{\"cpus\":0.001}", "limits.cpus", "[0.01, 2]"),
+                ("\"limits\":{\"cpus\":1e300}", "limits.cpus", "[0.01, 2]"),
+                ("\"limits\":{\"memory\":-1}", "limits.memory", "out of range"),
+                ("\"limits\":{\"memory\":1e30}", "limits.memory", "argument 'limits.memory'"),
+                ("\"limits\":{\"pids\":-9223372036854775808}", "limits.pids", "[8, 4096]"),
+                ("\"limits\":{\"pids\":100000000000}", "limits.pids", "[8, 4096]"),
+                ("\"max_output_bytes\":0", "max_output_bytes", "[1, 2147483648]"),
+                ("\"max_output_bytes\":9223372036854775807", "max_output_bytes", "[1, 2147483648]"),
+            ]
+            for (extra, field, bound) in cases {
+                let message = try await self.refusal(client, start(extra))
+                #expect(message.contains(field) && message.contains(bound), "\(extra): \(message)")
+            }
+            #expect(engine.containerIDs.isEmpty, "no container for a refused START")
+            #expect(try await client.request(.start, args).success, "the same START with sane numbers runs")
+            _ = try await client.exit(of: "n")
+            await client.close()
         }
-        let cases: [(String, String, String)] = [
-            ("\"walltime\":1e19", "walltime", "(0, 86400]"),
-            ("\"walltime\":-3", "walltime", "(0, 86400]"),
-            ("\"walltime\":0", "walltime", "(0, 86400]"),
-            ("\"limits\":{\"cpus\":1e-10}", "limits.cpus", "Docker's minimum is 0.01 CPU"),
-            ("\"limits\":{\"cpus\":0.001}", "limits.cpus", "[0.01, 2]"),
-            ("\"limits\":{\"cpus\":1e300}", "limits.cpus", "[0.01, 2]"),
-            ("\"limits\":{\"memory\":-1}", "limits.memory", "out of range"),
-            ("\"limits\":{\"memory\":1e30}", "limits.memory", "argument 'limits.memory'"),
-            ("\"limits\":{\"pids\":-9223372036854775808}", "limits.pids", "[8, 4096]"),
-            ("\"limits\":{\"pids\":100000000000}", "limits.pids", "[8, 4096]"),
-            ("\"max_output_bytes\":0", "max_output_bytes", "[1, 2147483648]"),
-            ("\"max_output_bytes\":9223372036854775807", "max_output_bytes", "[1, 2147483648]"),
-        ]
-        for (extra, field, bound) in cases {
-            let message = try await self.refusal(client, start(extra))
-            #expect(message.contains(field) && message.contains(bound), "\(extra): \(message)")
-        }
-        #expect(engine.containerIDs.isEmpty, "no container for a refused START")
-        #expect(try await client.request(.start, args).success, "the same START with sane numbers runs")
-        _ = try await client.exit(of: "n")
-        await client.close()
     }
 
     @Test func configurationNumbersAreBounded() throws {

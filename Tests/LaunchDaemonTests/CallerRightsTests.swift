@@ -14,7 +14,8 @@ import Glibc
 /// The daemon runs as root but reads inputs and writes outputs only with its caller's rights.
 /// The caller here is a real second uid (65534, via `setpriv`), connected through the socket
 /// group `nogroup` (gid 65534), against the real dockerd.
-@Suite("Daemon acts with the caller's rights (real second uid)", .serialized, .requiresDockerEngine)
+@Suite("Daemon acts with the caller's rights (real second uid)", .serialized, .requiresDockerEngine,
+       .requiresImages(DockerFixture.image))
 struct CallerRightsTests {
     static let nobody: UInt32 = 65534
 
@@ -34,21 +35,11 @@ struct CallerRightsTests {
                     if not line: break
                     if json.loads(line).get("event") == "exit": print(line.strip(), flush=True); break
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = [
+        let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), [
             "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=" + groups.map(String.init).joined(separator: ","), "--", "/usr/bin/python3", "-c", script, socket, frame,
-        ]
-        let pipe = Pipe()
-        let errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw GSSAError.server("client as uid 65534 failed: \(errorText)") }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        ])
+        guard result.status == 0 else { throw GSSAError.server("client as uid 65534 failed: \(result.stderrText)") }
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
         return (lines.first ?? "", lines.count > 1 ? lines[1] : nil)
     }
 

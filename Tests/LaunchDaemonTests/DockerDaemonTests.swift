@@ -1,6 +1,7 @@
 import ContainerEngine
 import Foundation
 import GSSACore
+import GSSATestSupport
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -12,31 +13,14 @@ import Glibc
 
 /// The daemon on a real socket against the real dockerd, with the stand-in runner
 /// (`job.sh` decides what the "model" does). A missing engine fails under CI=true.
-@Suite("Launch daemon on dockerd", .serialized)
+@Suite("Launch daemon on dockerd", .serialized, .requiresDockerEngine, .requiresImages(DockerFixture.image))
 struct DockerDaemonTests {
     /// Engine, image, a daemon on a temp socket; torn down (and its containers removed) afterwards.
     private func withDaemon(
         maxContainers: Int = 3, group: String? = nil, runner: String? = nil,
         _ body: (DockerEngine, String, RunningDaemon) async throws -> Void
     ) async throws {
-        guard let engine = await DockerFixture.engine() else { return }
-        guard let image = await DockerFixture.image(engine) else {
-            await engine.shutdown()
-            return
-        }
-        let scratch = try Scratch()
-        let daemon = try await RunningDaemon.start(
-            engine: engine, scratch: scratch, images: [image], maxContainers: maxContainers, runner: runner,
-            group: group)
-        do {
-            try await body(engine, image, daemon)
-        } catch {
-            Issue.record("unexpected error: \(error)")
-        }
-        await daemon.stop()
-        await daemon.removeContainers(engine)
-        await engine.shutdown()
-        scratch.remove()
+        try await withDockerDaemon(group: group, maxContainers: maxContainers, runner: runner, body)
     }
 
     private func shellJob(_ scratch: Scratch, _ guid: String, image: String, _ script: String) throws -> StartArguments {
@@ -302,19 +286,10 @@ struct DockerDaemonTests {
 
 /// Runs a command as uid/gid 65534 and returns its stdout.
 func runAsNobody(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups"] + arguments
-    let pipe = Pipe()
-    let errors = Pipe()
-    process.standardOutput = pipe
-    process.standardError = errors
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw GSSAError.server("setpriv \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+    let result = try CapturedProcess.run(
+        URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups"] + arguments)
+    if result.status != 0 {
+        throw GSSAError.server("setpriv \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return result.stdoutText
 }

@@ -8,7 +8,8 @@ import LaunchProtocol
 import Testing
 
 /// Output quotas and fast cancellation, against the real dockerd with the stand-in runner.
-@Suite("Daemon output quota and cancel on dockerd", .serialized, .requiresDockerEngine)
+@Suite("Daemon output quota and cancel on dockerd", .serialized, .requiresDockerEngine,
+       .requiresImages(DockerFixture.image))
 struct DockerLimitsTests {
     @Test func outputOverItsQuotaEndsEModelAndKeepsNothing() async throws {
         try await withDockerDaemon(maxOutputBytes: 4 << 20) { engine, image, daemon in

@@ -32,7 +32,7 @@ struct FrameFuzzTests {
 
     /// Sends `bytes` plus a newline and checks that every frame it makes gets one well-formed reply.
     static func exercise(_ client: Harness, _ bytes: [UInt8], outcomes: inout Set<String>) async throws {
-        let frames = client.feed(bytes: bytes + [0x0A])
+        let frames = await client.feed(bytes: bytes + [0x0A])
         for _ in 0..<frames {
             let reply = try await client.reply()
             let object = try JSONSerialization.jsonObject(with: Data(reply.line.utf8)) as? [String: Any]
@@ -51,22 +51,23 @@ struct FrameFuzzTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let engine = memoryEngine()
-        let daemon = try memoryDaemon(engine, scratch: scratch)
-        let client = Harness(daemon, uid: 0)
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.regressions.path).filter { $0.hasSuffix(".jsonl") }
-        #expect(files.count >= 3)
-        var outcomes = Set<String>()
-        for file in files.sorted() {
-            let text = try String(contentsOf: Self.regressions.appendingPathComponent(file), encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                try await Self.exercise(client, Array(line.utf8), outcomes: &outcomes)
+        try await withRunning(try memoryDaemon(engine, scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 0)
+            let files = try FileManager.default.contentsOfDirectory(atPath: Self.regressions.path).filter { $0.hasSuffix(".jsonl") }
+            #expect(files.count >= 3)
+            var outcomes = Set<String>()
+            for file in files.sorted() {
+                let text = try String(contentsOf: Self.regressions.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    try await Self.exercise(client, Array(line.utf8), outcomes: &outcomes)
+                }
             }
+            // Every regression is a refusal, and a clear one.
+            #expect(!outcomes.contains("success"), "\(outcomes)")
+            let usage = try await client.request(.usage, RunArguments?.none)
+            #expect(usage.success)
+            await client.close()
         }
-        // Every regression is a refusal, and a clear one.
-        #expect(!outcomes.contains("success"), "\(outcomes)")
-        let usage = try await client.request(.usage, RunArguments?.none)
-        #expect(usage.success)
-        await client.close()
     }
 
     @Test func mutatedFramesNeverCrashOrHangTheDaemon() async throws {
@@ -78,28 +79,29 @@ struct FrameFuzzTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let engine = memoryEngine()
-        let daemon = try memoryDaemon(engine, scratch: scratch)
-        let client = Harness(daemon, uid: 0)
-        let seeds = try Self.seeds(scratch)
-        var rng = FuzzRandom(seed: seed)
-        var outcomes = Set<String>()
-        // The case being run is on disk first, so that a crash leaves its crasher behind.
-        let last = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gssa-frame-fuzz-last.jsonl")
-        let started = Date()
-        var done = 0
-        while done < iterations, Date().timeIntervalSince(started) < seconds {
-            let input = JSONLineMutator.mutate(seeds, using: &rng)
-            try Data(input).write(to: last)
-            try await Self.exercise(client, input, outcomes: &outcomes)
-            done += 1
+        try await withRunning(try memoryDaemon(engine, scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 0)
+            let seeds = try Self.seeds(scratch)
+            var rng = FuzzRandom(seed: seed)
+            var outcomes = Set<String>()
+            // The case being run is on disk first, so that a crash leaves its crasher behind.
+            let last = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gssa-frame-fuzz-last.jsonl")
+            let started = Date()
+            var done = 0
+            while done < iterations, Date().timeIntervalSince(started) < seconds {
+                let input = JSONLineMutator.mutate(seeds, using: &rng)
+                try Data(input).write(to: last)
+                try await Self.exercise(client, input, outcomes: &outcomes)
+                done += 1
+            }
+            try? FileManager.default.removeItem(at: last)
+            let usage = try await client.request(.usage, RunArguments?.none)
+            #expect(usage.success)
+            print("frame fuzzing: \(done) cases in \(Int(Date().timeIntervalSince(started))) s, \(outcomes.count) distinct outcomes")
+            #expect(done >= min(iterations, 200), "the fuzzer ran too few cases to mean anything")
+            #expect(outcomes.count >= 12, "mutations reached only \(outcomes.sorted())")
+            await client.close()
         }
-        try? FileManager.default.removeItem(at: last)
-        let usage = try await client.request(.usage, RunArguments?.none)
-        #expect(usage.success)
-        print("frame fuzzing: \(done) cases in \(Int(Date().timeIntervalSince(started))) s, \(outcomes.count) distinct outcomes")
-        #expect(done >= min(iterations, 200), "the fuzzer ran too few cases to mean anything")
-        #expect(outcomes.count >= 12, "mutations reached only \(outcomes.sorted())")
-        await client.close()
     }
 
     @Test func decoderSplitsArbitraryBytesLikeTheReferenceModel() {

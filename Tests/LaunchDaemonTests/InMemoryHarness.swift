@@ -48,16 +48,23 @@ let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ i
 }
 
 /// Drives ``LaunchDaemon/serve(frames:peer:send:)`` without a socket, as one peer.
-final class Harness: @unchecked Sendable {
+///
+/// Made inside ``withRunning(_:_:)``: the connection is served as a child of that scope (its
+/// connection owner, a task-local), so it never outlives the test.
+actor Harness {
+    /// The connections of the innermost ``withRunning(_:_:)`` scope.
+    @TaskLocal static var connections: OwnedTasks?
+
     let daemon: LaunchDaemon
     let peer: PeerCredentials
     private let input: AsyncStream<JSONLineFrame>.Continuation
     private var output: AsyncStream<ByteBuffer>.AsyncIterator
-    private let task: Task<Void, Never>
+    private let connection: OwnedTask
     private var decoder = JSONLineFrameDecoder(maxFrameLength: 4096)
     private(set) var events: [LaunchEvent] = []
 
     init(_ daemon: LaunchDaemon, uid: UInt32) {
+        guard let connections = Self.connections else { preconditionFailure("Harness is made inside withRunning") }
         self.daemon = daemon
         self.peer = PeerCredentials(uid: uid, gid: uid, pid: 1)
         let (frames, input) = AsyncStream<JSONLineFrame>.makeStream()
@@ -65,7 +72,7 @@ final class Harness: @unchecked Sendable {
         self.input = input
         self.output = out.makeAsyncIterator()
         let peer = self.peer
-        self.task = Task {
+        self.connection = connections.submit {
             await daemon.serve(frames: frames, peer: peer) { sink.yield($0) }
             sink.finish()
         }
@@ -94,7 +101,7 @@ final class Harness: @unchecked Sendable {
     }
 
     private func unboundedReply() async throws -> (success: Bool, line: String) {
-        while let buffer = await self.output.next() {
+        while let buffer = await self.nextOutput() {
             let head = try LaunchWire.decode(LaunchFrameHead.self, from: buffer)
             if head.event != nil {
                 self.events.append(try LaunchWire.decode(LaunchEvent.self, from: buffer))
@@ -122,7 +129,7 @@ final class Harness: @unchecked Sendable {
         {
             return result
         }
-        while let buffer = await self.output.next() {
+        while let buffer = await self.nextOutput() {
             let event = try LaunchWire.decode(LaunchEvent.self, from: buffer)
             self.events.append(event)
             if case .exit(let g, let result) = event, g == guid { return result }
@@ -130,9 +137,18 @@ final class Harness: @unchecked Sendable {
         throw GSSAError.server("connection ended before exit of \(guid)")
     }
 
+    /// The next frame the daemon sent (the iterator is a reference to the stream's storage:
+    /// copied out and back, since a mutating async call cannot hold the actor's property).
+    private func nextOutput() async -> ByteBuffer? {
+        var iterator = self.output
+        let buffer = await iterator.next(isolation: self)
+        self.output = iterator
+        return buffer
+    }
+
     func close() async {
         self.input.finish()
-        await self.task.value
+        await self.connection.wait()
     }
 }
 
@@ -166,4 +182,25 @@ func job(_ scratch: Scratch, _ guid: String, _ script: String, walltime: Double?
     return StartArguments(
         guid: guid, image: "gssa/test", input: scratch.root.appendingPathComponent("\(guid)/input").path,
         output: scratch.root.appendingPathComponent("\(guid)/output").path, walltime: walltime)
+}
+
+/// Runs `body` while `daemon`'s background work (supervisors, collections, timers) runs, and
+/// its in-memory engine's container processes; then stops both and waits for them, whether
+/// `body` returned or threw.
+func withRunning<T>(_ daemon: LaunchDaemon, _ body: (LaunchDaemon) async throws -> T) async throws -> T {
+    let connections = OwnedTasks()
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await daemon.run() }
+        group.addTask { await connections.run() }
+        // An engine shared by two daemons is run by the outer scope; the inner call returns at once.
+        if let engine = daemon.engine as? InMemoryEngine { group.addTask { await engine.run() } }
+        do {
+            let result = try await Harness.$connections.withValue(connections) { try await body(daemon) }
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
 }

@@ -2,6 +2,7 @@ import ContainerEngine
 import Foundation
 import GSSAArchive
 import GSSACore
+import GSSATestSupport
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -9,7 +10,7 @@ import Testing
 
 /// The production path end to end: the daemon injects the real static `gssa-container`
 /// runner into `gssa/python:bookworm`, which runs a gosmart `start.py`.
-@Suite("Daemon with the real runner", .serialized)
+@Suite("Daemon with the real runner", .serialized, .requiresDockerEngine, .requiresImages("gssa/python:bookworm"))
 struct RealRunnerTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -46,114 +47,105 @@ struct RealRunnerTests {
         return scratch.root.appendingPathComponent("\(name)/input")
     }
 
-    private func setUp() async throws -> (DockerEngine, RunningDaemon)? {
-        guard let engine = await DockerFixture.engine() else { return nil }
-        guard (try? await engine.inspectImage("gssa/python:bookworm")) != nil else {
-            Issue.record("gssa/python:bookworm is missing: run `gssa images build python`")
-            await engine.shutdown()
-            return nil
+    /// The real engine and a daemon injecting the real runner into gssa/python:bookworm; torn
+    /// down (with its containers and scratch) afterwards.
+    private func withRealRunner(_ body: (DockerEngine, RunningDaemon) async throws -> Void) async throws {
+        let runner = try Self.runner.get()
+        try await withDockerEngine { engine, _ in
+            guard try await engine.inspectImage("gssa/python:bookworm") != nil else {
+                throw GSSAError.server("gssa/python:bookworm is missing: run `gssa images build python`")
+            }
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            try await RunningDaemon.with(
+                engine: engine, scratch: scratch, images: ["gssa/python:bookworm"], runner: runner
+            ) { daemon in
+                try await body(engine, daemon)
+            }
         }
-        let runner: String
-        switch Self.runner {
-        case .success(let path): runner = path
-        case .failure(let error):
-            Issue.record(error)
-            await engine.shutdown()
-            return nil
-        }
-        let daemon = try await RunningDaemon.start(
-            engine: engine, scratch: try Scratch(), images: ["gssa/python:bookworm"], runner: runner)
-        return (engine, daemon)
-    }
-
-    private func tearDown(_ engine: DockerEngine, _ daemon: RunningDaemon) async {
-        await daemon.stop()
-        await daemon.removeContainers(engine)
-        await engine.shutdown()
-        daemon.scratch.remove()
     }
 
     @Test func startPyReadsParametersReportsStatusAndWritesOutput() async throws {
-        guard let (engine, daemon) = try await setUp() else { return }
-        let scratch = daemon.scratch
-        let input = try input(scratch, "py", script: """
-            import json
-            import gosmart
-            gosmart.setup()
-            from gosmart.parameters import P, NP, R, update
-            update.status("read parameters", 10)
-            tumours = [r.idx for r in R.group("tumours")]
-            update.status("solving", 50.5)
-            out = {"scale": P.CONSTANT_SCALE, "steps": P.SETTING_STEPS, "power": NP["1"].NEEDLE_POWER, "tumours": tumours}
-            with open("result.json", "w") as f:
-                json.dump(out, f, sort_keys=True)
-            print("model stdout line")
-            update.status("done")
-            """)
-        let args = StartArguments(
-            guid: "py", image: "gssa/python:bookworm", input: input.path,
-            output: scratch.root.appendingPathComponent("py/output").path, archive: "start.tar.gz", target: "start.py",
-            interpreter: "python3", logs: true)
-        let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
-        #expect(run.result.exitCode == 0, "\(run.result) \(run.logs)")
-        #expect(run.result.outputCollected)
-        #expect(run.statuses.map(\.1) == ["read parameters", "solving", "done"])
-        #expect(run.statuses.map(\.0) == [10, 50.5, nil])
-        #expect(run.logs.contains("model stdout line"))
-        let result = try #require(scratch.read("py/output/run/result.json"))
-        #expect(result == #"{"power": 200.0, "scale": 0.5, "steps": 3, "tumours": [3]}"#)
-        #expect(scratch.read("py/output/logs/job.out")?.contains("model stdout line") == true)
-        let status = ExitStatus.read(output: scratch.root.appendingPathComponent("py/output"))
-        #expect(status.errorCode == .success)
-        await tearDown(engine, daemon)
+        try await withRealRunner { engine, daemon in
+            let scratch = daemon.scratch
+            let input = try input(scratch, "py", script: """
+                import json
+                import gosmart
+                gosmart.setup()
+                from gosmart.parameters import P, NP, R, update
+                update.status("read parameters", 10)
+                tumours = [r.idx for r in R.group("tumours")]
+                update.status("solving", 50.5)
+                out = {"scale": P.CONSTANT_SCALE, "steps": P.SETTING_STEPS, "power": NP["1"].NEEDLE_POWER, "tumours": tumours}
+                with open("result.json", "w") as f:
+                    json.dump(out, f, sort_keys=True)
+                print("model stdout line")
+                update.status("done")
+                """)
+            let args = StartArguments(
+                guid: "py", image: "gssa/python:bookworm", input: input.path,
+                output: scratch.root.appendingPathComponent("py/output").path, archive: "start.tar.gz", target: "start.py",
+                interpreter: "python3", logs: true)
+            let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
+            #expect(run.result.exitCode == 0, "\(run.result) \(run.logs)")
+            #expect(run.result.outputCollected)
+            #expect(run.statuses.map(\.1) == ["read parameters", "solving", "done"])
+            #expect(run.statuses.map(\.0) == [10, 50.5, nil])
+            #expect(run.logs.contains("model stdout line"))
+            let result = try #require(scratch.read("py/output/run/result.json"))
+            #expect(result == #"{"power": 200.0, "scale": 0.5, "steps": 3, "tumours": [3]}"#)
+            #expect(scratch.read("py/output/logs/job.out")?.contains("model stdout line") == true)
+            let status = ExitStatus.read(output: scratch.root.appendingPathComponent("py/output"))
+            #expect(status.errorCode == .success)
+        }
     }
 
     @Test func walltimeStopsTheRunnerWhichStillPublishes() async throws {
-        guard let (engine, daemon) = try await setUp() else { return }
-        let scratch = daemon.scratch
-        let input = try input(scratch, "wt", script: """
-            import time
-            from gosmart.parameters import update
-            update.status("sleeping", 1)
-            time.sleep(600)
-            """)
-        let args = StartArguments(
-            guid: "wt", image: "gssa/python:bookworm", input: input.path,
-            output: scratch.root.appendingPathComponent("wt/output").path, walltime: 3, archive: "start.tar.gz",
-            target: "start.py", interpreter: "python3")
-        let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
-        #expect(run.result.timedOut)
-        #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
-        // The runner saw only SIGTERM and wrote "Cancelled"; the daemon's verdict replaces it.
-        let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
-        #expect(status.errorCode == .model && status.message == "timed out after 3 s", "\(status)")
-        #expect(FileManager.default.fileExists(atPath: scratch.root.appendingPathComponent("wt/output/logs/job.out").path))
-        await tearDown(engine, daemon)
+        try await withRealRunner { engine, daemon in
+            let scratch = daemon.scratch
+            let input = try input(scratch, "wt", script: """
+                import time
+                from gosmart.parameters import update
+                update.status("sleeping", 1)
+                time.sleep(600)
+                """)
+            let args = StartArguments(
+                guid: "wt", image: "gssa/python:bookworm", input: input.path,
+                output: scratch.root.appendingPathComponent("wt/output").path, walltime: 3, archive: "start.tar.gz",
+                target: "start.py", interpreter: "python3")
+            let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
+            #expect(run.result.timedOut)
+            #expect(run.result.outputCollected, "the runner forwards SIGTERM, writes exit_status and publishes")
+            // The runner saw only SIGTERM and wrote "Cancelled"; the daemon's verdict replaces it.
+            let status = ExitStatus.read(output: scratch.root.appendingPathComponent("wt/output"))
+            #expect(status.errorCode == .model && status.message == "timed out after 3 s", "\(status)")
+            #expect(FileManager.default.fileExists(atPath: scratch.root.appendingPathComponent("wt/output/logs/job.out").path))
+        }
     }
 
     /// What `gssa container run` and the server report, through the one classifier they share
     /// (LaunchClient's `RunResult.outcome(output:)`; the CLI exits with the outcome's code).
     @Test func exitFourWithErrorMessageIsEModelForEveryClient() async throws {
-        guard let (engine, daemon) = try await setUp() else { return }
-        let scratch = daemon.scratch
-        let input = try input(scratch, "m", script: """
-            import sys
-            with open("error_message", "w") as f:
-                f.write("Tumour region is empty")
-            sys.exit(4)
-            """)
-        let output = scratch.root.appendingPathComponent("m/output")
-        let args = StartArguments(
-            guid: "m", image: "gssa/python:bookworm", input: input.path, output: output.path, walltime: 120,
-            archive: "start.tar.gz", target: "start.py", interpreter: "python3")
-        let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
-        #expect(run.result.exitCode == 4, "\(run.result)")
-        let outcome = run.result.outcome(output: output)
-        #expect(outcome.code == .model, "E_MODEL is exit status 4: \(outcome)")
-        #expect(outcome.message.contains("Tumour region is empty"))
-        let status = ExitStatus.read(output: output)
-        #expect(status.errorCode == .model)
-        #expect(status.message.contains("Tumour region is empty"))
-        await tearDown(engine, daemon)
+        try await withRealRunner { engine, daemon in
+            let scratch = daemon.scratch
+            let input = try input(scratch, "m", script: """
+                import sys
+                with open("error_message", "w") as f:
+                    f.write("Tumour region is empty")
+                sys.exit(4)
+                """)
+            let output = scratch.root.appendingPathComponent("m/output")
+            let args = StartArguments(
+                guid: "m", image: "gssa/python:bookworm", input: input.path, output: output.path, walltime: 120,
+                archive: "start.tar.gz", target: "start.py", interpreter: "python3")
+            let run = try await LaunchClient.withConnection(socket: daemon.socket) { try await runToExit($0, args) }
+            #expect(run.result.exitCode == 4, "\(run.result)")
+            let outcome = run.result.outcome(output: output)
+            #expect(outcome.code == .model, "E_MODEL is exit status 4: \(outcome)")
+            #expect(outcome.message.contains("Tumour region is empty"))
+            let status = ExitStatus.read(output: output)
+            #expect(status.errorCode == .model)
+            #expect(status.message.contains("Tumour region is empty"))
+        }
     }
 }

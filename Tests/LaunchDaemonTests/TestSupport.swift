@@ -65,33 +65,28 @@ let standInRunner = """
     """
 
 enum DockerFixture {
-    /// True when tests must not skip for a missing engine.
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    /// The image the Docker tests run: `GSSA_TEST_IMAGE`, else the gssa python image. Suites
+    /// declare it with `.requiresImages(DockerFixture.image)`.
+    static var image: String { ProcessInfo.processInfo.environment["GSSA_TEST_IMAGE"] ?? "gssa/python:bookworm" }
+}
 
-    /// The real engine, or nil (recorded as a failure under CI) when none answers.
-    static func engine() async -> DockerEngine? {
-        do {
-            return try await DockerEngine.connect()
-        } catch {
-            if inCI {
-                Issue.record("CI=true but no Docker engine answers: \(error)")
-            } else {
-                print("skipping: no Docker engine (\(error))")
-            }
-            return nil
+/// Runs `body` with the real engine and the test image, then closes the engine (awaited),
+/// whether `body` returned or threw. For suites marked `.requiresDockerEngine` and
+/// `.requiresImages(DockerFixture.image)`: a missing engine or image is an error here.
+func withDockerEngine<T>(_ body: (DockerEngine, String) async throws -> T) async throws -> T {
+    let engine = try await DockerEngine.connect()
+    let outcome: Result<T, any Error>
+    do {
+        let image = DockerFixture.image
+        guard try await engine.inspectImage(image) != nil else {
+            throw GSSAError.server("the test image \(image) is not built: run `gssa images build python`")
         }
+        outcome = .success(try await body(engine, image))
+    } catch {
+        outcome = .failure(error)
     }
-
-    /// An image present locally: `GSSA_TEST_IMAGE`, else the gssa python image, else the base.
-    static func image(_ engine: any ContainerEngine) async -> String? {
-        var candidates = ["gssa/python:bookworm", "gssa/debian:bookworm"]
-        if let chosen = ProcessInfo.processInfo.environment["GSSA_TEST_IMAGE"] { candidates.insert(chosen, at: 0) }
-        for candidate in candidates where (try? await engine.inspectImage(candidate)) != nil {
-            return candidate
-        }
-        Issue.record("no test image (gssa/python:bookworm or gssa/debian:bookworm): run `gssa images build python`")
-        return nil
-    }
+    await engine.shutdown()
+    return try outcome.get()
 }
 
 /// An in-process daemon on a temporary socket, served by a ServiceGroup like the executable.
@@ -99,14 +94,15 @@ final class RunningDaemon: Sendable {
     let daemon: LaunchDaemon
     let socket: String
     let scratch: Scratch
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
 
-    static func start(
+    /// Runs `body` with the daemon's service group running as a child task; then shuts it down
+    /// and waits until it has stopped (and removes its containers), whether `body` returned or threw.
+    static func with<T>(
         engine: any ContainerEngine, scratch: Scratch, images: [String], maxContainers: Int = 3,
         runner: String? = nil, group: String? = nil, orphanTTL: Double = 3600, daemonID: String? = nil,
-        maxOutputBytes: Int64 = 2 << 30
-    ) async throws -> RunningDaemon {
+        maxOutputBytes: Int64 = 2 << 30,
+        _ body: (RunningDaemon) async throws -> T
+    ) async throws -> T {
         let runnerPath: String
         if let runner {
             runnerPath = runner
@@ -123,40 +119,56 @@ final class RunningDaemon: Sendable {
         logger.logLevel = .notice
         let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
         let server = LaunchServer(daemon: daemon, logger: logger)
-        let group = ServiceGroup(services: [server], logger: logger)
-        let task = Task { try await group.run() }
-        // Ready means secured, not merely bound: the daemon binds, then sets mode 0770 and the
-        // group, and a caller of another uid can connect only after that.
-        func secured() -> Bool {
-            var info = stat()
-            return stat(socket, &info) == 0 && info.st_mode & 0o777 == 0o770
+        let serviceGroup = ServiceGroup(services: [server], logger: logger)
+        let running = RunningDaemon(daemon: daemon, socket: socket, scratch: scratch)
+        let outcome: Result<T, any Error> = await withTaskGroup(of: (any Error)?.self) { tasks in
+            tasks.addTask {
+                do { try await serviceGroup.run() } catch { return error }
+                return nil
+            }
+            let result: Result<T, any Error>
+            do {
+                // Ready means secured, not merely bound: the daemon binds, then sets mode 0770 and
+                // the group, and a caller of another uid can connect only after that.
+                func secured() -> Bool {
+                    var info = stat()
+                    return stat(socket, &info) == 0 && info.st_mode & 0o777 == 0o770
+                }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !secured() {
+                    guard ContinuousClock.now < deadline else {
+                        throw GSSAError.server("daemon did not create and secure its socket \(socket)")
+                    }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                result = .success(try await body(running))
+            } catch {
+                result = .failure(error)
+            }
+            await serviceGroup.triggerGracefulShutdown()
+            for await error in tasks {
+                if let error { Issue.record("the daemon's service group failed: \(error)") }
+            }
+            return result
         }
-        for _ in 0..<400 where !secured() {
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        guard secured() else {
-            throw GSSAError.server("daemon did not create and secure its socket \(socket)")
-        }
-        return RunningDaemon(daemon: daemon, socket: socket, scratch: scratch, group: group, task: task)
+        await running.removeContainers(engine)
+        return try outcome.get()
     }
 
-    private init(daemon: LaunchDaemon, socket: String, scratch: Scratch, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(daemon: LaunchDaemon, socket: String, scratch: Scratch) {
         self.daemon = daemon
         self.socket = socket
         self.scratch = scratch
-        self.group = group
-        self.task = task
-    }
-
-    func stop() async {
-        await self.group.triggerGracefulShutdown()
-        _ = try? await self.task.value
     }
 
     /// Removes every container this daemon labelled (test hygiene).
     func removeContainers(_ engine: any ContainerEngine) async {
-        let mine = (try? await engine.listContainers(labels: [LaunchDaemon.Label.daemon: self.daemon.configuration.daemonID], all: true)) ?? []
-        for container in mine { try? await engine.removeContainer(container.id, force: true) }
+        do {
+            let mine = try await engine.listContainers(labels: [LaunchDaemon.Label.daemon: self.daemon.configuration.daemonID], all: true)
+            for container in mine { try await engine.removeContainer(container.id, force: true) }
+        } catch {
+            Issue.record("removing the test daemon's containers: \(error)")
+        }
     }
 }
 
@@ -266,35 +278,21 @@ final class RawConnection {
 }
 
 /// Engine, image and an in-process daemon on a temporary socket, torn down (with its
-/// containers) afterwards. For suites marked `.requiresDockerEngine`.
+/// containers) afterwards. For suites marked `.requiresDockerEngine` and `.requiresImages(DockerFixture.image)`.
 func withDockerDaemon(
-    group: String? = nil, maxOutputBytes: Int64 = 2 << 30,
+    group: String? = nil, maxOutputBytes: Int64 = 2 << 30, maxContainers: Int = 3, runner: String? = nil,
     _ body: (DockerEngine, String, RunningDaemon) async throws -> Void
 ) async throws {
-    let engine = try await DockerEngine.connect()
-    guard let image = await DockerFixture.image(engine) else {
-        await engine.shutdown()
-        return
+    try await withDockerEngine { engine, image in
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try await RunningDaemon.with(
+            engine: engine, scratch: scratch, images: [image], maxContainers: maxContainers, runner: runner, group: group,
+            maxOutputBytes: maxOutputBytes
+        ) { daemon in
+            try await body(engine, image, daemon)
+        }
     }
-    let scratch = try Scratch()
-    let daemon: RunningDaemon
-    do {
-        daemon = try await RunningDaemon.start(
-            engine: engine, scratch: scratch, images: [image], group: group, maxOutputBytes: maxOutputBytes)
-    } catch {
-        await engine.shutdown()
-        scratch.remove()
-        throw error
-    }
-    do {
-        try await body(engine, image, daemon)
-    } catch {
-        Issue.record("unexpected error: \(error)")
-    }
-    await daemon.stop()
-    await daemon.removeContainers(engine)
-    await engine.shutdown()
-    scratch.remove()
 }
 
 /// A shell job for the stand-in runner: `job.sh` in `<guid>/input`, output `<guid>/output`.

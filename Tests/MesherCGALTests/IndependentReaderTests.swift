@@ -1,11 +1,13 @@
 import Foundation
 import GSSA
+import GSSATestSupport
 import Testing
 
 @testable import MesherCGAL
 
 /// Our MSH read back by programs we did not write: gmsh (Debian python3-gmsh) and meshio (pip).
-@Suite("MSH checked by gmsh and meshio")
+@Suite("MSH checked by gmsh and meshio", .requiresPythonModule("gmsh", python: "/usr/bin/python3"),
+       .requiresPythonModule("meshio"))
 struct IndependentReaderTests {
     struct Counts: Decodable, Equatable {
         var nodes: Int
@@ -55,24 +57,12 @@ struct IndependentReaderTests {
         """
 
     func run(_ python: String, _ script: String, _ file: URL) throws -> Counts? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script, file.path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors, as: UTF8.self)
-            if requireRealParts || !message.contains("No module named") {
-                Issue.record("\(python) reader failed: \(message)")
-            }
+        let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script, file.path])
+        guard result.status == 0 else {
+            Issue.record("\(python) reader failed: \(result.stderrText)")
             return nil
         }
-        return try JSONDecoder().decode(Counts.self, from: data)
+        return try JSONDecoder().decode(Counts.self, from: result.stdout)
     }
 
     func expected(_ report: MeshReport) -> Counts {

@@ -1,5 +1,6 @@
 import Foundation
 import GSSA
+import GSSATestSupport
 import Testing
 
 /// `gssa mesh` end to end through the built executable (batch runs spawn it anyway).
@@ -17,17 +18,8 @@ struct MeshCommandTests {
             Issue.record("gssa executable not built at \(Self.executable.path) (run swift build first)")
             return (-1, "", "")
         }
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let result = try CapturedProcess.run(Self.executable, arguments)
+        return (result.status, result.stdoutText, result.stderrText)
     }
 
     @Test("batch: one sub-folder per item, a failure does not stop the others, non-zero exit, no partial MSH")

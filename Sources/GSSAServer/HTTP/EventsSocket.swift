@@ -11,7 +11,21 @@ enum EventsSocket {
     ) async throws {
         let hub = manager.hub
         let (id, stream) = await hub.subscribe(user: user)
-        defer { Task { await hub.unsubscribe(id) } }
+        // Unsubscribed before returning, on every path (awaited, not left to a stray task).
+        do {
+            try await session(id: id, stream: stream, inbound: inbound, outbound: outbound, user: user, manager: manager, replay: replay)
+        } catch {
+            await hub.unsubscribe(id)
+            throw error
+        }
+        await hub.unsubscribe(id)
+    }
+
+    private static func session(
+        id: UUID, stream: AsyncStream<ServerEvent>, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        user: UserRecord, manager: SimulationManager, replay: Bool
+    ) async throws {
+        let hub = manager.hub
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         await hub.send(await manager.identify(), to: id)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GSSA
 
 #if canImport(Glibc)
@@ -76,34 +77,37 @@ enum MesherProcess {
 
     /// The child's pid and exit, shared between the caller, the cancellation handler and
     /// Foundation's termination handler.
-    final class Child: @unchecked Sendable {
-        private let lock = NSLock()
-        private var pid: pid_t = 0
-        private var killRequested = false
-        private var status: Int32?
-        private var waiter: CheckedContinuation<Int32, Never>?
+    final class Child: Sendable {
+        private struct State {
+            var pid: pid_t = 0
+            var killRequested = false
+            var status: Int32?
+            var waiter: CheckedContinuation<Int32, Never>?
+        }
 
-        var wasKilled: Bool { lock.withLock { killRequested } }
+        private let state = Mutex(State())
+
+        var wasKilled: Bool { state.withLock { $0.killRequested } }
 
         func started(_ pid: pid_t) {
-            lock.withLock {
-                self.pid = pid
-                if killRequested, status == nil, pid > 0 { _ = Glibc.kill(pid, SIGKILL) }
+            state.withLock { state in
+                state.pid = pid
+                if state.killRequested, state.status == nil, pid > 0 { _ = Glibc.kill(pid, SIGKILL) }
             }
         }
 
         func kill() {
-            lock.withLock {
-                killRequested = true
-                if pid > 0, status == nil { _ = Glibc.kill(pid, SIGKILL) }
+            state.withLock { state in
+                state.killRequested = true
+                if state.pid > 0, state.status == nil { _ = Glibc.kill(state.pid, SIGKILL) }
             }
         }
 
         func exited(_ status: Int32) {
-            let waiter: CheckedContinuation<Int32, Never>? = lock.withLock {
-                self.status = status
-                defer { self.waiter = nil }
-                return self.waiter
+            let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
+                state.status = status
+                defer { state.waiter = nil }
+                return state.waiter
             }
             waiter?.resume(returning: status)
         }
@@ -111,9 +115,9 @@ enum MesherProcess {
         /// Waits for the exit, even when the calling task is cancelled (the kill is on its way).
         func wait() async -> Int32 {
             await withCheckedContinuation { continuation in
-                let done: Int32? = lock.withLock {
-                    if let status { return status }
-                    waiter = continuation
+                let done = state.withLock { state -> Int32? in
+                    if let status = state.status { return status }
+                    state.waiter = continuation
                     return nil
                 }
                 if let done { continuation.resume(returning: done) }

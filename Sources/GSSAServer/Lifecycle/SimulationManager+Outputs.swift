@@ -198,7 +198,14 @@ extension SimulationManager {
             await waitForTask(guid: record.guid)
         }
         // The container may still exist (finished but not removed): best effort, on a fresh connection.
-        try? await launcher.cancel(guid: record.guid)
+        do {
+            try await launcher.cancel(guid: record.guid)
+        } catch let refusal as GSSAError where refusal.code == .client {
+            // The daemon does not know the run (never started, or already removed): nothing to destroy.
+        } catch {
+            logger.warning("clean: cannot destroy the run's container; the daemon's reaper removes it after its TTL",
+                           metadata: ["guid": "\(record.guid)", "error": "\(error)"])
+        }
         let directory = URL(fileURLWithPath: record.directory)
         if FileManager.default.fileExists(atPath: directory.path) {
             do {
@@ -234,8 +241,18 @@ extension SimulationManager {
 
     /// Refreshes the state gauges; called when `/metrics` is scraped.
     public func refreshMetrics() async {
-        if let counts = try? await store.countByState() { metrics.setRuns(counts) }
-        if let usage = try? await launcher.usage() { metrics.slotsInUse.record(usage.running + starting.count) }
+        do {
+            metrics.setRuns(try await store.countByState())
+        } catch {
+            // The gauges keep their last values; the next scrape tries again.
+            logger.error("metrics: cannot count runs by state", metadata: ["error": "\(error)"])
+        }
+        do {
+            let usage = try await launcher.usage()
+            metrics.slotsInUse.record(usage.running + starting.count)
+        } catch {
+            logger.warning("metrics: the launch daemon does not answer USAGE", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Compares two definitions conceptually (reference §3.6).

@@ -142,7 +142,14 @@ extension SimulationManager {
             } catch {
                 logger.error("cannot update a queued run", metadata: ["guid": "\(record.guid)", "error": "\(error)"])
             }
-            let position = try? await store.queuePosition(guid: record.guid)
+            let position: Int?
+            do {
+                position = try await store.queuePosition(guid: record.guid)
+            } catch {
+                // The event goes out without a position; the next relabel or pump carries it.
+                logger.error("cannot read a queued run's position", metadata: ["guid": "\(record.guid)", "error": "\(error)"])
+                position = nil
+            }
             await hub.publish(ServerEvent(type: .status, guid: record.guid, state: .queued, percentage: 0,
                                           status: GSSAError(.inProgress, message), position: position), owner: record.owner)
         }
@@ -201,13 +208,7 @@ extension SimulationManager {
             await requeue(guid: guid, sequence: sequence, message: "Queued (waiting for a container slot)")
             return
         } catch {
-            if cancelled.contains(guid) {
-                // Settled by `cancel`, which also stops the container.
-            } else if shuttingDown {
-                return
-            } else {
-                await finish(guid: guid, outcome: GSSAError.wrapping(error))
-            }
+            guard await supervisionFailed(guid: guid, error) else { return }
         }
         starting.remove(guid)
         await pump()
@@ -224,6 +225,16 @@ extension SimulationManager {
         for warning in warnings {
             await status(guid: guid, owner: owner, percentage: nil, message: "Warning: mesh quality: \(warning)", state: .starting)
         }
+    }
+
+    /// The end of a supervision that threw: settled by `cancel` already (which also stops the
+    /// container), left for the next start (shutting down: false, nothing more to do), or
+    /// failed with the error.
+    private func supervisionFailed(guid: String, _ error: any Error) async -> Bool {
+        if cancelled.contains(guid) { return true }
+        if shuttingDown { return false }
+        await finish(guid: guid, outcome: GSSAError.wrapping(error))
+        return true
     }
 
     /// Puts a run that did not reach a container back at its place in the queue.
@@ -431,7 +442,7 @@ extension SimulationManager {
     /// START in flight is answered first, so the DESTROY cannot overtake it), then DESTROYs
     /// until the daemon says the run is gone or over.
     func destroyCancelled(guid: String) async {
-        if let supervision = tasks[guid] { await supervision.value }
+        if let supervision = tasks[guid] { await supervision.wait() }
         var backoff = Backoff(initial: configuration.queuePollInterval)
         var attempt = 0
         while !shuttingDown {
@@ -460,8 +471,8 @@ extension SimulationManager {
 
     /// Waits for the task supervising `guid`, and for the clean-up of a cancelled run.
     public func waitForTask(guid: String) async {
-        if let task = tasks[guid] { await task.value }
-        if let task = tasks["destroy:" + guid] { await task.value }
+        if let task = tasks[guid] { await task.wait() }
+        if let task = tasks["destroy:" + guid] { await task.wait() }
     }
 
     // MARK: restart recovery
@@ -502,21 +513,15 @@ extension SimulationManager {
                 return
             }
         } catch {
-            if cancelled.contains(guid) {
-                // Settled by `cancel`.
-            } else if shuttingDown {
-                return
-            } else {
-                await finish(guid: guid, outcome: GSSAError.wrapping(error))
-            }
+            guard await supervisionFailed(guid: guid, error) else { return }
         }
         starting.remove(guid)
         await pump()
     }
 
     /// Cancels every task the manager owns and waits for them, at most `grace` (runs keep going
-    /// in the daemon and are re-attached at the next start; a START in flight is not waited for
-    /// beyond the grace).
+    /// in the daemon and are re-attached at the next start); then whatever is left is cancelled
+    /// too, and ``run()`` returns once it has ended.
     public func shutdown(grace: Duration = .seconds(5)) async {
         shuttingDown = true
         // Pending status writes are short and must land: they are waited for, not cancelled.
@@ -531,8 +536,10 @@ extension SimulationManager {
             }
         }
         if !tasks.isEmpty {
-            logger.warning("tasks still running after the shutdown grace", metadata: ["tasks": "\(tasks.keys.sorted())"])
+            logger.warning("tasks still running after the shutdown grace; cancelling them", metadata: ["tasks": "\(tasks.keys.sorted())"])
+            for task in tasks.values { task.cancel() }
         }
+        owned.finish()
     }
 }
 

@@ -25,8 +25,11 @@ public actor SimulationManager {
     let logger: Logger
 
     /// Every task the manager starts, by key: a run's supervision (its GUID), `destroy:GUID`,
-    /// `flush:GUID`, `pump`. Each removes itself when done; ``shutdown()`` cancels and awaits them.
-    var tasks: [String: Task<Void, Never>] = [:]
+    /// `flush:GUID`, `pump`. Each runs as a child of ``run()`` and removes itself when done;
+    /// ``shutdown()`` cancels and awaits them.
+    var tasks: [String: OwnedTask] = [:]
+    /// The group those tasks run in: driven by ``run()`` (the server's RecoveryService).
+    nonisolated let owned = OwnedTasks()
     var taskIDs: [String: UUID] = [:]
     /// Runs settled by `cancel` whose container is still being destroyed: their late events are dropped.
     var cancelled: Set<String> = []
@@ -60,9 +63,14 @@ public actor SimulationManager {
         self.httpClient = httpClient
         self.metrics = metrics
         self.logger = logger
-        self.hub = EventHub(resolveName: { [store] key in
+        self.hub = EventHub(resolveName: { [store, logger] key in
             // Only for events of runs no request has touched since a restart; the key is shown otherwise.
-            try? await store.record(guid: key)?.name
+            do {
+                return try await store.record(guid: key)?.name
+            } catch {
+                logger.error("cannot read a run's name for its events; its key is shown", metadata: ["guid": "\(key)", "error": "\(error)"])
+                return nil
+            }
         })
         let fm = FileManager.default
         for directory in [configuration.runsDirectory, configuration.transferDirectory] {
@@ -411,12 +419,19 @@ public actor SimulationManager {
 
     // MARK: owned tasks
 
+    /// Runs the manager's tasks (supervisions, clean-ups, status writes, the queue pump) as
+    /// children of the caller, until ``shutdown()`` has stopped them or the caller is cancelled.
+    /// The server's RecoveryService calls it; so does any in-process user (`gssa run`).
+    public nonisolated func run() async {
+        await owned.run()
+    }
+
     /// Starts `operation` as a task the manager owns under `key` (replacing the record of an
     /// earlier one with that key, which keeps running). It removes itself when done.
     func spawn(_ key: String, _ operation: @escaping @Sendable () async -> Void) {
         let id = UUID()
         taskIDs[key] = id
-        tasks[key] = Task {
+        tasks[key] = owned.submit {
             await operation()
             await self.spawnedTaskEnded(key, id)
         }
