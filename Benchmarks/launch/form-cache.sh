@@ -6,7 +6,7 @@
 # say "Calling FFC just-in-time (JIT) compiler". Figures go to docs/performance.md, section
 # "Compiled-form cache" (GSSA_BENCH_NO_DOCS=1 skips that), with the load average.
 # GSSA_BENCH_CONFIG (default release) picks the build of gssa and gssa-dockerlaunch;
-# GSSA_BENCH_SKIP_BUILD=1 uses what is built.
+# GSSA_BENCH_SKIP_BUILD=1 uses what is built (GSSA_BENCH_BIN: its directory).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 EXAMPLE=${1:-examples/fenics-ire}
@@ -16,7 +16,7 @@ if [ "${GSSA_BENCH_SKIP_BUILD:-0}" != 1 ]; then
     swift build -c "$CONFIG" --product gssa-dockerlaunch >&2
     swift build -c "$CONFIG" --product gssa >&2
 fi
-BIN=$(swift build -c "$CONFIG" --show-bin-path)
+BIN=${GSSA_BENCH_BIN:-$(swift build -c "$CONFIG" --show-bin-path)}
 export GSSA_RUNNER=${GSSA_RUNNER_BIN:-${GSSA_RUNNER:-$(scripts/build-runner)}}
 export GSSA_DOCKERLAUNCH="$BIN/gssa-dockerlaunch"
 WORK=$(mktemp -d /tmp/gssa-bench-formcache.XXXXXX)

@@ -25,7 +25,7 @@ if [ "${GSSA_BENCH_SKIP_BUILD:-0}" != 1 ]; then
     swift build -c "$CONFIG" --product gssa-dockerlaunch >&2
     [ "$CLIENT" = cli ] && swift build -c "$CONFIG" --product gssa >&2
 fi
-BIN=$(swift build -c "$CONFIG" --show-bin-path)
+BIN=${GSSA_BENCH_BIN:-$(swift build -c "$CONFIG" --show-bin-path)}
 RUNNER=${GSSA_RUNNER_BIN:-$(scripts/build-runner)}
 GSSA_RUNNER_BIN=$RUNNER images/build.sh bake "$SOURCE" "$BAKED" >/dev/null
 exec python3 "$REPO/Benchmarks/launch_daemon.py" --repeat "$N" --image "$BAKED" --bin "$BIN" --runner "$RUNNER" \
