@@ -17,7 +17,8 @@
 # copying the runner into each container when the label matches its own runner. The layer is
 # rebuilt only when the runner changes; <name>:<hash12> stays the runner-less recipe image, and
 # images built FROM one of ours build FROM that recipe image (a new runner never forces a
-# rebuild of their recipe). The runner comes from $GSSA_RUNNER_BIN, else scripts/build-runner;
+# rebuild of their recipe). The runner comes from $GSSA_RUNNER_BIN, else $GSSA_RUNNER (what the
+# daemon of `gssa run` uses), else scripts/build-runner;
 # GSSA_NO_BAKE=1 skips baking (the daemon then copies the runner per run, as before).
 #
 # <hash12> is a content hash of the recipe: the Dockerfile, every file of the build context
@@ -65,7 +66,9 @@ recipe_of() { # tag
 }
 
 runner_bin() {
-    if [ -n "${GSSA_RUNNER_BIN:-}" ]; then echo "$GSSA_RUNNER_BIN"; else "$REPO/scripts/build-runner"; fi
+    if [ -n "${GSSA_RUNNER_BIN:-}" ]; then echo "$GSSA_RUNNER_BIN"
+    elif [ -n "${GSSA_RUNNER:-}" ]; then echo "$GSSA_RUNNER"
+    else "$REPO/scripts/build-runner"; fi
 }
 
 # Adds the runner to IMAGE as TAG (a thin layer, reused while the runner is unchanged).
