@@ -11,7 +11,11 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 EXAMPLE=${1:-examples/fenics-ire}
 DEFINITION=$EXAMPLE
-[ -d "$DEFINITION" ] && DEFINITION="$DEFINITION/definition.xml"
+INPUTS=()
+if [ -d "$EXAMPLE" ]; then
+    DEFINITION="$EXAMPLE/definition.xml"
+    [ -d "$EXAMPLE/inputs" ] && INPUTS=(--inputs "$EXAMPLE/inputs")
+fi
 CONFIG=${GSSA_BENCH_CONFIG:-release}
 cd "$REPO"
 if [ "${GSSA_BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -27,7 +31,7 @@ JIT="Calling FFC just-in-time (JIT) compiler"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in 1 2; do
     # A private daemon per run (a fresh socket path); the cache lives in the data directory.
-    "$BIN/gssa" run "$DEFINITION" --data "$WORK/data" --daemon-socket "$WORK/none.sock" --json \
+    "$BIN/gssa" run "$DEFINITION" "${INPUTS[@]}" --data "$WORK/data" --daemon-socket "$WORK/none.sock" --json \
         --out "$WORK/out$i" > "$WORK/run$i.json"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
