@@ -24,7 +24,7 @@ import Yams
 /// max_output_entries: 100000 # files, directories and links one run's output may hold
 /// form_cache_dir: /var/lib/gssa/.gssa-form-cache  # default <data_root>/.gssa-form-cache
 /// form_cache_bytes: 2g       # compiled-form caches of all users together (LRU); 0 disables
-/// form_cache_entry_bytes: 256m # one user's cache for one image; larger ones are not kept
+/// form_cache_entry_bytes: 64m # one user's cache for one image; larger ones are not kept (a START holds it in memory)
 /// ```
 public struct DaemonConfiguration: Sendable, Hashable {
     public var socket: String
@@ -76,7 +76,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
         org: String = "gssa", runner: String, daemonID: String? = nil, dockerSocket: String? = nil,
         maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength, stopGrace: Double = 5, maxInputBytes: Int64 = 1 << 30,
         maxOutputBytes: Int64 = 2 << 30, maxOutputEntries: Int = 100_000, maxInputEntries: Int = 100_000,
-        formCacheDirectory: String? = nil, formCacheBytes: Int64 = 2 << 30, formCacheEntryBytes: Int64 = 256 << 20
+        formCacheDirectory: String? = nil, formCacheBytes: Int64 = 2 << 30, formCacheEntryBytes: Int64 = 64 << 20
     ) {
         self.formCacheDirectory = formCacheDirectory
         self.formCacheBytes = formCacheBytes
@@ -170,7 +170,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
             maxOutputEntries: raw.max_output_entries ?? 100_000, maxInputEntries: raw.max_input_entries ?? 100_000,
             formCacheDirectory: raw.form_cache_dir,
             formCacheBytes: try size(raw.form_cache_bytes, "form_cache_bytes") ?? (2 << 30),
-            formCacheEntryBytes: try size(raw.form_cache_entry_bytes, "form_cache_entry_bytes") ?? (256 << 20))
+            formCacheEntryBytes: try size(raw.form_cache_entry_bytes, "form_cache_entry_bytes") ?? (64 << 20))
         try config.validate(file: file)
         return config
     }

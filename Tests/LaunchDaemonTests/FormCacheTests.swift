@@ -128,6 +128,25 @@ struct FormCacheTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty, "nothing written through the link")
     }
 
+    @Test func configurationKeysAreParsedAndBadValuesNamed() throws {
+        let base = "socket: /run/x.sock\ndata_root: /var/lib/gssa\nallowed_images: [a]\nrunner: /r\n"
+        let defaults = try DaemonConfiguration.parse(yaml: base)
+        #expect(defaults.formCacheBytes == 2 << 30 && defaults.formCacheEntryBytes == 64 << 20 && defaults.formCacheDirectory == nil)
+        let set = try DaemonConfiguration.parse(
+            yaml: base + "form_cache_dir: /srv/forms\nform_cache_bytes: 0\nform_cache_entry_bytes: 8m\n")
+        #expect(set.formCacheDirectory == "/srv/forms" && set.formCacheBytes == 0 && set.formCacheEntryBytes == 8 << 20)
+        for (yaml, key) in [
+            ("form_cache_dir: forms\n", "form_cache_dir"), ("form_cache_bytes: lots\n", "form_cache_bytes"),
+            ("form_cache_entry_bytes: 0\n", "form_cache_entry_bytes"),
+        ] {
+            #expect {
+                try DaemonConfiguration.parse(yaml: base + yaml)
+            } throws: { error in
+                (error as? GSSAError)?.message.contains(key) == true
+            }
+        }
+    }
+
     @Test func runnerDigestMatchesSha256sumAndTheImageLabel() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -141,5 +160,53 @@ struct FormCacheTests {
         let other = ImageInfo(id: "sha256:1", user: "", labels: [RunnerDigest.label: String(repeating: "0", count: 64)])
         #expect(!RunnerDigest.imageCarries(other, digest: digest), "another runner: copy")
         #expect(await RunnerDigest.sha256(ofFile: scratch.root.appendingPathComponent("missing").path) == nil)
+    }
+}
+
+/// The daemon's hooks with the in-memory engine: no runner copy into an image that carries the
+/// same runner, and compiled forms that follow one uid from run to run, not another.
+@Suite("Runner baking and form cache through the daemon (in memory)")
+struct FormCacheDaemonTests {
+    /// Reports what the container found at start (`seen.txt`), then "compiles" a form.
+    static let program: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ in
+        { process in
+            let runner = process.file("/gssa/bin/gssa-container") != nil
+            let cached = process.file("/tmp/dijitso/lib/form.so") != nil
+            process.write("/shared/output/seen.txt", "runner=\(runner) cached=\(cached)")
+            process.write("/tmp/dijitso/lib/form.so", "compiled")
+            process.write("/shared/output/logs/exit_status", "0\nOK")
+            return 0
+        }
+    }
+
+    private func run(_ daemon: LaunchDaemon, _ scratch: Scratch, uid: UInt32, _ guid: String) async throws -> String? {
+        let client = Harness(daemon, uid: uid)
+        let reply = try await client.request(.start, try job(scratch, guid, ""))
+        #expect(reply.success, "\(reply.line)")
+        let result = try await client.exit(of: guid)
+        #expect(result.exitCode == 0 && result.outputCollected, "\(result)")
+        await client.close()
+        return scratch.read("\(guid)/output/seen.txt")
+    }
+
+    @Test func bakedRunnerIsNotCopiedAndFormsFollowOnlyTheirUser() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try "#!/bin/sh\n".write(to: scratch.root.appendingPathComponent("runner"), atomically: true, encoding: .utf8)
+        let digest = try #require(await RunnerDigest.sha256(ofFile: scratch.root.appendingPathComponent("runner").path))
+        let baked = ImageInfo(
+            id: "sha256:feed", user: "", labels: [RunnerDigest.label: digest], environment: ["DIJITSO_CACHE_DIR=/tmp/dijitso"])
+        let daemon = try memoryDaemon(InMemoryEngine(images: ["gssa/test": baked], program: Self.program), scratch: scratch)
+        #expect(try await run(daemon, scratch, uid: 1000, "a1") == "runner=false cached=false")
+        #expect(try await run(daemon, scratch, uid: 1000, "a2") == "runner=false cached=true", "the same user gets its forms")
+        #expect(try await run(daemon, scratch, uid: 2000, "b1") == "runner=false cached=false", "another user does not")
+
+        // An image without the label (or with another runner) gets the runner copied; no cache directory, no cache.
+        let plain = try Scratch()
+        defer { plain.remove() }
+        let old = try memoryDaemon(
+            InMemoryEngine(images: ["gssa/test": ImageInfo(id: "sha256:feed", user: "")], program: Self.program), scratch: plain)
+        #expect(try await run(old, plain, uid: 1000, "p1") == "runner=true cached=false")
+        #expect(try await run(old, plain, uid: 1000, "p2") == "runner=true cached=false")
     }
 }
