@@ -82,8 +82,14 @@ struct FormCacheDockerTests {
             let home = root.appendingPathComponent("b")
             try CallerRightsTests.directory(home, mode: 0o755, owner: nobody)
             try input(home.appendingPathComponent("in"), owner: nobody)
-            let (reply, exit) = try CallerRightsTests.startAsNobody(
-                daemon.socket, arguments("b1", input: home.appendingPathComponent("in"), output: home.appendingPathComponent("b1")))
+            let socket = daemon.socket
+            let startB = arguments("b1", input: home.appendingPathComponent("in"), output: home.appendingPathComponent("b1"))
+            // The client process blocks for the whole FEniCS run: wait for it off the cooperative pool.
+            let (reply, exit) = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try CallerRightsTests.startAsNobody(socket, startB, timeout: 600) })
+                }
+            }
             #expect(reply.contains("\"success\":true"), "\(reply)")
             #expect(exit?.contains("\"exit_code\":0") == true, "\(exit ?? "no exit event")")
             #expect(jitCount(home.appendingPathComponent("b1")) >= 1, "another user compiles its own forms")
