@@ -27,6 +27,8 @@ parser.add_argument("--client", choices=["cli", "socket"], default="cli",
 parser.add_argument("--section", default="Launch daemon", help="docs/performance.md section to (re)write")
 parser.add_argument("--command-line", default=None, help="how the benchmark was invoked, for the docs")
 parser.add_argument("--note", default="", help="an extra paragraph for the docs section")
+parser.add_argument("--unbaked", default=None,
+                    help="also run the burst through the daemon with this image (no baked runner: copied per run)")
 args = parser.parse_args()
 
 work = tempfile.mkdtemp(prefix="gssa-bench-launch.")
@@ -41,7 +43,7 @@ config = os.path.join(work, "dockerlaunch.yml")
 with open(config, "w") as f:
     f.write(f"""socket: {sock}
 data_root: {work}
-allowed_images: ["{args.image}"]
+allowed_images: {json.dumps([args.image] + ([args.unbaked] if args.unbaked else []))}
 max_containers: {args.parallel}
 default_limits: {{memory: 512m, cpus: 1, pids: 256}}
 walltime: 600
@@ -106,7 +108,7 @@ def through_daemon():
     return elapsed
 
 
-def through_socket():
+def through_socket(image=None):
     """START over the daemon's socket (JSON lines), then wait for the run's exit event."""
     global counter
     counter += 1
@@ -114,7 +116,7 @@ def through_socket():
     out = os.path.join(work, "out", guid)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     request = {"command": "START", "arguments": {
-        "guid": guid, "image": args.image, "input": os.path.join(work, "input"), "output": out,
+        "guid": guid, "image": image or args.image, "input": os.path.join(work, "input"), "output": out,
         "archive": "start.tar.gz", "target": "start.py", "interpreter": "python3"}}
     t = time.monotonic()
     s = socket.socket(socket.AF_UNIX)
@@ -185,6 +187,15 @@ try:
     d1 = cpu_seconds([daemon.pid])
     engine_bare, engine_daemon, daemon_cpu = (c1 - c0) / args.burst, (c2 - c1) / args.burst, (d1 - d0) / args.burst
     ratio_burst = wd / wb
+    unbaked_line = []
+    if args.unbaked and args.client == "socket":
+        through_socket(args.unbaked)  # warm-up: user probe of that image
+        e0 = cpu_seconds(engines)
+        wu = burst(lambda: through_socket(args.unbaked))
+        engine_unbaked = (cpu_seconds(engines) - e0) / args.burst
+        unbaked_line = [f"The same burst through the daemon with `{args.unbaked}` (no runner label: the runner is copied "
+                        f"into every container): {wu:.2f} s, {wu / wb:.2f} x the xargs burst; dockerd+containerd "
+                        f"{engine_unbaked * 1000:.0f} ms CPU per run.", ""]
     cpu = os.cpu_count()
     load_after = open("/proc/loadavg").read().split()[:3]
     client = ("`gssa container run` (client process, " if args.client == "cli"
@@ -211,7 +222,7 @@ try:
         f"CPU per run in the burst: dockerd+containerd {engine_bare * 1000:.0f} ms bare vs {engine_daemon * 1000:.0f} ms "
         f"through the daemon; gssa-dockerlaunch itself {daemon_cpu * 1000:.0f} ms.",
         "",
-    ] + ([args.note, ""] if args.note else []) + [
+    ] + unbaked_line + ([args.note, ""] if args.note else []) + [
         "Where the extra time goes: on a 2-core machine the burst is CPU-bound, so what counts is CPU per run. "
         "The daemon path adds, per run, its client, the daemon's own work (JSON, tar of the input, log relay, "
         "extraction) and the engine calls: create, archive PUT of the input, start, a log stream, wait, inspect, "

@@ -7,7 +7,8 @@
 #            (target: wall <= 1.1 x).
 # The image is GSSA_BENCH_IMAGE (default gssa/python:bookworm) with the runner baked in the way
 # `gssa images build` bakes it (images/build.sh bake; tagged GSSA_BENCH_BAKED, default
-# gssa-bench/python:bookworm, so the shared tags stay untouched), so the daemon skips the runner copy.
+# gssa-bench/python:bookworm, so the shared tags stay untouched), so the daemon skips the runner copy;
+# when the source image carries no runner, the burst is also run with it, for the before/after.
 # Clients: GSSA_BENCH_CLIENT=socket (default: START over the socket from a thread, as the server
 # does) or cli (a `gssa container run` process per run). Figures go to docs/performance.md,
 # section "Launch" (GSSA_BENCH_NO_DOCS=1 skips that), with the load average.
@@ -28,6 +29,10 @@ fi
 BIN=${GSSA_BENCH_BIN:-$(swift build -c "$CONFIG" --show-bin-path)}
 RUNNER=${GSSA_RUNNER_BIN:-$(scripts/build-runner)}
 GSSA_RUNNER_BIN=$RUNNER images/build.sh bake "$SOURCE" "$BAKED" >/dev/null
+# When the source image has no runner of its own, the burst also runs with it (runner copied per run).
+UNBAKED=()
+label=$(docker image inspect --format '{{index .Config.Labels "org.gssa.runner-sha256"}}' "$SOURCE" 2>/dev/null || true)
+if [ -z "$label" ] || [ "$label" = "<no value>" ]; then UNBAKED=(--unbaked "$SOURCE"); fi
 exec python3 "$REPO/Benchmarks/launch_daemon.py" --repeat "$N" --image "$BAKED" --bin "$BIN" --runner "$RUNNER" \
-    --config-name "$CONFIG" --client "$CLIENT" --section "Launch" --command-line "Benchmarks/launch/launch.sh $N" \
+    --config-name "$CONFIG" --client "$CLIENT" "${UNBAKED[@]}" --section "Launch" --command-line "Benchmarks/launch/launch.sh $N" \
     --docs "$REPO/docs/performance.md"
