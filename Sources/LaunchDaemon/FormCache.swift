@@ -120,9 +120,24 @@ struct FormCache: Sendable {
     func evict(keeping newest: String? = nil) throws {
         var blobs: [(path: String, size: Int64, used: Date)] = []
         let manager = FileManager.default
-        for user in (try? manager.contentsOfDirectory(atPath: self.directory)) ?? [] {
+        let users: [String]
+        do {
+            users = try manager.contentsOfDirectory(atPath: self.directory)
+        } catch {
+            throw GSSAError.server("form cache: cannot list \(self.directory) to evict: \(error.localizedDescription)")
+        }
+        for user in users {
             let userDirectory = "\(self.directory)/\(user)"
-            for name in (try? manager.contentsOfDirectory(atPath: userDirectory)) ?? [] {
+            var info = stat()
+            // Only the daemon's per-uid directories hold blobs; anything else there is not ours to count.
+            guard lstat(userDirectory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            let names: [String]
+            do {
+                names = try manager.contentsOfDirectory(atPath: userDirectory)
+            } catch {
+                throw GSSAError.server("form cache: cannot list \(userDirectory) to evict: \(error.localizedDescription)")
+            }
+            for name in names {
                 let path = "\(userDirectory)/\(name)"
                 var info = stat()
                 guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
