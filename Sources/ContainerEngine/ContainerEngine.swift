@@ -59,9 +59,15 @@ public struct ImageInfo: Sendable, Hashable {
     public var id: String
     /// `Config.User` of the image; empty for root.
     public var user: String
-    public init(id: String, user: String) {
+    /// `Config.Labels`: what the image declares about itself (e.g. the runner it carries).
+    public var labels: [String: String]
+    /// `Config.Env`, `NAME=value` entries.
+    public var environment: [String]
+    public init(id: String, user: String, labels: [String: String] = [:], environment: [String] = []) {
         self.id = id
         self.user = user
+        self.labels = labels
+        self.environment = environment
     }
 }
 

@@ -88,12 +88,18 @@ public final class DockerEngine: ContainerEngine {
         if status == .notFound { return nil }
         try Self.check(status, body, "inspect image \(reference)")
         struct Image: Decodable {
-            struct Config: Decodable { var User: String? }
+            struct Config: Decodable {
+                var User: String?
+                var Labels: [String: String]?
+                var Env: [String]?
+            }
             var Id: String
             var Config: Config?
         }
         let image = try Self.decode(Image.self, body, "inspect image \(reference)")
-        return ImageInfo(id: image.Id, user: image.Config?.User ?? "")
+        return ImageInfo(
+            id: image.Id, user: image.Config?.User ?? "", labels: image.Config?.Labels ?? [:],
+            environment: image.Config?.Env ?? [])
     }
 
     public func createContainer(_ spec: ContainerSpec, name: String?) async throws -> String {

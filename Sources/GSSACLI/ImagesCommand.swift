@@ -7,7 +7,9 @@ import GSSA
 /// The staged setup (seed 001): `base` is `debootstrap --variant=minbase bookworm` imported as
 /// `gssa/debian:bookworm`; every other image is a Dockerfile FROM it, tagged both with its
 /// friendly tag and with a content hash of its recipe, so an unchanged recipe is never rebuilt
-/// and a changed one always is. The shell steps live in `images/build.sh` (so CI and
+/// and a changed one always is. Every image but `base` then gets the in-container runner baked
+/// in as a thin layer labelled with its SHA-256 (rebuilt only when the runner changes), so the
+/// launch daemon need not copy it into each container. The shell steps live in `images/build.sh` (so CI and
 /// researchers without a Swift toolchain run exactly the same thing); this command drives
 /// them, shows their progress on stderr and records the resulting image IDs.
 public struct ImagesCommand: ParsableCommand {
@@ -22,7 +24,11 @@ public struct ImagesCommand: ParsableCommand {
     public struct Build: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Build base (debootstrap + import), python, fenics, family or all images.",
-            discussion: "Progress goes to stderr; the built images (tag, content-hash tag, image ID) to stdout and to $GSSA_STATE_DIR/images.json."
+            discussion: """
+                Progress goes to stderr; the built images (tag, content-hash tag, image ID) to stdout and to $GSSA_STATE_DIR/images.json. \
+                Every image but base carries the runner ($GSSA_RUNNER_BIN, else $GSSA_RUNNER, else scripts/build-runner) \
+                in a thin layer tagged <name>:<recipe hash>-r<runner hash>; GSSA_NO_BAKE=1 leaves it out.
+                """
         )
 
         @Argument(help: "What to build: base, python, fenics, families, all, or a family name (families/NAME/Dockerfile).")

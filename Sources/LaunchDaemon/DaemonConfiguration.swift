@@ -22,6 +22,9 @@ import Yams
 /// max_input_bytes: 1g        # largest input directory a START may stage
 /// max_output_bytes: 2g       # per-run output quota, enforced while collecting
 /// max_output_entries: 100000 # files, directories and links one run's output may hold
+/// form_cache_dir: /var/lib/gssa/.gssa-form-cache  # default <data_root>/.gssa-form-cache
+/// form_cache_bytes: 2g       # compiled-form caches of all users together (LRU); 0 disables
+/// form_cache_entry_bytes: 64m # one user's cache for one image; larger ones are not kept (a START holds it in memory)
 /// ```
 public struct DaemonConfiguration: Sendable, Hashable {
     public var socket: String
@@ -57,6 +60,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var maxOutputEntries: Int
     /// Most entries one input directory may hold.
     public var maxInputEntries: Int
+    /// Where per-(user, image) compiled-form caches are kept (see `FormCache`); nil means
+    /// `<data_root>/.gssa-form-cache`.
+    public var formCacheDirectory: String?
+    /// Bound on all form caches together; least recently used ones go first. 0 disables caching.
+    public var formCacheBytes: Int64
+    /// Bound on one form cache; a larger one is discarded after its run.
+    public var formCacheEntryBytes: Int64
 
     public init(
         socket: String, group: String? = nil, dataRoot: String, allowedImages: [String], maxContainers: Int = 30,
@@ -65,8 +75,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
         walltime: Double = 3600, maxWalltime: Double? = nil, orphanTTL: Double = 86400, author: String = "gssa",
         org: String = "gssa", runner: String, daemonID: String? = nil, dockerSocket: String? = nil,
         maxFrameBytes: Int = LaunchWire.defaultMaxFrameLength, stopGrace: Double = 5, maxInputBytes: Int64 = 1 << 30,
-        maxOutputBytes: Int64 = 2 << 30, maxOutputEntries: Int = 100_000, maxInputEntries: Int = 100_000
+        maxOutputBytes: Int64 = 2 << 30, maxOutputEntries: Int = 100_000, maxInputEntries: Int = 100_000,
+        formCacheDirectory: String? = nil, formCacheBytes: Int64 = 2 << 30, formCacheEntryBytes: Int64 = 64 << 20
     ) {
+        self.formCacheDirectory = formCacheDirectory
+        self.formCacheBytes = formCacheBytes
+        self.formCacheEntryBytes = formCacheEntryBytes
         self.maxInputBytes = maxInputBytes
         self.maxOutputBytes = maxOutputBytes
         self.maxOutputEntries = maxOutputEntries
@@ -112,6 +126,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         var max_output_bytes: String?
         var max_output_entries: Int?
         var max_input_entries: Int?
+        var form_cache_dir: String?
+        var form_cache_bytes: String?
+        var form_cache_entry_bytes: String?
     }
 
     /// Parses YAML; errors name the file and the offending key.
@@ -150,7 +167,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
             maxFrameBytes: raw.max_frame_bytes ?? LaunchWire.defaultMaxFrameLength, stopGrace: raw.stop_grace ?? 5,
             maxInputBytes: try size(raw.max_input_bytes, "max_input_bytes") ?? (1 << 30),
             maxOutputBytes: try size(raw.max_output_bytes, "max_output_bytes") ?? (2 << 30),
-            maxOutputEntries: raw.max_output_entries ?? 100_000, maxInputEntries: raw.max_input_entries ?? 100_000)
+            maxOutputEntries: raw.max_output_entries ?? 100_000, maxInputEntries: raw.max_input_entries ?? 100_000,
+            formCacheDirectory: raw.form_cache_dir,
+            formCacheBytes: try size(raw.form_cache_bytes, "form_cache_bytes") ?? (2 << 30),
+            formCacheEntryBytes: try size(raw.form_cache_entry_bytes, "form_cache_entry_bytes") ?? (64 << 20))
         try config.validate(file: file)
         return config
     }
@@ -187,6 +207,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
         if self.maxOutputBytes < 1 { throw refuse("max_output_bytes", "must be positive") }
         if self.maxOutputEntries < 1 { throw refuse("max_output_entries", "must be positive") }
         if self.maxInputEntries < 1 { throw refuse("max_input_entries", "must be positive") }
+        if self.formCacheBytes < 0 { throw refuse("form_cache_bytes", "must not be negative (0 disables the form cache)") }
+        if self.formCacheEntryBytes < 1 { throw refuse("form_cache_entry_bytes", "must be positive") }
+        if let directory = self.formCacheDirectory, !directory.hasPrefix("/") {
+            throw refuse("form_cache_dir", "must be an absolute path")
+        }
         for (key, value) in [("default_limits", self.defaultLimits), ("max_limits", self.maxLimits)] {
             do {
                 _ = try ArgumentBounds.limits(value, defaults: ContainerLimits(), maxima: ContainerLimits())

@@ -89,6 +89,8 @@ extension LaunchDaemon {
                 Label.walltime: ArgumentBounds.format(walltime), Label.maxOutput: String(maxOutput),
             ]
             if let memory = limits.memory { labels[Label.memory] = String(memory) }
+            let formDirectory = self.formCacheDirectory(for: image)
+            if let formDirectory { labels[Self.formCacheLabel] = formDirectory }
             let spec = ContainerSpec(
                 image: arguments.image, command: command,
                 environment: ["GSSA_STATUS_SOCKET": Paths.statusSocket],
@@ -100,9 +102,10 @@ extension LaunchDaemon {
             if await self.registry.markCreated(guid, containerID: id) {
                 return try await self.cancelledBeforeStart(guid, containerID: id, imageID: image.id)
             }
-            // Two PUTs at `/`: the runner (a cached tar; it is the same for every run) and the input.
-            try await self.engine.putArchive(id, path: "/", tar: try await self.runnerTar.tar(for: self.configuration.runner))
+            // The runner (unless the image carries it already), the input, the caller's compiled forms.
+            try await self.putRunnerIfNeeded(id, image: image)
             try await self.engine.putArchive(id, path: "/", tar: inputTar)
+            await self.stageFormCache(into: id, owner: peer.uid, imageID: image.id, directory: formDirectory)
             if await self.registry.isCancelled(guid) {
                 return try await self.cancelledBeforeStart(guid, containerID: id, imageID: image.id)
             }
@@ -243,7 +246,8 @@ extension LaunchDaemon {
             exitCode: nil, timedOut: run.timedOut, cancelled: run.cancelled, imageID: run.imageID,
             timedOutAfter: run.timedOutAfter, memoryLimit: run.memoryLimit)
         do {
-            if let inspection = try await self.engine.inspectContainer(containerID) {
+            let inspection = try await self.engine.inspectContainer(containerID)
+            if let inspection {
                 result.exitCode = inspection.exitCode
                 result.imageID = inspection.imageID
                 result.oomKilled = RunOutcome.isOOM(flag: inspection.oomKilled, exitCode: inspection.exitCode)
@@ -254,6 +258,7 @@ extension LaunchDaemon {
                 result.outputCollected = try await self.copyOutput(containerID, run: run, exitStatus: result.limitExitStatus)
                 if !result.outputCollected { result.error = "the container left no /shared/output" }
             }
+            if let inspection { await self.keepFormCache(from: containerID, run: run, inspection: inspection) }
         } catch let error as GSSAError where error.code == .model {
             // Over the output quota: the model's doing, and nothing of it is kept.
             result.error = error.message

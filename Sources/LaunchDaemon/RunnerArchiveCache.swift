@@ -9,6 +9,9 @@ import GSSACore
 /// re-archiving it per START would cost the daemon CPU and I/O for nothing. The cache is keyed
 /// on the file's size and modification time, so installing a new runner takes effect at the
 /// next START without a restart.
+///
+/// It also knows the runner's SHA-256, so a START can skip the copy when the image already
+/// carries the same runner (``RunnerDigest/label``, baked in by `gssa images build`).
 actor RunnerArchiveCache {
     private struct Key: Hashable {
         var path: String
@@ -17,6 +20,24 @@ actor RunnerArchiveCache {
     }
 
     private var cached: (key: Key, tar: Data)?
+    private var digest: (key: Key, hex: String?)?
+
+    /// Hex SHA-256 of the runner file, or nil when it cannot be computed (then every run
+    /// gets the runner copied in, as before).
+    func sha256(for path: String) async -> String? {
+        guard let key = try? Self.key(path) else { return nil }
+        if let digest, digest.key == key { return digest.hex }
+        let hex = await RunnerDigest.sha256(ofFile: path)
+        self.digest = (key, hex)
+        return hex
+    }
+
+    private static func key(_ path: String) throws -> Key {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return Key(
+            path: path, size: (attributes[.size] as? NSNumber)?.int64Value ?? -1,
+            modified: attributes[.modificationDate] as? Date ?? .distantPast)
+    }
 
     func tar(for path: String) throws -> Data {
         let attributes: [FileAttributeKey: Any]

@@ -20,13 +20,15 @@ struct CallerRightsTests {
     static let nobody: UInt32 = 65534
 
     /// One START as uid 65534; returns the reply line and, when it started, the exit event line.
-    static func startAsNobody(_ socket: String, _ arguments: StartArguments, groups: [UInt32] = [nobody]) throws
+    static func startAsNobody(
+        _ socket: String, _ arguments: StartArguments, groups: [UInt32] = [nobody], timeout: Int = 120
+    ) throws
         -> (reply: String, exit: String?)
     {
         let frame = String(buffer: try LaunchWire.frame(LaunchRequest(.start, arguments)))
         let script = """
             import json, socket, sys
-            s = socket.socket(socket.AF_UNIX); s.settimeout(120); s.connect(sys.argv[1]); f = s.makefile("rwb")
+            s = socket.socket(socket.AF_UNIX); s.settimeout(int(sys.argv[3])); s.connect(sys.argv[1]); f = s.makefile("rwb")
             f.write(sys.argv[2].encode()); f.flush()
             reply = f.readline().decode().strip(); print(reply, flush=True)
             if json.loads(reply).get("success"):
@@ -36,7 +38,7 @@ struct CallerRightsTests {
                     if json.loads(line).get("event") == "exit": print(line.strip(), flush=True); break
             """
         let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), [
-            "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=" + groups.map(String.init).joined(separator: ","), "--", "/usr/bin/python3", "-c", script, socket, frame,
+            "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=" + groups.map(String.init).joined(separator: ","), "--", "/usr/bin/python3", "-c", script, socket, frame, String(timeout),
         ])
         guard result.status == 0 else { throw GSSAError.server("client as uid 65534 failed: \(result.stderrText)") }
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
