@@ -81,7 +81,7 @@ let package = Package(
         // The `gssa` command tree; a library so that tests can drive it in-process.
         .target(
             name: "GSSACLI",
-            dependencies: [
+            dependencies: ["LaunchProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
                 "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`
@@ -139,7 +139,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gssa-dockerlaunch",
-            dependencies: [
+            dependencies: ["ContainerEngine", "GSSACore", .product(name: "UnixSignals", package: "swift-service-lifecycle"), 
                 "LaunchDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,7 +151,7 @@ let package = Package(
         .target(name: "ContainerEngineTesting", dependencies: ["ContainerEngine", "GSSACore", "GSSAArchive"]),
         .testTarget(
             name: "LaunchDaemonTests",
-            dependencies: [
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), 
                 "LaunchDaemon", "LaunchClient", "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSACore", "GSSAWire", "GSSAArchive",
                 "GSSATestSupport", "GSSAFuzzing",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -166,7 +166,7 @@ let package = Package(
         // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
         .target(
             name: "GSSAServer",
-            dependencies: [
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"), "GSSACore", .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), 
                 "GSSA", "GSSAAPI", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -184,7 +184,7 @@ let package = Package(
         .target(name: "GSSAServerTesting", dependencies: ["GSSAServer", "GSSA", "LaunchProtocol"]),
         .testTarget(
             name: "GSSAServerTests",
-            dependencies: [
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSAServer", "GSSAServerTesting", "GSSA", "GSSAArchive", "Families", "LaunchDaemon", "LaunchClient",
                 "LaunchProtocol", "ContainerEngine", "ContainerEngineTesting", "GSSATestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -199,7 +199,7 @@ let package = Package(
         // Benchmarks for docs/performance.md, section "Server".
         .executableTarget(
             name: "gssa-server-bench",
-            dependencies: [
+            dependencies: [.product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSAServer", "GSSAServerTesting", "GSSA", "LaunchDaemon", "ContainerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -221,7 +221,7 @@ let package = Package(
         ),
         // The runner library: no Foundation, no GSSA (which brings FoundationXML).
         .target(name: "ContainerModule", dependencies: ["GSSAWire", "CContainerSupport"], exclude: ["python"]),
-        .executableTarget(name: "gssa-container", dependencies: ["ContainerModule"]),
+        .executableTarget(name: "gssa-container", dependencies: ["ContainerModule", "GSSAWire"]),
         .testTarget(name: "ContainerModuleTests", dependencies: ["ContainerModule", "GSSAWire", "CContainerSupport", "GSSATestSupport"]),
         // --- end container module ---
         // --- MesherCGAL ---
@@ -262,7 +262,7 @@ let package = Package(
 
         .testTarget(
             name: "GSSATests",
-            dependencies: ["GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing"],
+            dependencies: ["GSSACore", "GSSA", "GSSAArchive", "GSSATestSupport", "GSSAFuzzing"],
             exclude: ["Crashers"]  // regression inputs, read through #filePath (docs/fuzzing.md)
         ),
         .testTarget(
@@ -271,6 +271,13 @@ let package = Package(
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "GSSAWireTests", dependencies: ["GSSAWire"]),
-        .testTarget(name: "GSSACLITests", dependencies: ["GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "GSSACLITests", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
+
+// Every Swift target sees only the members of modules it imports itself (as hummingbird does),
+// so each file's imports, and each target's dependencies here, stay complete.
+let cTargets: Set<String> = ["CDaemonSupport", "CContainerSupport", "CGALMesherCore"]
+for target in package.targets where target.type != .system && !cTargets.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

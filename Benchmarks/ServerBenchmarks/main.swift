@@ -19,6 +19,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import NIOWebSocket
 
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else { return fallback }

@@ -3,6 +3,8 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAAPI
+import NIOFoundationEssentialsCompat
+import NIOHTTP1
 
 /// Downloads a results or diagnostic bundle into a directory, optionally extracted.
 struct BundleDownload {

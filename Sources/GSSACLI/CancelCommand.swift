@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa cancel GUID`: cancels a run at any stage.
 struct CancelCommand: AsyncParsableCommand {

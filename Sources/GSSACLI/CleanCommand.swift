@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa clean GUID`: stops the run if needed and removes its files on the server.
 struct CleanCommand: AsyncParsableCommand {

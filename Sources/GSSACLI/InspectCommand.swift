@@ -5,6 +5,7 @@ import GSSAArchive
 import GSSAServer
 import LaunchClient
 import LaunchProtocol
+import Families
 
 /// `gssa inspect BUNDLE [--to DIR] [--run [--daemon-socket SOCKET]]`: unpacks a diagnostic bundle
 /// (stripping the `<GUID>/` prefix, as glot's inspect did) and, with `--run`, re-runs its

@@ -3,6 +3,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa launch DEF.xml [-i INPUT…] [--definition FILE…] [--wait]`: glot's `launch`.
 ///

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa logs GUID [--stdout|--stderr] [-f]`: the run's container output.
 ///

@@ -5,6 +5,8 @@ import GSSAAPI
 import HummingbirdWSClient
 import Logging
 import Synchronization
+import NIOHTTP1
+import NIOWebSocket
 
 /// Follows one run until it ends (`launch --wait`, `gssa wait`) and returns its outcome.
 ///

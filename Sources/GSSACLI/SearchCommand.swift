@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa search [PREFIX] [--limit N]`: the user's runs, newest first.
 struct SearchCommand: AsyncParsableCommand {

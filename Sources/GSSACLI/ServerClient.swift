@@ -5,6 +5,7 @@ import GSSA
 import GSSAAPI
 import NIOCore
 import NIOHTTP1
+import NIOFoundationEssentialsCompat
 
 /// Options of every client command: where the server is and who we are.
 ///

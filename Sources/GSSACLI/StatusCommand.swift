@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa status GUID`: one run's summary. Exit 1 when the run failed.
 struct StatusCommand: AsyncParsableCommand {

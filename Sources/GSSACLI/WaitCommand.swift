@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import NIOHTTP1
 
 /// `gssa wait GUID`: waits for a run launched earlier and exits with its error class
 /// (0 success, 4 E_MODEL, 6 E_CANCELLED, …), so scripts can chain on it.

@@ -3,6 +3,7 @@ import Foundation
 import GSSAArchive
 import GSSACore
 import LaunchProtocol
+import Logging
 
 /// START, supervision, collection, reconcile and reaping.
 extension LaunchDaemon {

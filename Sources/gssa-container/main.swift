@@ -1,6 +1,7 @@
 // gssa-container: the runner the launch daemon injects into solver containers.
 // Build it static: swift build -c release --product gssa-container --static-swift-stdlib
 import ContainerModule
+import GSSAWire
 
 #if canImport(Glibc)
 import Glibc

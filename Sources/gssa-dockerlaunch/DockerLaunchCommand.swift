@@ -5,6 +5,7 @@ import GSSACore
 import LaunchDaemon
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `gssa-dockerlaunch --config FILE`: the privilege-separated launch daemon.
 ///

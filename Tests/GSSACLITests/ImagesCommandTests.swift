@@ -4,6 +4,7 @@ import GSSATestSupport
 import Testing
 
 @testable import GSSACLI
+import ArgumentParser
 
 @Suite struct ImagesCommandTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import GSSATestSupport
 import Testing
+import NIOHTTP1
 
 /// Cancel always wins, fast (issue 9, item 6): at every stage the run ends `E_CANCELLED`
 /// within 5 s, the mesher or the container is killed, and nothing is left behind. Real

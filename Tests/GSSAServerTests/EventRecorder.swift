@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import HummingbirdWSClient
 import Logging
+import NIOWebSocket
 
 /// Subscribes to `/api/v1/events` and records every event until one run ends.
 ///

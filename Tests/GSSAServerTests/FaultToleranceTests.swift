@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import GSSATestSupport
 import Testing
+import NIOHTTP1
 
 /// Faults lose no run (issue 9, item 5): the real `gssa-dockerlaunch` process on the real
 /// dockerd, the daemon capped so that some runs queue, killed with SIGKILL and restarted.

@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import GSSAServerTesting
 import Testing
+import NIOHTTP1
 
 /// Following runs from the command line (issue 11 item 8): `launch --wait` in a pipe,
 /// `gssa wait`, `gssa logs` and `logs -f`, against a real server on loopback.

@@ -7,6 +7,8 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Testing
+import NIOFoundationEssentialsCompat
+import NIOHTTP1
 
 /// The `http` transferrer against a small web app standing in for Go-Smart's file endpoint.
 @Suite("http transferrer")

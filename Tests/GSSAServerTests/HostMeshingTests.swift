@@ -4,6 +4,7 @@ import GSSAArchive
 import GSSAServer
 import GSSAServerTesting
 import Testing
+import NIOHTTP1
 
 /// Docker+CGAL families are meshed on the host before their container starts.
 @Suite("Host meshing")

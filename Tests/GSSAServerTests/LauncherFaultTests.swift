@@ -4,6 +4,7 @@ import GSSAServer
 import GSSAServerTesting
 import LaunchProtocol
 import Testing
+import NIOHTTP1
 
 /// A launcher that fails the way a daemon connection does: unreachable while `down`, and a
 /// scripted drop of the first run's connection (before or after the START's answer).

@@ -7,6 +7,7 @@ import LaunchDaemon
 import Logging
 import ServiceLifecycle
 import Testing
+import NIOHTTP1
 
 /// The real launch daemon (in-process) on the real dockerd, with the `gssa/python` image.
 ///

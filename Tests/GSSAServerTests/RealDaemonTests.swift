@@ -4,6 +4,7 @@ import GSSAArchive
 import GSSAServer
 import GSSATestSupport
 import Testing
+import NIOHTTP1
 
 /// The server against the real launch daemon and dockerd, with the `gssa/python` image.
 /// Serialized: these share the host's container slots.

@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import GSSAServerTesting
 import Testing
+import NIOHTTP1
 
 /// Run management (issue 11 item 9): search filters in the API and the CLI, `gssa users
 /// list|remove|token` against a running server, `gssa runs list|clean` on a local data directory.

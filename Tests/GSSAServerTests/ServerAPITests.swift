@@ -5,6 +5,8 @@ import GSSAServer
 import GSSAServerTesting
 import LaunchProtocol
 import Testing
+import NIOCore
+import NIOHTTP1
 
 /// The HTTP API over loopback, with the in-memory launcher standing in for the daemon.
 @Suite("Server API (in-memory launcher)")

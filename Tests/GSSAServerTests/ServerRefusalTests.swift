@@ -4,6 +4,7 @@ import GSSAArchive
 import GSSAServer
 import GSSAServerTesting
 import Testing
+import NIOHTTP1
 
 /// The server's refusals and messages (issue 11 items 3 and 10): families reload without a
 /// restart, a refused launch leaves no run behind, errors name what the user sent.

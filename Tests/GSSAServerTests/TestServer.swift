@@ -153,6 +153,7 @@ func runKey(_ guid: String, in store: any SimulationStore, owner: String = "alic
 }
 
 import GSSAArchive
+import NIOFoundationEssentialsCompat
 
 /// Anything serving the gssa API at `base`.
 /// The key the launch daemon knows a run by: the server's internal key, which names the run's

@@ -3,6 +3,7 @@ import GSSA
 import GSSAServer
 import GSSAServerTesting
 import Testing
+import NIOHTTP1
 
 /// One time base in the API: ISO-8601 UTC strings in summaries, stored events and WebSocket
 /// events, and every run says when it was created, started and finished, and for how long.

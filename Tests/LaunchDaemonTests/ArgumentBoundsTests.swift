@@ -4,6 +4,7 @@ import GSSACore
 import LaunchDaemon
 import LaunchProtocol
 import Testing
+import ContainerEngineTesting
 
 /// Every number in a frame is checked before use: refusals are E_CLIENT and name the field and
 /// the bound; nothing traps (the daemon used to die on `WAIT {timeout: 1e19}`).

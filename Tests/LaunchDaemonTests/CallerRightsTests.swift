@@ -7,6 +7,8 @@ import LaunchDaemon
 import LaunchProtocol
 import Testing
 
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #endif

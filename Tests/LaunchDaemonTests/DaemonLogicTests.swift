@@ -5,6 +5,7 @@ import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
 import Testing
+import ContainerEngineTesting
 
 /// The daemon's decisions against the in-memory engine.
 @Suite("Launch daemon logic (in-memory engine)")

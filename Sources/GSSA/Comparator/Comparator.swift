@@ -1,3 +1,5 @@
+import Foundation
+
 /// A conceptual diff of two simulation definitions.
 ///
 /// Researchers re-run variants of the same case; this tells them what actually changed, in the

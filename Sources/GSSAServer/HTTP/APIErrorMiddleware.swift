@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import Hummingbird
+import Logging
 
 /// Turns every failure into `{"error": {id, code, message}}` with a fitting HTTP status,
 /// plus `candidates` for an ambiguous GUID prefix.

@@ -3,6 +3,7 @@ import GSSA
 import Hummingbird
 import HummingbirdWebSocket
 import LaunchProtocol
+import NIOFoundationEssentialsCompat
 
 /// The `/api/v1` routes: one per GSSA RPC (reference §1.3), plus events and metrics.
 enum APIRoutes {

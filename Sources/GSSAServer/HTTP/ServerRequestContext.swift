@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import GSSACore
 
 /// The request context of every route: Hummingbird's core storage, the WebSocket handler
 /// slot, and the user the token identified.

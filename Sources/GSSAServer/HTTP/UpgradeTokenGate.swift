@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
+import Foundation
 
 /// The HTTP/1 + WebSocket server channel, with upgrades that carry no valid token turned into
 /// plain requests.

@@ -1,6 +1,7 @@
 import Families
 import Foundation
 import GSSA
+import Logging
 
 extension SimulationManager {
     /// Re-reads the drop-in families from the registry's search path, so a family added (or

@@ -2,6 +2,8 @@ import Foundation
 import GSSA
 import GSSAArchive
 import LaunchProtocol
+import CoreMetrics
+import Logging
 
 extension SimulationManager {
     // MARK: status, search, properties

@@ -3,6 +3,8 @@ import Foundation
 import GSSA
 import LaunchClient
 import LaunchProtocol
+import CoreMetrics
+import Logging
 
 extension SimulationManager {
     // MARK: start and the queue

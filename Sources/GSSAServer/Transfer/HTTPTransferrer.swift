@@ -3,6 +3,7 @@ import Foundation
 import GSSA
 import NIOCore
 import NIOHTTP1
+import NIOFoundationEssentialsCompat
 
 /// The `http` transferrer: `GET <url>/<remote>` to pull, multipart `POST` (field `file`) to push.
 ///
