@@ -12,8 +12,16 @@ public struct CapturedProcess: Sendable {
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 
-    /// Runs `executable` with `arguments` and waits for it.
+    /// Runs `executable` with `arguments` and waits for it on a thread of its own (``offPool(_:)``),
+    /// never on the cooperative pool.
     public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil
+    ) async throws -> CapturedProcess {
+        try await offPool { try runBlocking(executable, arguments, environment: environment, directory: directory) }
+    }
+
+    /// The blocking form of ``run(_:_:environment:directory:)``, for code that is not async.
+    public static func runBlocking(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil
     ) throws -> CapturedProcess {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-capture-\(UUID().uuidString)")

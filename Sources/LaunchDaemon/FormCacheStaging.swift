@@ -1,6 +1,7 @@
 import ContainerEngine
 import Foundation
 import GSSACore
+import Logging
 
 /// The launch path's use of ``FormCache`` and ``RunnerDigest``: small hooks called from START
 /// and from collection, kept here so the run life cycle stays readable.

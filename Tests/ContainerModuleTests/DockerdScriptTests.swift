@@ -7,12 +7,12 @@ import Testing
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/dockerd").path
 
-    @Test func secondCallIsANoOpAndTheEngineAnswers() throws {
-        let first = try sh(["bash", Self.script])
+    @Test func secondCallIsANoOpAndTheEngineAnswers() async throws {
+        let first = try await sh(["bash", Self.script])
         try #require(first.status == 0, "a Docker engine (scripts/dockerd failed: \(first.err))")
-        let second = try sh(["bash", Self.script])
+        let second = try await sh(["bash", Self.script])
         #expect(second.status == 0)
         #expect(second.err.contains("engine already answers"))
-        #expect(try sh(["docker", "info", "--format", "{{.ServerVersion}}"]).status == 0)
+        #expect(try await sh(["docker", "info", "--format", "{{.ServerVersion}}"]).status == 0)
     }
 }

@@ -16,11 +16,11 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static let engineAnswers: Bool = (try? sh(["docker", "info", "--format", "{{.ServerVersion}}"]).status) == 0
+    static let engineAnswers: Bool = (try? shBlocking(["docker", "info", "--format", "{{.ServerVersion}}"]).status) == 0
 
     /// The fully static runner, built once per test process by scripts/build-runner.
     static let runner: Result<String, any Error> = Result {
-        let result = try sh([repository.appendingPathComponent("scripts/build-runner").path])
+        let result = try shBlocking([repository.appendingPathComponent("scripts/build-runner").path])
         guard result.status == 0 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: result.err]) }
         return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -28,7 +28,7 @@ import Testing
     /// Builds the python image on demand (cheap when it exists: content-hash tag lookup).
     static let pythonImage: Bool = {
         guard engineAnswers else { return false }
-        return (try? sh([repository.appendingPathComponent("images/build.sh").path, "python"]).status) == 0
+        return (try? shBlocking([repository.appendingPathComponent("images/build.sh").path, "python"]).status) == 0
     }()
 
     struct ContainerRun {
@@ -39,19 +39,19 @@ import Testing
 
     /// Creates a container like the daemon does (no network, user gssa, init), copies the
     /// runner and the input directory in, runs it, copies `/shared/output.final` out.
-    func runInContainer(image: String, input: URL, scratch: URL) throws -> ContainerRun {
+    func runInContainer(image: String, input: URL, scratch: URL) async throws -> ContainerRun {
         let runner = try Self.runner.get()
-        let created = try sh(["docker", "create", "--network", "none", "--user", "1000:1000", "--init",
+        let created = try await sh(["docker", "create", "--network", "none", "--user", "1000:1000", "--init",
                               "--label", "gssa.test=container-module", image, "/gssa/bin/gssa-container", "run"])
         try #require(created.status == 0, "docker create failed: \(created.err)")
         let id = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? sh(["docker", "rm", "-f", id]) }
-        try #require(try sh(["docker", "cp", runner, "\(id):/gssa/bin/gssa-container"]).status == 0)
-        try #require(try sh(["docker", "cp", input.path, "\(id):/shared/input"]).status == 0)
-        let started = try sh(["docker", "start", "-a", id])
-        let code = try sh(["docker", "inspect", "--format", "{{.State.ExitCode}}", id])
+        defer { _ = try? shBlocking(["docker", "rm", "-f", id]) }
+        try #require(try await sh(["docker", "cp", runner, "\(id):/gssa/bin/gssa-container"]).status == 0)
+        try #require(try await sh(["docker", "cp", input.path, "\(id):/shared/input"]).status == 0)
+        let started = try await sh(["docker", "start", "-a", id])
+        let code = try await sh(["docker", "inspect", "--format", "{{.State.ExitCode}}", id])
         let output = scratch.appendingPathComponent("output.final")
-        let copied = try sh(["docker", "cp", "\(id):/shared/output.final", output.path])
+        let copied = try await sh(["docker", "cp", "\(id):/shared/output.final", output.path])
         try #require(copied.status == 0, "no /shared/output.final: \(copied.err)")
         return ContainerRun(exitCode: Int32(code.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,
                             logs: started.out, output: output)
@@ -65,7 +65,7 @@ import Testing
         return root.url.appendingPathComponent("input")
     }
 
-    @Test func gosmartModelRunsReportsStatusAndWritesOutput() throws {
+    @Test func gosmartModelRunsReportsStatusAndWritesOutput() async throws {
         try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: """
@@ -79,7 +79,7 @@ import Testing
                 f.write("%s %s %s %s %s" % (P.SCALE * 2, P.TIP[2], NP["1"].POWER, [r.idx for r in R.group("organs")], R["organ-1"].am("organs")))
             print("model finished")
             """)
-        let run = try runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
+        let run = try await runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
         #expect(run.exitCode == 0)
         #expect(try String(contentsOf: run.output.appendingPathComponent("logs/exit_status"), encoding: .utf8) == "0\nOK")
         #expect(try String(contentsOf: run.output.appendingPathComponent("run/result.txt"), encoding: .utf8) == "1.0 3.0 200.0 [3] True")
@@ -90,7 +90,7 @@ import Testing
                              StatusLine(percentage: "100.000000", message: "step 3")])
     }
 
-    @Test func exitFourWithErrorMessageIsAModelError() throws {
+    @Test func exitFourWithErrorMessageIsAModelError() async throws {
         try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: """
@@ -98,37 +98,37 @@ import Testing
             open("error_message", "w").write("Needle tip outside the organ")
             sys.exit(4)
             """)
-        let run = try runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
+        let run = try await runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
         #expect(run.exitCode == 4)
         let status = try String(contentsOf: run.output.appendingPathComponent("logs/exit_status"), encoding: .utf8)
         #expect(status == "4\nError in script: Needle tip outside the organ")
         #expect(ExitStatus(fileContents: status).errorCode == .model)
     }
 
-    @Test func traversalInStartArchiveIsRefusedInTheContainer() throws {
+    @Test func traversalInStartArchiveIsRefusedInTheContainer() async throws {
         try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
         let root = try SharedRoot()
         let input = try makeInput(root, script: "open('/shared/pwned', 'w')\n", extra: [.file("../../etc/evil", "x")])
-        let run = try runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
+        let run = try await runInContainer(image: "gssa/python:bookworm", input: input, scratch: root.url)
         #expect(run.exitCode == 2)
         let status = try String(contentsOf: run.output.appendingPathComponent("logs/exit_status"), encoding: .utf8)
         #expect(status.hasPrefix("2\nstart archive rejected: member '../../etc/evil' contains '..'"))
         #expect(!FileManager.default.fileExists(atPath: run.output.appendingPathComponent("run/start.py").path))
     }
 
-    @Test func gosmartPytestSuitePassesInThePythonImage() throws {
+    @Test func gosmartPytestSuitePassesInThePythonImage() async throws {
         try #require(Self.engineAnswers && Self.pythonImage, "a Docker engine with gssa/python:bookworm")
-        try gosmartPytestSuitePasses(in: "gssa/python:bookworm")
+        try await gosmartPytestSuitePasses(in: "gssa/python:bookworm")
     }
 
     /// The FEniCS image is big; CI builds it when GSSA_CI_FENICS=1, and then it must be there.
     @Test(.requiresImages("gssa/fenics:bookworm", requiredInCIWhen: "GSSA_CI_FENICS"))
-    func gosmartPytestSuitePassesInTheFEniCSImage() throws {
-        try gosmartPytestSuitePasses(in: "gssa/fenics:bookworm")
+    func gosmartPytestSuitePassesInTheFEniCSImage() async throws {
+        try await gosmartPytestSuitePasses(in: "gssa/fenics:bookworm")
     }
 
-    private func gosmartPytestSuitePasses(in image: String) throws {
-        let result = try sh(["docker", "run", "--rm", "--network", "none", image,
+    private func gosmartPytestSuitePasses(in image: String) async throws {
+        let result = try await sh(["docker", "run", "--rm", "--network", "none", image,
                              "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "/usr/share/gssa/gosmart-tests"])
         #expect(result.status == 0, "pytest in \(image):\n\(result.out)\n\(result.err)")
         #expect(result.out.contains(" passed"))

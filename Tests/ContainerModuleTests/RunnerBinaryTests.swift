@@ -14,12 +14,12 @@ import Testing
         return candidates.map(\.path).first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    @Test func usageErrorsExitWithClientCode() throws {
+    @Test func usageErrorsExitWithClientCode() async throws {
         let binary = try #require(Self.binary, "build the gssa-container product first (swift build --build-tests)")
-        let result = try sh([binary, "run", "--bogus"])
+        let result = try await sh([binary, "run", "--bogus"])
         #expect(result.status == 2)
         #expect(result.err.hasPrefix("gssa-container: E_CLIENT: unknown option '--bogus'"))
-        #expect(try sh([binary, "--help"]).out.contains("usage: gssa-container run"))
+        #expect(try await sh([binary, "--help"]).out.contains("usage: gssa-container run"))
     }
 
     @Test func sigtermIsForwardedAndRecordedAsCancelled() throws {

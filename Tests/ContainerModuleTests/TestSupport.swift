@@ -1,5 +1,6 @@
 import CContainerSupport
 import Foundation
+import GSSATestSupport
 import Testing
 
 @testable import ContainerModule
@@ -86,9 +87,15 @@ struct TarBuilder {
     }
 }
 
-/// Runs a command, returning (exit status, stdout, stderr).
+/// Runs a command, returning (exit status, stdout, stderr); waited for off the cooperative pool.
 @discardableResult
-func sh(_ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+func sh(_ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) async throws -> (status: Int32, out: String, err: String) {
+    try await offPool { try shBlocking(arguments, input: input, environment: environment) }
+}
+
+/// The blocking form of ``sh(_:input:environment:)``.
+@discardableResult
+func shBlocking(_ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments

@@ -9,7 +9,7 @@ struct ArgumentValidationTests {
     static let serverBase = ["server", "--data", "/nonexistent/gssa-data", "--launcher", "/nonexistent/d.sock"]
 
     @Test("gssa server: a malformed --listen, size or --walltime is refused before the server starts")
-    func serverOptions() throws {
+    func serverOptions() async throws {
         let cases: [([String], String)] = [
             (["--listen", "nonsense"], "--listen must be HOST:PORT, not 'nonsense'"),
             (["--max-upload-bytes", "12Q"], "--max-upload-bytes must be a positive size"),
@@ -18,7 +18,7 @@ struct ArgumentValidationTests {
             (["--mesh-threads", "0"], "--mesh-threads must be at least 1"),
         ]
         for (arguments, message) in cases {
-            let result = try GSSABinary.run(Self.serverBase + arguments)
+            let result = try await GSSABinary.run(Self.serverBase + arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "/nonexistent/gssa-data"))
@@ -26,7 +26,7 @@ struct ArgumentValidationTests {
     }
 
     @Test("gssa container run: a malformed --memory or --walltime is refused before the daemon is contacted")
-    func containerRunOptions() throws {
+    func containerRunOptions() async throws {
         let base = ["container", "run", "/nonexistent/input", "--image", "gssa/python:bookworm", "--out", "/nonexistent/out",
                     "--socket", "/nonexistent/d.sock"]
         let cases: [([String], String)] = [
@@ -34,17 +34,17 @@ struct ArgumentValidationTests {
             (["--walltime=0"], "--walltime must be a positive number of seconds, not 0.0"),
         ]
         for (arguments, message) in cases {
-            let result = try GSSABinary.run(base + arguments)
+            let result = try await GSSABinary.run(base + arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
     }
 
     @Test("gssa-dockerlaunch: an unknown --log-level is an error listing the accepted levels, not a silent info")
-    func daemonLogLevel() throws {
+    func daemonLogLevel() async throws {
         let daemon = GSSABinary.executable.deletingLastPathComponent().appendingPathComponent("gssa-dockerlaunch")
         try #require(FileManager.default.isExecutableFile(atPath: daemon.path), "gssa-dockerlaunch is not built next to gssa")
-        let result = try GSSABinary.runTool(daemon.path, ["--config", "/nonexistent/dockerlaunch.yml", "--log-level", "loud"])
+        let result = try await GSSABinary.runTool(daemon.path, ["--config", "/nonexistent/dockerlaunch.yml", "--log-level", "loud"])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("loud"), "\(result.stderr)")
         for level in ["trace", "debug", "info", "notice", "warning", "error", "critical"] {

@@ -6,8 +6,8 @@ import Testing
     /// Every command that reaches the launch daemon offers `--daemon-socket` and names
     /// `$GSSA_DAEMON_SOCKET`; the old spellings are accepted but not shown.
     @Test(arguments: [["run"], ["container", "run"], ["server"], ["inspect"]])
-    func daemonSocketOption(_ command: [String]) throws {
-        let help = try GSSABinary.run(command + ["--help"])
+    func daemonSocketOption(_ command: [String]) async throws {
+        let help = try await GSSABinary.run(command + ["--help"])
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdout.contains("--daemon-socket"), "\(command) --help: \(help.stdout)")
         #expect(help.stdout.contains("GSSA_DAEMON_SOCKET"))
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test("the old option names and variables still reach the daemon (hidden aliases)")
-    func hiddenAliases() throws {
+    func hiddenAliases() async throws {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-alias-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: input) }
@@ -27,7 +27,7 @@ import Testing
             (["--daemon-socket", missing], [String: String]()), (["--socket", missing], [:]), (["--launcher", missing], [:]),
             ([], ["GSSA_DAEMON_SOCKET": missing]), ([], ["GSSA_LAUNCHER_SOCKET": missing]), ([], ["GSSA_DOCKERLAUNCH_SOCKET": missing]),
         ] {
-            let result = try GSSABinary.run(base + arguments, environment: environment)
+            let result = try await GSSABinary.run(base + arguments, environment: environment)
             #expect(result.status == 3, "\(arguments) \(environment): \(result.stderr)")
             #expect(result.stderr.contains(missing), "\(arguments) \(environment): \(result.stderr)")
         }
@@ -35,23 +35,23 @@ import Testing
 
     /// `--families` is offered only where a family registry is used.
     @Test(arguments: ["launch", "cancel", "clean", "logs", "status", "search", "wait", "results", "diagnostic"])
-    func noFamiliesOnClientCommands(_ command: String) throws {
-        let help = try GSSABinary.run([command, "--help"])
+    func noFamiliesOnClientCommands(_ command: String) async throws {
+        let help = try await GSSABinary.run([command, "--help"])
         #expect(help.status == 0, "\(help.stderr)")
         #expect(!help.stdout.contains("--families"), "gssa \(command) --help offers --families")
         #expect(help.stdout.contains("--server"))
     }
 
-    @Test func meshHelpNamesTheWholeCommand() throws {
-        let help = try GSSABinary.run(["mesh", "--help"])
+    @Test func meshHelpNamesTheWholeCommand() async throws {
+        let help = try await GSSABinary.run(["mesh", "--help"])
         #expect(help.stdout.contains("USAGE: gssa mesh"), "\(help.stdout.prefix(300))")
     }
 
     @Test("a server that refuses connections: E_SERVER (exit 3) at once, naming the URL")
-    func refusedServerFailsFast() throws {
+    func refusedServerFailsFast() async throws {
         let clock = ContinuousClock()
         let began = clock.now
-        let result = try GSSABinary.run(["search", "--server", "http://127.0.0.1:1"], environment: ["GSSA_CONFIG": "/nonexistent"])
+        let result = try await GSSABinary.run(["search", "--server", "http://127.0.0.1:1"], environment: ["GSSA_CONFIG": "/nonexistent"])
         let elapsed = clock.now - began
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("http://127.0.0.1:1") && result.stderr.contains("connection refused"), "\(result.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import GSSATestSupport
 import Testing
 
 /// Runs the built `gssa` executable, as a user would.
@@ -18,35 +19,16 @@ struct GSSABinary {
         return repositoryRoot.appendingPathComponent(".build/debug/gssa")
     }
 
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) throws -> Result {
-        try runTool(executable.path, arguments, in: directory, environment: environment)
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) async throws -> Result {
+        try await runTool(executable.path, arguments, in: directory, environment: environment)
     }
 
-    /// Runs any program the same way (stdout and stderr through files).
-    static func runTool(_ path: String, _ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        // Both streams go to files, not pipes: reading one pipe to its end while the child blocks
-        // on a full other pipe would deadlock.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    /// Runs any program the same way: stdout and stderr through files, waited for off the
+    /// cooperative pool (``CapturedProcess``).
+    static func runTool(_ path: String, _ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]) async throws -> Result {
+        let captured = try await CapturedProcess.run(
+            URL(fileURLWithPath: path), arguments, environment: environment, directory: directory)
+        return Result(status: captured.status, stdout: captured.stdoutText, stderr: captured.stderrText)
     }
 
     static func example(_ path: String) -> String { repositoryRoot.appendingPathComponent("examples/\(path)").path }

@@ -5,9 +5,9 @@ import Testing
 /// The README's first command, `scripts/main-job`: progress instead of silence, build output in
 /// log files it names, and a closing list of what to open next that names only existing files.
 @Suite(.serialized) struct MainJobScriptTests {
-    @Test func progressCondensesABuildAndKeepsItsWholeOutput() throws {
+    @Test func progressCondensesABuildAndKeepsItsWholeOutput() async throws {
         let log = scratchDirectory().appendingPathComponent("build.log")
-        let result = try GSSABinary.runTool("/bin/bash", [
+        let result = try await GSSABinary.runTool("/bin/bash", [
             "-c", #"{ for i in $(seq 1 200); do echo "[$i/200] Compiling Module$i.swift"; done; echo "Step 3/9 : RUN apt-get install"; printf 'last line'; }"#
                 + " | scripts/progress \"$0\" build", log.path,
         ])
@@ -23,10 +23,10 @@ import Testing
     }
 
     @Test(.requiresDockerEngine, .requiresImages("gssa/fenics:bookworm"))
-    func mainJobEndsWithWhatToOpenAndItExists() throws {
+    func mainJobEndsWithWhatToOpenAndItExists() async throws {
         let scratch = scratchDirectory()
         let logs = scratch.appendingPathComponent("logs")
-        let result = try GSSABinary.runTool("/bin/bash", ["scripts/main-job", scratch.appendingPathComponent("out").path], environment: [
+        let result = try await GSSABinary.runTool("/bin/bash", ["scripts/main-job", scratch.appendingPathComponent("out").path], environment: [
             "GSSA_BIN": GSSABinary.executable.path, "GSSA_RUNNER": RunPipelineTests.runner,
             "GSSA_LOG_DIR": logs.path, "GSSA_DATA": scratch.appendingPathComponent("data").path,
             "GSSA_LAUNCHER_SOCKET": scratch.appendingPathComponent("none.sock").path,

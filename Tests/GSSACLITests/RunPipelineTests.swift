@@ -18,17 +18,17 @@ import Testing
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    private func run(_ definition: String, _ arguments: [String] = []) throws -> (GSSABinary.Result, [String: Any]) {
+    private func run(_ definition: String, _ arguments: [String] = []) async throws -> (GSSABinary.Result, [String: Any]) {
         let data = scratchDirectory()
-        let result = try GSSABinary.run(
+        let result = try await GSSABinary.run(
             ["run", definition, "--data", data.path, "--json"] + arguments,
             environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_DAEMON_SOCKET": data.appendingPathComponent("none.sock").path])
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return (result, report)
     }
 
-    @Test func analyticConcentricSpheresWithinTwoPercent() throws {
-        let (result, report) = try run(GSSABinary.example("concentric-spheres/definition.xml"))
+    @Test func analyticConcentricSpheresWithinTwoPercent() async throws {
+        let (result, report) = try await run(GSSABinary.example("concentric-spheres/definition.xml"))
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         #expect((report["status"] as? [String: Any])?["code"] as? String == "SUCCESS")
         let summaryPath = try #require(report["summary"] as? String)
@@ -46,8 +46,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: results))
     }
 
-    @Test func fenicsExampleWritesSummaryAndAValidPreview() throws {
-        let (result, report) = try run(
+    @Test func fenicsExampleWritesSummaryAndAValidPreview() async throws {
+        let (result, report) = try await run(
             GSSABinary.example("fenics-ire/definition.xml"), ["--inputs", GSSABinary.example("fenics-ire/inputs")])
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         let summaryPath = try #require(report["summary"] as? String)
@@ -63,7 +63,7 @@ import Testing
 
         // The XDMF results open in meshio (which needs h5py for their HDF5 data; scripts/deps installs it).
         let xdmf = URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent("potential.xdmf")
-        let read = try GSSABinary.runTool(
+        let read = try await GSSABinary.runTool(
             "/usr/bin/env", ["python3", "-c", "import sys, meshio; m = meshio.read(sys.argv[1]); print(len(m.points), sum(len(c.data) for c in m.cells))", xdmf.path])
         #expect(read.status == 0, "meshio could not read \(xdmf.path): \(read.stderr)")
         let counts = read.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -88,7 +88,7 @@ import Testing
             print(json.dumps(out))
             """
         let xdmfs = ["potential.xdmf", "field.xdmf"].map { URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent($0).path }
-        let check = try GSSABinary.runTool("/usr/bin/env", ["python3", "-c", script, msh.path] + xdmfs)
+        let check = try await GSSABinary.runTool("/usr/bin/env", ["python3", "-c", script, msh.path] + xdmfs)
         #expect(check.status == 0, "\(check.stderr)")
         let found = try #require(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: [String: Any]], "\(check.stdout)")
         for path in xdmfs {
@@ -108,7 +108,7 @@ import Testing
 
     /// A definition that uploads its own mesh (format `mesh`) skips host meshing and is solved on
     /// that mesh as is: here one made by gmsh, an independent mesher.
-    @Test func uploadedMeshSkipsHostMeshing() throws {
+    @Test func uploadedMeshSkipsHostMeshing() async throws {
         let folder = scratchDirectory()
         try """
             SetFactory("OpenCASCADE");
@@ -142,7 +142,7 @@ import Testing
                       open("output/summary.json", "w"))
             ]]></definition></numericalModel></simulationDefinition>
             """.write(to: folder.appendingPathComponent("uploaded.xml"), atomically: true, encoding: .utf8)
-        let (result, report) = try run(folder.appendingPathComponent("uploaded.xml").path)
+        let (result, report) = try await run(folder.appendingPathComponent("uploaded.xml").path)
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         #expect((report["stages"] as? [String: Double])?["mesh"] == nil, "no host meshing stage")
         let summaryPath = try #require(report["summary"] as? String)
@@ -154,7 +154,7 @@ import Testing
         #expect(abs(volume - 4.0 / 3.0 * Double.pi * 1000) / (4.0 / 3.0 * Double.pi * 1000) < 0.05)
     }
 
-    @Test func brokenStartScriptIsAModelErrorWithTheTraceback() throws {
+    @Test func brokenStartScriptIsAModelErrorWithTheTraceback() async throws {
         let definition = scratchDirectory().appendingPathComponent("broken.xml")
         try """
             <simulationDefinition><transferrer class="tmp"/><numericalModel>
@@ -164,7 +164,7 @@ import Testing
                 pass
             ]]></definition></numericalModel></simulationDefinition>
             """.write(to: definition, atomically: true, encoding: .utf8)
-        let (result, report) = try run(definition.path)
+        let (result, report) = try await run(definition.path)
         #expect(result.status == 4, "\(result.stderr)")
         let status = try #require(report["status"] as? [String: Any])
         #expect(status["code"] as? String == "E_MODEL")
@@ -178,7 +178,7 @@ import Testing
 
     /// `gssa inspect --run` re-runs a diagnostic bundle kept anywhere (here outside every data
     /// root), in its family's image by name, through a private daemon, printing progress.
-    @Test func inspectRerunsADiagnosticBundleFromAnywhere() throws {
+    @Test func inspectRerunsADiagnosticBundleFromAnywhere() async throws {
         let definition = scratchDirectory().appendingPathComponent("failing.xml")
         try """
             <simulationDefinition><transferrer class="tmp"/><numericalModel>
@@ -190,7 +190,7 @@ import Testing
             raise ValueError("inspect me")
             ]]></definition></numericalModel></simulationDefinition>
             """.write(to: definition, atomically: true, encoding: .utf8)
-        let (result, report) = try run(definition.path)
+        let (result, report) = try await run(definition.path)
         #expect(result.status == 4, "\(result.stderr)")
         let diagnostic = try #require(report["results"] as? String)
         let elsewhere = scratchDirectory().appendingPathComponent("kept/bundle.tar.gz")
@@ -198,7 +198,7 @@ import Testing
         try FileManager.default.copyItem(at: URL(fileURLWithPath: diagnostic), to: elsewhere)
 
         let data = scratchDirectory()
-        let inspect = try GSSABinary.run(
+        let inspect = try await GSSABinary.run(
             ["inspect", elsewhere.path, "--run", "--data", data.path, "--json"],
             environment: ["GSSA_RUNNER_BIN": Self.runner, "GSSA_LAUNCHER_SOCKET": data.appendingPathComponent("none.sock").path])
         #expect(inspect.status == 0, "\(inspect.stderr)\n\(inspect.stdout)")
@@ -217,7 +217,7 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("inspect").path)) ?? []).isEmpty)
     }
 
-    @Test func endlessScriptIsKilledAtTheWalltime() throws {
+    @Test func endlessScriptIsKilledAtTheWalltime() async throws {
         let definition = scratchDirectory().appendingPathComponent("forever.xml")
         try """
             <simulationDefinition><transferrer class="tmp"/><numericalModel>
@@ -227,7 +227,7 @@ import Testing
             ]]></definition></numericalModel></simulationDefinition>
             """.write(to: definition, atomically: true, encoding: .utf8)
         let started = Date()
-        let (result, report) = try run(definition.path, ["--walltime", "4"])
+        let (result, report) = try await run(definition.path, ["--walltime", "4"])
         #expect(Date().timeIntervalSince(started) < 120)
         // A run over its walltime is the model's: E_MODEL, "timed out after N s", in the exit
         // status, the report and the run's own exit_status file alike.
@@ -239,8 +239,8 @@ import Testing
 
     // MARK: every example in examples/ runs (the meshing-only ones in MeshCommandTests.batch)
 
-    @Test func pythonDemoExampleComputesItsCoolingCurve() throws {
-        let (result, report) = try run(GSSABinary.example("python-demo/definition.xml"))
+    @Test func pythonDemoExampleComputesItsCoolingCurve() async throws {
+        let (result, report) = try await run(GSSABinary.example("python-demo/definition.xml"))
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         let summary = try Self.summary(report)
         // T(t) = 37·exp(−0.05·t) at t = 60, computed here.
@@ -249,8 +249,8 @@ import Testing
         #expect(summary["tumours"] as? [String] == ["tumour-1"])
     }
 
-    @Test func inlineHeaderExampleRunsWithoutMakingItsOutputFolder() throws {
-        let (result, report) = try run(GSSABinary.example("inline-header/definition.xml"))
+    @Test func inlineHeaderExampleRunsWithoutMakingItsOutputFolder() async throws {
+        let (result, report) = try await run(GSSABinary.example("inline-header/definition.xml"))
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         let summary = try Self.summary(report)
         #expect(summary["points"] as? Int == 31)
@@ -258,8 +258,8 @@ import Testing
         #expect(abs(final - 37.0 * exp(-0.05 * 30)) < 1e-6, "\(final)")
     }
 
-    @Test func gmshBioheatExampleMeshesInsideItsImage() throws {
-        let (result, report) = try run(GSSABinary.example("gmsh-bioheat/definition.xml"))
+    @Test func gmshBioheatExampleMeshesInsideItsImage() async throws {
+        let (result, report) = try await run(GSSABinary.example("gmsh-bioheat/definition.xml"))
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         #expect((report["stages"] as? [String: Double])?["mesh"] == nil, "Docker-only: no host meshing stage")
         let summary = try Self.summary(report)

@@ -24,7 +24,7 @@ struct CallerRightsTests {
     /// One START as uid 65534; returns the reply line and, when it started, the exit event line.
     static func startAsNobody(
         _ socket: String, _ arguments: StartArguments, groups: [UInt32] = [nobody], timeout: Int = 120
-    ) throws
+    ) async throws
         -> (reply: String, exit: String?)
     {
         let frame = String(buffer: try LaunchWire.frame(LaunchRequest(.start, arguments)))
@@ -39,7 +39,7 @@ struct CallerRightsTests {
                     if not line: break
                     if json.loads(line).get("event") == "exit": print(line.strip(), flush=True); break
             """
-        let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), [
+        let result = try await CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), [
             "--reuid=\(nobody)", "--regid=\(nobody)", "--groups=" + groups.map(String.init).joined(separator: ","), "--", "/usr/bin/python3", "-c", script, socket, frame, String(timeout),
         ])
         guard result.status == 0 else { throw GSSAError.server("client as uid 65534 failed: \(result.stderrText)") }
@@ -82,23 +82,23 @@ struct CallerRightsTests {
 
             // 1. Root-only input, directly or through a link the caller made: refused, no container.
             for (guid, input) in [("steal", root.appendingPathComponent("secret")), ("steal-link", home.appendingPathComponent("link"))] {
-                let (reply, _) = try Self.startAsNobody(daemon.socket, arguments(guid, input: input, output: home.appendingPathComponent(guid)))
+                let (reply, _) = try await Self.startAsNobody(daemon.socket, arguments(guid, input: input, output: home.appendingPathComponent(guid)))
                 #expect(reply.contains("\"success\":false") && reply.contains("not readable by uid 65534"), "\(reply)")
                 #expect(try await engine.listContainers(labels: [LaunchDaemon.Label.guid: guid], all: true).isEmpty)
                 #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent(guid).path), "no output left")
             }
             // 2. Root's existing directories as "output": refused.
-            let (rootReply, _) = try Self.startAsNobody(daemon.socket, arguments("take", input: mine, output: root.appendingPathComponent("rootout")))
+            let (rootReply, _) = try await Self.startAsNobody(daemon.socket, arguments("take", input: mine, output: root.appendingPathComponent("rootout")))
             #expect(rootReply.contains("\"success\":false") && rootReply.contains("output"), "\(rootReply)")
-            let (sharedReply, _) = try Self.startAsNobody(daemon.socket, arguments("take2", input: mine, output: root.appendingPathComponent("shared")))
+            let (sharedReply, _) = try await Self.startAsNobody(daemon.socket, arguments("take2", input: mine, output: root.appendingPathComponent("shared")))
             #expect(sharedReply.contains("belongs to uid 0, not to uid 65534"), "\(sharedReply)")
             // 3. An output beneath a regular file: refused up front, naming the field.
-            let (fileReply, _) = try Self.startAsNobody(
+            let (fileReply, _) = try await Self.startAsNobody(
                 daemon.socket, arguments("under", input: mine, output: home.appendingPathComponent("file.txt/out")))
             #expect(fileReply.contains("START: output") && fileReply.contains("is a file, not a directory"), "\(fileReply)")
             // 4. The caller's own input and a new output: runs end to end, and the output is the caller's.
             let output = home.appendingPathComponent("out")
-            let (reply, exit) = try Self.startAsNobody(daemon.socket, arguments("ok", input: mine, output: output))
+            let (reply, exit) = try await Self.startAsNobody(daemon.socket, arguments("ok", input: mine, output: output))
             #expect(reply.contains("\"success\":true"), "\(reply)")
             #expect(exit?.contains("\"exit_code\":0") == true && exit?.contains("\"output_collected\":true") == true, "\(exit ?? "no exit")")
             #expect(daemon.scratch.read("nobody/out/run/copy.txt") == "mine\n")
@@ -115,9 +115,9 @@ struct CallerRightsTests {
             chown(root.appendingPathComponent("team/job.sh").path, 0, 4242)
             chmod(root.appendingPathComponent("team/job.sh").path, 0o640)
             let team = arguments("team", input: root.appendingPathComponent("team"), output: home.appendingPathComponent("team-out"))
-            let (outsider, _) = try Self.startAsNobody(daemon.socket, team)
+            let (outsider, _) = try await Self.startAsNobody(daemon.socket, team)
             #expect(outsider.contains("not readable by uid 65534"), "\(outsider)")
-            let (member, memberExit) = try Self.startAsNobody(daemon.socket, team, groups: [Self.nobody, 4242])
+            let (member, memberExit) = try await Self.startAsNobody(daemon.socket, team, groups: [Self.nobody, 4242])
             #expect(member.contains("\"success\":true"), "\(member)")
             #expect(memberExit?.contains("\"output_collected\":true") == true, "\(memberExit ?? "no exit")")
             #expect(daemon.scratch.read("nobody/team-out/run/team.txt") == "team\n")

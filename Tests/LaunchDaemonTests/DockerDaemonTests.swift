@@ -209,7 +209,7 @@ struct DockerDaemonTests {
                         f.write((json.dumps({"command": cmd, "arguments": {"guid": "mine", "timeout": 0}}) + "\\n").encode()); f.flush()
                         print(f.readline().decode().strip())
                     """
-                let output = try runAsNobody(["/usr/bin/python3", "-c", script, daemon.socket])
+                let output = try await runAsNobody(["/usr/bin/python3", "-c", script, daemon.socket])
                 let replies = output.split(separator: "\n")
                 #expect(replies.count == 5, "\(output)")
                 for reply in replies {
@@ -285,8 +285,8 @@ struct DockerDaemonTests {
 }
 
 /// Runs a command as uid/gid 65534 and returns its stdout.
-func runAsNobody(_ arguments: [String]) throws -> String {
-    let result = try CapturedProcess.run(
+func runAsNobody(_ arguments: [String]) async throws -> String {
+    let result = try await CapturedProcess.run(
         URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups"] + arguments)
     if result.status != 0 {
         throw GSSAError.server("setpriv \(arguments.joined(separator: " ")) failed: \(result.stderrText)")

@@ -55,9 +55,10 @@ struct FormCacheDockerTests {
         let engine = try await DockerEngine.connect()
         let runner = try RealRunnerTests.runner.get()
         let scratch = try Scratch()
-        let daemon = try await RunningDaemon.start(
-            engine: engine, scratch: scratch, images: [Self.image], runner: runner, group: "nogroup")
-        do {
+        defer { scratch.remove() }
+        try await RunningDaemon.with(
+            engine: engine, scratch: scratch, images: [Self.image], runner: runner, group: "nogroup"
+        ) { daemon in
             chmod((daemon.socket as NSString).deletingLastPathComponent, 0o755)
             let root = scratch.root
             try input(root.appendingPathComponent("a/in"), owner: 0)
@@ -84,24 +85,15 @@ struct FormCacheDockerTests {
             try input(home.appendingPathComponent("in"), owner: nobody)
             let socket = daemon.socket
             let startB = arguments("b1", input: home.appendingPathComponent("in"), output: home.appendingPathComponent("b1"))
-            // The client process blocks for the whole FEniCS run: wait for it off the cooperative pool.
-            let (reply, exit) = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { try CallerRightsTests.startAsNobody(socket, startB, timeout: 600) })
-                }
-            }
+            // The client process runs for the whole FEniCS run; it is waited for off the cooperative pool.
+            let (reply, exit) = try await CallerRightsTests.startAsNobody(socket, startB, timeout: 600)
             #expect(reply.contains("\"success\":true"), "\(reply)")
             #expect(exit?.contains("\"exit_code\":0") == true, "\(exit ?? "no exit event")")
             #expect(jitCount(home.appendingPathComponent("b1")) >= 1, "another user compiles its own forms")
             let mine = root.appendingPathComponent(".gssa-form-cache/\(nobody)/\(imageID.dropFirst(7)).tar")
             #expect(FileManager.default.fileExists(atPath: mine.path), "and gets a cache of its own")
-        } catch {
-            Issue.record("unexpected error: \(error)")
         }
-        await daemon.stop()
-        await daemon.removeContainers(engine)
         await engine.shutdown()
-        scratch.remove()
     }
 }
 

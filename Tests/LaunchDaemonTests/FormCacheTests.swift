@@ -9,6 +9,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import LaunchProtocol
 #endif
 
 /// The compiled-form cache's decisions with the in-memory engine: which directory, per-user
@@ -196,17 +197,25 @@ struct FormCacheDaemonTests {
         let digest = try #require(await RunnerDigest.sha256(ofFile: scratch.root.appendingPathComponent("runner").path))
         let baked = ImageInfo(
             id: "sha256:feed", user: "", labels: [RunnerDigest.label: digest], environment: ["DIJITSO_CACHE_DIR=/tmp/dijitso"])
-        let daemon = try memoryDaemon(InMemoryEngine(images: ["gssa/test": baked], program: Self.program), scratch: scratch)
-        #expect(try await run(daemon, scratch, uid: 1000, "a1") == "runner=false cached=false")
-        #expect(try await run(daemon, scratch, uid: 1000, "a2") == "runner=false cached=true", "the same user gets its forms")
-        #expect(try await run(daemon, scratch, uid: 2000, "b1") == "runner=false cached=false", "another user does not")
+        try await withRunning(try memoryDaemon(InMemoryEngine(images: ["gssa/test": baked], program: Self.program), scratch: scratch)) { daemon in
+            let a1Seen = try await run(daemon, scratch, uid: 1000, "a1")
+            #expect(a1Seen == "runner=false cached=false")
+            let a2Seen = try await run(daemon, scratch, uid: 1000, "a2")
+            #expect(a2Seen == "runner=false cached=true", "the same user gets its forms")
+            let b1Seen = try await run(daemon, scratch, uid: 2000, "b1")
+            #expect(b1Seen == "runner=false cached=false", "another user does not")
+        }
 
         // An image without the label (or with another runner) gets the runner copied; no cache directory, no cache.
         let plain = try Scratch()
         defer { plain.remove() }
         let old = try memoryDaemon(
             InMemoryEngine(images: ["gssa/test": ImageInfo(id: "sha256:feed", user: "")], program: Self.program), scratch: plain)
-        #expect(try await run(old, plain, uid: 1000, "p1") == "runner=true cached=false")
-        #expect(try await run(old, plain, uid: 1000, "p2") == "runner=true cached=false")
+        try await withRunning(old) { old in
+            let p1Seen = try await run(old, plain, uid: 1000, "p1")
+            #expect(p1Seen == "runner=true cached=false")
+            let p2Seen = try await run(old, plain, uid: 1000, "p2")
+            #expect(p2Seen == "runner=true cached=false")
+        }
     }
 }

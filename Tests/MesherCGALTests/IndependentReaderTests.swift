@@ -56,8 +56,8 @@ struct IndependentReaderTests {
         print(json.dumps(out))
         """
 
-    func run(_ python: String, _ script: String, _ file: URL) throws -> Counts? {
-        let result = try CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script, file.path])
+    func run(_ python: String, _ script: String, _ file: URL) async throws -> Counts? {
+        let result = try await CapturedProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script, file.path])
         guard result.status == 0 else {
             Issue.record("\(python) reader failed: \(result.stderrText)")
             return nil
@@ -99,10 +99,10 @@ struct IndependentReaderTests {
         #expect(want.tri_tags.keys.sorted() == [2, 4])
         // Region names travel in the MSH file itself ($PhysicalNames), not only in mesh_labelling.yml.
         #expect(want.names == ["3:1": "tissue", "3:3": "zone", "2:2": "organ", "2:4": "vessel"])
-        if let gmsh = try run("/usr/bin/python3", Self.gmshScript, result.mesh) {
+        if let gmsh = try await run("/usr/bin/python3", Self.gmshScript, result.mesh) {
             #expect(gmsh == want, "gmsh read \(gmsh), report says \(want)")
         }
-        if let meshio = try run("python3", Self.meshioScript, result.mesh) {
+        if let meshio = try await run("python3", Self.meshioScript, result.mesh) {
             #expect(meshio == want, "meshio read \(meshio), report says \(want)")
         }
         if !options.binary, options.format == .msh22 {

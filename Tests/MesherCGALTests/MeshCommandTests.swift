@@ -13,17 +13,17 @@ struct MeshCommandTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("gssa")
     }
 
-    func gssa(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    func gssa(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             Issue.record("gssa executable not built at \(Self.executable.path) (run swift build first)")
             return (-1, "", "")
         }
-        let result = try CapturedProcess.run(Self.executable, arguments)
+        let result = try await CapturedProcess.run(Self.executable, arguments)
         return (result.status, result.stdoutText, result.stderrText)
     }
 
     @Test("batch: one sub-folder per item, a failure does not stop the others, non-zero exit, no partial MSH")
-    func batch() throws {
+    func batch() async throws {
         let scratch = try Scratch()
         let examples = Self.repo.appendingPathComponent("examples/mesh")
         let bad = scratch.file("broken.xml")
@@ -31,7 +31,7 @@ struct MeshCommandTests {
             .write(to: bad, atomically: true, encoding: .utf8)
         let files = ["organ-only.xml", "tumour-zone.xml", "vessel-hole.xml"].map { examples.appendingPathComponent($0).path } + [bad.path]
         let out = scratch.file("batch")
-        let run = try gssa(["mesh", "--batch"] + files + ["--out", out.path, "-j", "2", "--no-optimise"])
+        let run = try await gssa(["mesh", "--batch"] + files + ["--out", out.path, "-j", "2", "--no-optimise"])
         #expect(run.status == 1, "\(run.err)")
         #expect(run.out.contains("3/4 meshed"))
         #expect(run.out.contains("FAILED") && run.out.contains("missing.stl"))
@@ -49,10 +49,10 @@ struct MeshCommandTests {
     }
 
     @Test("original mesher_cgal flags and --json")
-    func originalFlags() throws {
+    func originalFlags() async throws {
         let scratch = try Scratch()
         let input = Self.repo.appendingPathComponent("examples/mesh/input")
-        let run = try gssa([
+        let run = try await gssa([
             "mesh", "--organ", input.appendingPathComponent("organ.stl").path + ":2",
             "--zones", input.appendingPathComponent("tumour.stl").path + ":3:2:1",
             "-c", "4", "2", "0", "--nearfield", "2", "--farfield", "5", "--output_prefix", "flags",
@@ -68,10 +68,10 @@ struct MeshCommandTests {
     }
 
     @Test("a mesh under 10° minimum dihedral is warned about on stderr and in mesh_report.json")
-    func qualityWarning() throws {
+    func qualityWarning() async throws {
         let scratch = try Scratch()
         // Without optimisation, CGAL's refinement alone leaves slivers (0.5° here).
-        let run = try gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path,
+        let run = try await gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path,
                             "--out", scratch.url.path, "--no-optimise"])
         #expect(run.status == 0, "\(run.err)")
         let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("mesh_report.json"))) as? [String: Any])
@@ -83,14 +83,14 @@ struct MeshCommandTests {
     }
 
     @Test("one thread: the same definition meshes to the same MSH bytes twice; the default is every core")
-    func reproducibleWithOneThread() throws {
+    func reproducibleWithOneThread() async throws {
         let scratch = try Scratch()
         let example = Self.repo.appendingPathComponent("examples/fenics-ire")
         var meshes: [Data] = []
         // The main example: with a time budget its perturbation stopped at a different point each run.
         for run in ["a", "b"] {
             let out = scratch.file(run)
-            let result = try gssa(["mesh", example.appendingPathComponent("definition.xml").path,
+            let result = try await gssa(["mesh", example.appendingPathComponent("definition.xml").path,
                                    "--inputs", example.appendingPathComponent("inputs").path, "--out", out.path, "--threads", "1"])
             #expect(result.status == 0, "\(result.err)")
             let msh = try #require(FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".msh") })
@@ -100,19 +100,19 @@ struct MeshCommandTests {
         #expect(meshes[0] == meshes[1], "two runs with one thread gave different meshes")
 
         let out = scratch.file("default")
-        let result = try gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path, "--out", out.path, "--json"])
+        let result = try await gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path, "--out", out.path, "--json"])
         #expect(result.status == 0, "\(result.err)")
         let report = (try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])?["report"] as? [String: Any]
         #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
     }
 
     @Test("bad input exits 2 with E_CLIENT on stderr")
-    func badInput() throws {
+    func badInput() async throws {
         let scratch = try Scratch()
-        let run = try gssa(["mesh", scratch.file("nope.xml").path, "--out", scratch.url.path])
+        let run = try await gssa(["mesh", scratch.file("nope.xml").path, "--out", scratch.url.path])
         #expect(run.status == 2)
         #expect(run.err.hasPrefix("E_CLIENT:") && run.err.contains("nope.xml"))
-        let sizes = try gssa(["mesh", "--organ", "x.stl:2", "--nearfield", "-1", "--out", scratch.url.path])
+        let sizes = try await gssa(["mesh", "--organ", "x.stl:2", "--nearfield", "-1", "--out", scratch.url.path])
         #expect(sizes.status == 2)
     }
 }
