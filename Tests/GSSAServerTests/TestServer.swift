@@ -36,7 +36,7 @@ final class TestServer: APITarget, Sendable {
     static func start(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
-        limits: UploadLimits = UploadLimits()
+        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork()
     ) async throws -> TestServer {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
@@ -46,7 +46,8 @@ final class TestServer: APITarget, Sendable {
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning
         let manager = try SimulationManager(
-            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger)
+            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger,
+            work: work)
         var tokens = users
         if tokens == nil {
             let made = (APIToken.generate(), APIToken.generate(), APIToken.generate())

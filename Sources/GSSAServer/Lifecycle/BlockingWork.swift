@@ -15,22 +15,25 @@ public struct BlockingWork: Sendable {
     }
 
     let pool: NIOThreadPool
-    let before: (@Sendable (Step, String) async -> Void)?
+    let before: (@Sendable (Step, String) -> Void)?
 
     /// - Parameters:
     ///   - pool: where the work runs (NIO's shared pool by default).
-    ///   - before: called with the step and the run's key before each piece of work starts; tests
-    ///     use it to hold a step and interleave other requests deterministically.
-    public init(pool: NIOThreadPool = .singleton, before: (@Sendable (Step, String) async -> Void)? = nil) {
+    ///   - before: called on the pool's thread, with the step and the run's key, before each piece
+    ///     of work; tests block in it to hold a step where a blocking disk would (so a request that
+    ///     still waited for the work would hang) and interleave other requests deterministically.
+    public init(pool: NIOThreadPool = .singleton, before: (@Sendable (Step, String) -> Void)? = nil) {
         self.pool = pool
         self.before = before
     }
 
     /// Runs `body` on the thread pool and returns its result (or rethrows its error).
     public func run<T: Sendable>(_ step: Step, key: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        if let before { await before(step, key) }
         do {
-            return try await pool.runIfActive(body)
+            return try await pool.runIfActive { [before] in
+                before?(step, key)
+                return try body()
+            }
         } catch let error as NIOThreadPoolError.ThreadPoolInactive {
             throw GSSAError.server("the server's file worker pool has stopped (\(error)); the server is shutting down")
         }

@@ -336,6 +336,7 @@ public actor SimulationManager {
             throw APIFailure.from(error)
         }
         let staging = directory.appendingPathComponent("transfer")
+        var written: [String] = []
         do {
             let remoteRoot = remoteDirectory ?? "."
             try await stillOpen(record)
@@ -353,14 +354,15 @@ public actor SimulationManager {
                 try await transferrer.pull(extra, into: directory, remoteRoot: remoteRoot)
             }
             try await stillOpen(record)
-            try await work.run(.writeConfiguration, key: record.guid) {
+            written = try await work.run(.writeConfiguration, key: record.guid) {
                 defer { try? FileManager.default.removeItem(at: staging) }
-                _ = try configuration.write(to: directory, inputs: staging)
+                let written = try configuration.write(to: directory, inputs: staging)
                 try FileManager.default.createDirectory(at: directory.appendingPathComponent("output"), withIntermediateDirectories: true)
+                return written + ["output"]
             }
             try await stillOpen(record)
             let family = configuration.family
-            return try await store.update(guid: record.guid) {
+            let updated = try await store.update(guid: record.guid) {
                 guard $0.state == .created, !$0.cleaned else { return }
                 $0.state = .finalized
                 $0.family = family
@@ -368,14 +370,21 @@ public actor SimulationManager {
                 $0.message = "Finalized"
                 $0.percentage = 0
                 $0.updatedAt = Date()
-            } ?? record
+            }
+            try finalized(updated, record)
+            return updated ?? record
         } catch let gone as FinalizeInterrupted {
-            await abandonFinalize(record, staging: staging, gone: gone)
+            await abandonFinalize(record, staging: staging, written: written, gone: gone)
             throw gone.failure
         } catch {
+            // A pull that failed because the run was cleaned meanwhile is that, not a failure.
+            if let gone = await interruption(of: record) {
+                await abandonFinalize(record, staging: staging, written: written, gone: gone)
+                throw gone.failure
+            }
             try? FileManager.default.removeItem(at: staging)
             let failure = APIFailure.from(error)
-            await failFinalize(record, failure)
+            await finish(guid: record.guid, outcome: failure.error)
             throw failure
         }
     }
