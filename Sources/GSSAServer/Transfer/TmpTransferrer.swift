@@ -1,7 +1,7 @@
 import Foundation
 import GSSA
 import GSSAArchive
-import NIOPosix
+
 
 /// The `tmp` transferrer: a local directory on the server, or an input tar.gz.
 ///
@@ -56,10 +56,10 @@ public struct TmpTransferrer: Transferrer {
         return resolved == rootPath || resolved.hasPrefix(rootPath + "/")
     }
 
-    /// Extracts and copies on NIO's thread pool: never on the caller's actor or the cooperative pool.
+    /// Extracts and copies on the background pool (``BlockingWork``): never on the caller's actor or the cooperative pool.
     public func pull(_ files: [TransferFile], into target: URL, remoteRoot: String) async throws {
         guard !files.isEmpty else { return }
-        try await NIOThreadPool.singleton.runIfActive { try self.pullBlocking(files, into: target, remoteRoot: remoteRoot) }
+        try await BlockingWork().run(.pull, key: target.lastPathComponent) { try self.pullBlocking(files, into: target, remoteRoot: remoteRoot) }
     }
 
     func pullBlocking(_ files: [TransferFile], into target: URL, remoteRoot: String) throws {
@@ -120,7 +120,7 @@ public struct TmpTransferrer: Transferrer {
 
     /// Copies on NIO's thread pool, like ``pull(_:into:remoteRoot:)``.
     public func push(_ files: [TransferFile], from source: URL, remoteRoot: String) async throws -> [String: String] {
-        try await NIOThreadPool.singleton.runIfActive { try self.pushBlocking(files, from: source, remoteRoot: remoteRoot) }
+        try await BlockingWork().run(.pull, key: source.lastPathComponent) { try self.pushBlocking(files, from: source, remoteRoot: remoteRoot) }
     }
 
     func pushBlocking(_ files: [TransferFile], from source: URL, remoteRoot: String) throws -> [String: String] {
