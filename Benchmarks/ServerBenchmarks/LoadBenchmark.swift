@@ -1,7 +1,7 @@
 // gssa-server-bench --load: status latency while 30 runs execute and a 200 MB results bundle
 // downloads, against the same server idle, in one invocation (issue 12 item 5).
 //
-//   gssa-server-bench --load [--bundle-mb 200] [--load-runs 30] [--idle-requests 500]
+//   gssa-server-bench --load [--bundle-mb 200] [--load-runs 30] [--idle-requests 2000]
 import AsyncHTTPClient
 import Foundation
 import GSSA
@@ -63,7 +63,7 @@ func memory() -> (rss: Int, peak: Int) {
 func loadBenchmark() async throws {
     let bundleMB = option("--bundle-mb", 200)
     let loadRuns = option("--load-runs", 30)
-    let idleRequests = option("--idle-requests", 500)
+    let idleRequests = option("--idle-requests", 2000)
     let data = scratch("load")
     defer { try? FileManager.default.removeItem(at: data) }
     let launcher = ChattyLauncher(capacity: loadRuns, interval: .milliseconds(100))

@@ -4,8 +4,11 @@ import GSSA
 import GSSAArchive
 import GSSAServer
 import GSSAServerTesting
+import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import Testing
 
 /// The manager never waits on the disk: bundling, archive checks, extraction and configuration
@@ -182,5 +185,57 @@ struct NonBlockingServerTests {
         let reply = try await download
         #expect(reply.status == .conflict, "\(String(decoding: reply.body, as: UTF8.self))")
         #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
+
+    @Test("the http transferrer streams: a 6 MiB pull and push arrive byte for byte; a pull over its limit fails naming it and leaves nothing")
+    func httpTransferrerStreams() async throws {
+        let served = scratchDirectory("served")
+        try Self.incompressible(6, to: served.appendingPathComponent("big.bin"))
+        let received = HTTPTransferrerTests.Received()
+        let router = Router()
+        router.get("/files/:name") { _, context -> Response in
+            let url = served.appendingPathComponent(try context.parameters.require("name"))
+            return Response(status: .ok, body: try await FileIO().loadFile(path: url.path, context: context))
+        }
+        router.post("/receive") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 26)
+            await received.add(request.headers[.contentType] ?? "", Data(buffer: body))
+            return .ok
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "gssa.test.webapp")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let running = Task { try await group.run() }
+        defer { Task { await group.triggerGracefulShutdown(); _ = try? await running.value } }
+        var iterator = ports.makeAsyncIterator()
+        let port = await iterator.next()!
+        let base = "http://127.0.0.1:\(port)"
+
+        let target = scratchDirectory("pulled")
+        try await HTTPTransferrer(baseURL: base + "/files").pull([TransferFile(local: "in/big.bin", remote: "big.bin")],
+                                                                  into: target, remoteRoot: ".")
+        #expect(try Self.sameBytes(target.appendingPathComponent("in/big.bin"), served.appendingPathComponent("big.bin")))
+
+        let small = HTTPTransferrer(baseURL: base + "/files", maxBytes: 1 << 20)
+        await #expect(throws: GSSAError.self) {
+            do {
+                try await small.pull([TransferFile(local: "over.bin", remote: "big.bin")], into: target, remoteRoot: ".")
+            } catch let error as GSSAError {
+                #expect(error.code == .client && error.message.contains("\(1 << 20) bytes"), "\(error.message)")
+                throw error
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).sorted() == ["in"], "a partial file was left")
+
+        let pushed = try await HTTPTransferrer(baseURL: base).push([TransferFile(local: "big.bin", remote: "receive")],
+                                                                   from: served, remoteRoot: ".")
+        #expect(pushed["big.bin"] == base + "/receive")
+        let bodies = await received.bodies
+        let original = try Data(contentsOf: served.appendingPathComponent("big.bin"))
+        #expect(bodies.count == 1 && bodies[0].contentType.hasPrefix("multipart/form-data"))
+        #expect(bodies.first.map { $0.body.range(of: original) != nil } == true, "the pushed bytes differ")
     }
 }

@@ -120,21 +120,18 @@ public struct HTTPTransferrer: Transferrer {
         var pushed: [String: String] = [:]
         for file in files {
             let source = try file.checkedLocal(in: root)
-            guard let contents = FileManager.default.contents(atPath: source.path) else {
-                throw GSSAError.client("no file \(file.local) in the run directory")
-            }
+            var chunks = try FileChunks(url: source, local: file.local)
             let url = url(for: file.remote)
             let boundary = "gssa-\(UUID().uuidString)"
-            var body = ByteBuffer()
-            body.writeString("--\(boundary)\r\n")
-            body.writeString("Content-Disposition: form-data; name=\"file\"; filename=\"\(source.lastPathComponent)\"\r\n")
-            body.writeString("Content-Type: application/octet-stream\r\n\r\n")
-            body.writeBytes(contents)
-            body.writeString("\r\n--\(boundary)--\r\n")
+            chunks.head.writeString("--\(boundary)\r\n")
+            chunks.head.writeString("Content-Disposition: form-data; name=\"file\"; filename=\"\(source.lastPathComponent)\"\r\n")
+            chunks.head.writeString("Content-Type: application/octet-stream\r\n\r\n")
+            chunks.tail.writeString("\r\n--\(boundary)--\r\n")
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-            request.body = .bytes(body)
+            // Streamed from disk a chunk at a time (a bundle of any size is never held in memory).
+            request.body = .stream(chunks, length: .known(Int64(chunks.length)))
             do {
                 let response = try await client.execute(request, timeout: timeout)
                 guard (200..<300).contains(response.status.code) else {
