@@ -171,6 +171,23 @@ struct NonBlockingServerTests {
         }
     }
 
+    @Test("a run cancelled while its definition write is held: the upload is 409 and the run stays cancelled")
+    func cancelDuringDefinition() async throws {
+        let gate = StepGate(holding: .writeDefinition)
+        let server = try await TestServer.start(launcher: InMemoryLauncher(), work: gate.work)
+        defer { gate.open(); Task { await server.stop() } }
+        let guid = newGUID()
+        #expect(try await server.request(.POST, "/api/v1/simulations/\(guid)/init", token: server.alice).status == .ok)
+        async let uploaded = server.request(.PUT, "/api/v1/simulations/\(guid)/definition", token: server.alice,
+                                            body: Data(try TestServer.fixture("demo.xml").utf8), contentType: "application/xml")
+        await gate.reached()
+        #expect(try await server.request(.POST, "/api/v1/simulations/\(guid)/cancel", token: server.alice).status == .ok)
+        gate.open()
+        let reply = try await uploaded
+        #expect(reply.status == .conflict, "\(String(decoding: reply.body, as: UTF8.self))")
+        #expect(try await server.summary(guid, token: server.alice).state == .cancelled)
+    }
+
     @Test("a run cleaned while its bundle is held at the gate: the download is 409 and no bundle is left behind")
     func cleanDuringBundle() async throws {
         let gate = StepGate(holding: .bundle)

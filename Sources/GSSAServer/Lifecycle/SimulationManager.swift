@@ -184,6 +184,10 @@ public actor SimulationManager {
             $0.percentage = 0
             $0.updatedAt = Date()
         } ?? record
+        // Cancelled or cleaned while the definition was being written: that outcome stands.
+        guard updated.state == .created, !updated.cleaned else {
+            throw APIFailure.conflict("simulation \(record.name) was \(updated.cleaned ? "cleaned" : updated.state.rawValue) while its definition was being stored")
+        }
         await publish(ServerEvent(type: .announce, guid: updated.guid, state: updated.state, percentage: 0,
                                   status: GSSAError(.inProgress, "XML uploaded"), directory: updated.directory),
                       owner: updated.owner)
