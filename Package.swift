@@ -166,7 +166,7 @@ let package = Package(
         // The GSSA server: HTTP/JSON API, WebSocket events, SQLite store, queue, transferrers.
         .target(
             name: "GSSAServer",
-            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"), "GSSACore", .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), 
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio"), .product(name: "CoreMetrics", package: "swift-metrics"), "GSSACore", .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), 
                 "GSSA", "GSSAAPI", "GSSAArchive", "Families", "LaunchClient", "LaunchProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -199,7 +199,7 @@ let package = Package(
         // Benchmarks for docs/performance.md, section "Server".
         .executableTarget(
             name: "gssa-server-bench",
-            dependencies: [.product(name: "NIOWebSocket", package: "swift-nio"), 
+            dependencies: ["LaunchProtocol", .product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSAServer", "GSSAServerTesting", "GSSA", "LaunchDaemon", "ContainerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -7,6 +7,7 @@
 // 2. a trivial run end to end (HTTP submit → `complete` on the WebSocket, real daemon and
 //    dockerd) against a bare `docker run --rm` of the same image, interleaved;
 // 3. events per second one WebSocket client receives.
+// With --load, only: status p99 while 30 runs execute and a 200 MB bundle downloads (LoadBenchmark.swift).
 import AsyncHTTPClient
 import ContainerEngine
 import Foundation
@@ -98,6 +99,11 @@ func scratch(_ label: String) -> URL {
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     chmod(url.path, 0o755)
     return url
+}
+
+if CommandLine.arguments.contains("--load") {
+    try await loadBenchmark()
+    exit(0)
 }
 
 // MARK: 1. search and status with 10^4 runs

@@ -101,17 +101,55 @@ public final class TarGzWriter {
             case S_IFDIR:
                 try add(name, .directory(mode: mode))
             case S_IFREG:
-                let data: Data
-                do { data = try Data(contentsOf: url) } catch {
-                    throw GSSAError.server("cannot read \(url.path): \(error)")
-                }
-                try add(name, .file(data, mode: mode))
+                try addFile(name, from: url, mode: mode)
             case S_IFLNK:
                 let target = (try? fm.destinationOfSymbolicLink(atPath: url.path)) ?? ""
                 try add(name, .symlink(target: target))
             default:
                 continue  // sockets, fifos and devices never belong in a bundle
             }
+        }
+    }
+
+    /// Adds a regular file from disk, copied in 1 MiB chunks (a large output is never held in
+    /// memory). A file that shrinks meanwhile is padded with zeros; one that grows is cut at
+    /// the size it had when it was opened.
+    func addFile(_ name: String, from url: URL, mode: Int32) throws(GSSAError) {
+        guard SafePath.isSafeRelative(name) else {
+            throw GSSAError.client("refusing to archive unsafe member name '\(name)'")
+        }
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw GSSAError.server("cannot read \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw GSSAError.server("cannot read \(url.path): \(String(cString: strerror(errno)))")
+        }
+        guard let entry = archive_entry_new() else { throw GSSAError.server("libarchive: cannot allocate entry") }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname(entry, name)
+        archive_entry_set_mtime(entry, time_t(Date().timeIntervalSince1970), 0)
+        archive_entry_set_filetype(entry, gssa_ae_ifreg)
+        archive_entry_set_perm(entry, mode_t(mode))
+        archive_entry_set_size(entry, la_int64_t(info.st_size))
+        guard archive_write_header(archive, entry) == ARCHIVE_OK else {
+            throw GSSAError.server("cannot write archive member \(name): \(Self.message(archive))")
+        }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var remaining = Int64(info.st_size)
+        while remaining > 0 {
+            let count = read(descriptor, buffer, Int(min(Int64(chunk), remaining)))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw GSSAError.server("cannot read \(url.path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }  // shrank: libarchive pads the member with zeros
+            guard archive_write_data(archive, buffer, count) == count else {
+                throw GSSAError.server("cannot write archive member \(name): \(Self.message(archive))")
+            }
+            remaining -= Int64(count)
         }
     }
 

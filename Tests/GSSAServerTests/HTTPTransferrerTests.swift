@@ -18,12 +18,16 @@ struct HTTPTransferrerTests {
         func add(_ contentType: String, _ body: Data) { bodies.append((contentType, body)) }
     }
 
-    /// Runs `body` with a web app that serves `GET /files/<name>` from the fixtures and records
-    /// `POST /receive`; the app is stopped and awaited when `body` ends.
-    static func withWebApp<T>(received: Received, _ body: (Int) async throws -> T) async throws -> T {
+    /// Runs `body` with a web app that serves `GET /files/<name>` from the fixtures (or, streamed,
+    /// from `served`) and records `POST /receive`; the app is stopped and awaited when `body` ends.
+    static func withWebApp<T>(received: Received, served: URL? = nil, _ body: (Int) async throws -> T) async throws -> T {
         let router = Router()
         router.get("/files/:name") { _, context -> Response in
             let name = try context.parameters.require("name")
+            if let served {
+                let url = served.appendingPathComponent(name)
+                return Response(status: .ok, body: try await FileIO().loadFile(path: url.path, context: context))
+            }
             guard name == "tumour.stl" else { return Response(status: .notFound) }
             let data = try Data(contentsOf: TestServer.fixtures.appendingPathComponent(name))
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -36,7 +36,8 @@ final class TestServer: APITarget, Sendable {
     static func withServer<T>(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
-        limits: UploadLimits = UploadLimits(), _ body: (TestServer) async throws -> T
+        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(),
+        _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
@@ -46,7 +47,8 @@ final class TestServer: APITarget, Sendable {
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning
         let manager = try SimulationManager(
-            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger)
+            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger,
+            work: work)
         var tokens = users
         if tokens == nil {
             let made = (APIToken.generate(), APIToken.generate(), APIToken.generate())

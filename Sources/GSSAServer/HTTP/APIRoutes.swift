@@ -95,7 +95,7 @@ enum APIRoutes {
             // Streamed to a file in the run directory and checked there, off the manager actor.
             let incoming = SimulationManager.incomingArchive(in: URL(fileURLWithPath: record.directory))
             _ = try await RequestBody.stream(request, to: incoming, limit: limits.maximumUploadBytes, what: "the input archive", hint: hint)
-            try SimulationManager.checkInputArchive(incoming, limits: limits)
+            try await manager.work.run(.checkArchive, key: record.guid) { try SimulationManager.checkInputArchive(incoming, limits: limits) }
             let stored = try await manager.installInputArchive(incoming, guid: record.guid)
             return try JSONResponse.make(SimulationSummary(record: stored, serverID: manager.configuration.serverID))
         }
@@ -147,12 +147,12 @@ enum APIRoutes {
         for kind in [SimulationManager.Bundle.results, .diagnostic] {
             run.get(RouterPath(stringLiteral: kind.rawValue)) { _, context in
                 let url = try await manager.bundle(kind, guid: try guid(context), user: try context.requireUser())
-                let data = try Data(contentsOf: url)
+                // Streamed from disk, a chunk at a time (never the whole bundle in memory).
                 return Response(
                     status: .ok,
                     headers: [.contentType: "application/gzip",
                               .contentDisposition: "attachment; filename=\"\(url.lastPathComponent)\""],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                    body: try await StreamingBody.file(url))
             }
             run.post(RouterPath(stringLiteral: kind.rawValue)) { request, context in
                 let user = try context.requireUser()

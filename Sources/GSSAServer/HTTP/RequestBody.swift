@@ -1,6 +1,8 @@
 import Foundation
 import GSSA
 import Hummingbird
+import NIOPosix
+import NIOFoundationEssentialsCompat
 
 /// Reads request bodies within a limit, refusing with HTTP 413 (naming the limit and how to
 /// raise it) at the first byte over it, or at once when `Content-Length` already says so.
@@ -26,31 +28,48 @@ enum RequestBody {
         return collected
     }
 
-    /// Streams the body into a new file at `url` (never held in memory). Over `limit`, the
-    /// file is removed and the request refused.
+    /// Streams the body into a new file at `url` (never held in memory: at most
+    /// ``flushBytes`` are buffered, and written on NIO's thread pool). Over `limit`, the file is
+    /// removed and the request refused.
     static func stream(_ request: Request, to url: URL, limit: Int64, what: String, hint: String) async throws -> Int64 {
         if let length = declaredLength(request), length > limit {
             throw APIFailure.tooLarge(what, limit: limit, hint: hint)
         }
-        let fm = FileManager.default
-        guard fm.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = try? FileHandle(forWritingTo: url)
-        else {
-            throw APIFailure(.server, .server("cannot create \(url.lastPathComponent) for the upload"))
+        let pool = NIOThreadPool.singleton
+        let file = try await pool.runIfActive { () throws -> StreamingBody.OpenFile in
+            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let handle = try? FileHandle(forWritingTo: url)
+            else {
+                throw APIFailure(.server, .server("cannot create \(url.lastPathComponent) for the upload"))
+            }
+            return StreamingBody.OpenFile(handle: handle)
         }
         var written: Int64 = 0
         do {
-            defer { try? handle.close() }
+            defer { file.close() }
+            var pending = ByteBuffer()
+            func flush() async throws {
+                guard pending.readableBytes > 0 else { return }
+                let data = Data(buffer: pending)
+                pending.clear()
+                try await pool.runIfActive { try file.handle.write(contentsOf: data) }
+            }
             for try await chunk in request.body {
                 written += Int64(chunk.readableBytes)
                 guard written <= limit else { throw APIFailure.tooLarge(what, limit: limit, hint: hint) }
-                try handle.write(contentsOf: chunk.readableBytesView)
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= flushBytes { try await flush() }
             }
+            try await flush()
         } catch {
-            try? fm.removeItem(at: url)
+            try? FileManager.default.removeItem(at: url)
             if error is APIFailure { throw error }
             throw APIFailure(.server, .server("cannot store the upload: \(GSSAError.wrapping(error).message)"))
         }
         return written
     }
+
+    /// Bytes of an upload buffered before they are written to disk.
+    static let flushBytes = 1 << 20
 }

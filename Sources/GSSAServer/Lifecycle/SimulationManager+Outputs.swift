@@ -95,6 +95,9 @@ extension SimulationManager {
     /// Diagnostic: `input/` (with `glossia-simimage.txt`, the image ID for re-running),
     /// `logs/`, `original.xml`, `guid`, `status.json`, `mesher.log`. Whatever could not be
     /// added is listed in `diagnostic_missing.txt`.
+    ///
+    /// The archive is built off the actor (``BundleWorker`` on ``BlockingWork``'s pool), so
+    /// other requests are answered meanwhile; a run cleaned during the build gets no bundle.
     public func bundle(_ kind: Bundle, guid: String, user: UserRecord) async throws -> URL {
         let record = try await resolve(guid, user: user)
         guard !record.cleaned else { throw APIFailure.conflict("simulation \(record.name) was cleaned; its files are gone") }
@@ -102,49 +105,37 @@ extension SimulationManager {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); results exist once it has finished")
         }
         let directory = URL(fileURLWithPath: record.directory)
-        let archive = directory.appendingPathComponent(kind == .results ? "results_archive.tgz" : "diagnostic_archive.tgz")
-        let prefix = record.name
-        let fm = FileManager.default
-        var missing: [String] = []
-        let writer = try TarGzWriter(url: archive)
-        func tree(_ relative: String, as name: String) throws {
-            let url = directory.appendingPathComponent(relative)
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-                missing.append("Missing \(name) : not present")
-                return
-            }
-            if isDirectory.boolValue {
-                try writer.addTree(at: url, as: "\(prefix)/\(name)")
-            } else {
-                try writer.add("\(prefix)/\(name)", .file(try Data(contentsOf: url)))
-            }
-        }
-        try writer.add(prefix, .directory())
-        try tree("original.xml", as: "original.xml")
-        try tree("guid", as: "guid")
-        let imageID = record.imageID ?? ""
-        switch kind {
-        case .results:
-            try tree("output", as: "output")
-            if imageID.isEmpty { missing.append("Missing simimage.txt : the run never reached a container") }
-            else { try writer.add("\(prefix)/simimage.txt", .file(Data((imageID + "\n").utf8))) }
-        case .diagnostic:
-            try tree("input", as: "input")
-            if imageID.isEmpty { missing.append("Missing input/glossia-simimage.txt : the run never reached a container") }
-            else { try writer.add("\(prefix)/input/glossia-simimage.txt", .file(Data((imageID + "\n").utf8))) }
-            try tree("output/logs", as: "logs")
-            if fm.fileExists(atPath: directory.appendingPathComponent("mesher.log").path) {
-                try tree("mesher.log", as: "mesher.log")
-            }
-            let status = SimulationSummary(record: record, serverID: configuration.serverID)
+        var status: Data?
+        if kind == .diagnostic {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writer.add("\(prefix)/status.json", .file(try encoder.encode(status)))
+            status = try encoder.encode(SimulationSummary(record: record, serverID: configuration.serverID))
         }
-        try writer.add("\(prefix)/diagnostic_missing.txt", .file(Data(missing.map { $0 + "\n" }.joined().utf8)))
-        try writer.finish()
+        let job = BundleWorker.Job(kind: kind, directory: directory, prefix: record.name, imageID: record.imageID ?? "", status: status)
+        let partial = BundleWorker.partialURL(kind, in: directory)
+        let archive = BundleWorker.archiveURL(kind, in: directory)
+        do {
+            try await work.run(.bundle, key: record.guid) { try BundleWorker.build(job, into: partial) }
+        } catch {
+            // Cleaned meanwhile: its directory went away under the build.
+            try await requireNotCleaned(record)
+            throw error
+        }
+        do {
+            try await requireNotCleaned(record)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+        try BundleWorker.install(partial, as: archive)
         return archive
+    }
+
+    /// After an await: 409 if the run was cleaned (or removed) meanwhile.
+    func requireNotCleaned(_ record: SimulationRecord) async throws {
+        guard let current = try await store.record(guid: record.guid), !current.cleaned else {
+            throw APIFailure.conflict("simulation \(record.name) was cleaned; its files are gone")
+        }
     }
 
     /// `request_results` / `request_diagnostic` with a target: pushes the bundle through the

@@ -23,6 +23,10 @@ public actor SimulationManager {
     var registry: FamilyRegistry
     let httpClient: HTTPClient
     let logger: Logger
+    /// Where bundling, archive checks, extraction and configuration writes run (off the actor).
+    public nonisolated let work: BlockingWork
+    /// Runs being finalized (the actor is free while their inputs are pulled).
+    var finalizing: Set<String> = []
 
     /// Every task the manager starts, by key: a run's supervision (its GUID), `destroy:GUID`,
     /// `flush:GUID`, `pump`. Each runs as a child of ``run()`` and removes itself when done;
@@ -53,8 +57,9 @@ public actor SimulationManager {
         configuration: ServerConfiguration, store: any SimulationStore, launcher: any SimulationLauncher,
         mesher: any HostMesher = UnavailableHostMesher(), registry: FamilyRegistry = .standard(),
         httpClient: HTTPClient = .shared, metrics: ServerMetrics = ServerMetrics(),
-        logger: Logger = Logger(label: "gssa.server")
+        logger: Logger = Logger(label: "gssa.server"), work: BlockingWork = BlockingWork()
     ) throws {
+        self.work = work
         self.configuration = configuration
         self.store = store
         self.launcher = launcher
@@ -172,18 +177,25 @@ public actor SimulationManager {
             throw APIFailure.tooLarge("the definition", limit: Int64(InputLimits.maximumDefinitionBytes), hint: Self.definitionHint)
         }
         let directory = URL(fileURLWithPath: record.directory)
-        do {
-            try xml.write(to: directory.appendingPathComponent("original.xml"), options: .atomic)
-        } catch {
-            throw GSSAError.server("cannot write original.xml for \(record.name): \(error.localizedDescription)")
+        let family = try await work.run(.writeDefinition, key: record.guid) { () throws -> String? in
+            do {
+                try xml.write(to: directory.appendingPathComponent("original.xml"), options: .atomic)
+            } catch {
+                throw GSSAError.server("cannot write original.xml for \(record.name): \(error.localizedDescription)")
+            }
+            return (try? SimulationDefinition.parse(xml))?.family
         }
-        let family = (try? SimulationDefinition.parse(xml))?.family
         let updated = try await store.update(guid: record.guid) {
+            guard $0.state == .created, !$0.cleaned else { return }
             $0.family = family
             $0.message = "XML uploaded"
             $0.percentage = 0
             $0.updatedAt = Date()
         } ?? record
+        // Cancelled or cleaned while the definition was being written: that outcome stands.
+        guard updated.state == .created, !updated.cleaned else {
+            throw APIFailure.conflict("simulation \(record.name) was \(updated.cleaned ? "cleaned" : updated.state.rawValue) while its definition was being stored")
+        }
         await publish(ServerEvent(type: .announce, guid: updated.guid, state: updated.state, percentage: 0,
                                   status: GSSAError(.inProgress, "XML uploaded"), directory: updated.directory),
                       owner: updated.owner)
@@ -223,12 +235,14 @@ public actor SimulationManager {
         }
         let record = try await prepareInputArchive(guid: guid, user: user)
         let incoming = Self.incomingArchive(in: URL(fileURLWithPath: record.directory))
-        do {
-            try archive.write(to: incoming)
-        } catch {
-            throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
+        try await work.run(.checkArchive, key: record.guid) {
+            do {
+                try archive.write(to: incoming)
+            } catch {
+                throw GSSAError.server("cannot store the input archive: \(error.localizedDescription)")
+            }
+            try Self.checkInputArchive(incoming, limits: limits)
         }
-        try Self.checkInputArchive(incoming, limits: limits)
         return try await installInputArchive(incoming, guid: record.guid)
     }
 
@@ -316,41 +330,71 @@ public actor SimulationManager {
         let directory = URL(fileURLWithPath: record.directory)
         // A missing definition is the run's state, not a failure: the run stays open for it.
         try requireDefinition(record)
+        // The actor is free while inputs are pulled and written: one finalize per run at a time.
+        guard finalizing.insert(record.guid).inserted else {
+            throw APIFailure.conflict("simulation \(record.name) is being finalized already")
+        }
+        defer { finalizing.remove(record.guid) }
         // A definition the server cannot run (malformed, unknown family, invalid for its family)
         // is refused: the run stays `created`, open for a corrected definition, and no failed
         // run is left behind (`gssa launch` then removes it).
         let definition: SimulationDefinition, configuration: FamilyConfiguration
         do {
-            (definition, configuration) = try loadConfiguration(directory: directory)
+            let registry = self.registry
+            (definition, configuration) = try await work.run(.writeConfiguration, key: record.guid) {
+                try Self.loadConfiguration(directory: directory, registry: registry)
+            }
         } catch {
             throw APIFailure.from(error)
         }
+        let staging = directory.appendingPathComponent("transfer")
+        var written: [String] = []
         do {
             let remoteRoot = remoteDirectory ?? "."
-            let staging = directory.appendingPathComponent("transfer")
-            let fm = FileManager.default
-            try? fm.removeItem(at: staging)
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            defer { try? fm.removeItem(at: staging) }
+            try await stillOpen(record)
             let required = configuration.required.map { TransferFile(local: $0.remote, remote: $0.remote) }
             let extra = record.files.sorted { $0.key < $1.key }.map { TransferFile(local: $0.key, remote: $0.value) }
+            try await work.run(.pull, key: record.guid) {
+                let fm = FileManager.default
+                try? fm.removeItem(at: staging)
+                try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            }
             if !required.isEmpty || !extra.isEmpty {
                 let transferrer = try makeTransferrer(definition.transferrer, directory: directory, owner: record.owner)
                 try await transferrer.pull(required, into: staging, remoteRoot: remoteRoot)
+                try await stillOpen(record)
                 try await transferrer.pull(extra, into: directory, remoteRoot: remoteRoot)
             }
-            try configuration.write(to: directory, inputs: staging)
-            try fm.createDirectory(at: directory.appendingPathComponent("output"), withIntermediateDirectories: true)
+            try await stillOpen(record)
+            written = try await work.run(.writeConfiguration, key: record.guid) {
+                defer { try? FileManager.default.removeItem(at: staging) }
+                let written = try configuration.write(to: directory, inputs: staging)
+                try FileManager.default.createDirectory(at: directory.appendingPathComponent("output"), withIntermediateDirectories: true)
+                return written + ["output"]
+            }
+            try await stillOpen(record)
             let family = configuration.family
-            return try await store.update(guid: record.guid) {
+            let updated = try await store.update(guid: record.guid) {
+                guard $0.state == .created, !$0.cleaned else { return }
                 $0.state = .finalized
                 $0.family = family
                 $0.remoteDirectory = remoteRoot
                 $0.message = "Finalized"
                 $0.percentage = 0
                 $0.updatedAt = Date()
-            } ?? record
+            }
+            try finalized(updated, record)
+            return updated ?? record
+        } catch let gone as FinalizeInterrupted {
+            await abandonFinalize(record, staging: staging, written: written, gone: gone)
+            throw gone.failure
         } catch {
+            // A pull that failed because the run was cleaned meanwhile is that, not a failure.
+            if let gone = await interruption(of: record) {
+                await abandonFinalize(record, staging: staging, written: written, gone: gone)
+                throw gone.failure
+            }
+            try? FileManager.default.removeItem(at: staging)
             let failure = APIFailure.from(error)
             await finish(guid: record.guid, outcome: failure.error)
             throw failure
@@ -367,6 +411,11 @@ public actor SimulationManager {
 
     /// Parses `original.xml` and lets its family configure the run.
     func loadConfiguration(directory: URL) throws -> (SimulationDefinition, FamilyConfiguration) {
+        try Self.loadConfiguration(directory: directory, registry: registry)
+    }
+
+    /// Parses `original.xml` and lets its family configure the run (blocking: off the actor).
+    nonisolated static func loadConfiguration(directory: URL, registry: FamilyRegistry) throws -> (SimulationDefinition, FamilyConfiguration) {
         let url = directory.appendingPathComponent("original.xml")
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw GSSAError.client("no definition was uploaded (original.xml is missing)")

@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import GSSAArchive
 
+
 /// The `tmp` transferrer: a local directory on the server, or an input tar.gz.
 ///
 /// Its root is the calling user's own area (`<data>/transfer/<user>`, see
@@ -55,8 +56,13 @@ public struct TmpTransferrer: Transferrer {
         return resolved == rootPath || resolved.hasPrefix(rootPath + "/")
     }
 
+    /// Extracts and copies on the background pool (``BlockingWork``): never on the caller's actor or the cooperative pool.
     public func pull(_ files: [TransferFile], into target: URL, remoteRoot: String) async throws {
         guard !files.isEmpty else { return }
+        try await BlockingWork().run(.pull, key: target.lastPathComponent) { try self.pullBlocking(files, into: target, remoteRoot: remoteRoot) }
+    }
+
+    func pullBlocking(_ files: [TransferFile], into target: URL, remoteRoot: String) throws {
         let fm = FileManager.default
         var source: URL
         var extracted: URL?
@@ -112,7 +118,12 @@ public struct TmpTransferrer: Transferrer {
         }
     }
 
+    /// Copies on NIO's thread pool, like ``pull(_:into:remoteRoot:)``.
     public func push(_ files: [TransferFile], from source: URL, remoteRoot: String) async throws -> [String: String] {
+        try await BlockingWork().run(.pull, key: source.lastPathComponent) { try self.pushBlocking(files, from: source, remoteRoot: remoteRoot) }
+    }
+
+    func pushBlocking(_ files: [TransferFile], from source: URL, remoteRoot: String) throws -> [String: String] {
         let fm = FileManager.default
         guard remoteRoot.isEmpty || remoteRoot == "." || SafePath.isSafeRelative(remoteRoot) else {
             throw GSSAError.client("refused remote directory '\(remoteRoot)': it must be relative without '..'")
