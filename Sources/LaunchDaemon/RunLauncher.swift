@@ -240,6 +240,23 @@ extension LaunchDaemon {
         }
     }
 
+    /// The container's final inspection. Docker handles a cgroup's OOM event apart from the
+    /// exit, and the exit can be seen first: a SIGKILLed run under a memory limit whose
+    /// `OOMKilled` flag is still false is inspected again, a bounded number of times (at most
+    /// about a second), so that an OOM kill is not reported as a plain "Killed".
+    func settledInspection(_ containerID: String, run: RunRegistry.Run) async throws -> ContainerInspection? {
+        var inspection = try await self.engine.inspectContainer(containerID)
+        var attempts = 0
+        while let seen = inspection, !seen.oomKilled, seen.exitCode == 137, run.memoryLimit != nil,
+            !run.cancelled, !run.timedOut, attempts < 10
+        {
+            attempts += 1
+            try await Task.sleep(for: .milliseconds(100))
+            inspection = try await self.engine.inspectContainer(containerID)
+        }
+        return inspection
+    }
+
     /// Streams the output out, removes the container and publishes the result.
     func collect(guid: String, containerID: String) async {
         guard let run = await self.registry.run(guid) else { return }
@@ -247,7 +264,7 @@ extension LaunchDaemon {
             exitCode: nil, timedOut: run.timedOut, cancelled: run.cancelled, imageID: run.imageID,
             timedOutAfter: run.timedOutAfter, memoryLimit: run.memoryLimit)
         do {
-            let inspection = try await self.engine.inspectContainer(containerID)
+            let inspection = try await self.settledInspection(containerID, run: run)
             if let inspection {
                 result.exitCode = inspection.exitCode
                 result.imageID = inspection.imageID
