@@ -76,6 +76,7 @@ struct FrameFuzzTests {
         let iterations = environment["GSSA_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 2000
         let seconds = environment["GSSA_FUZZ_SECONDS"].flatMap(Double.init) ?? 15
         let seed = environment["GSSA_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x6755_7361
+        let minimum = min(iterations, 200)
         let scratch = try Scratch()
         defer { scratch.remove() }
         let engine = memoryEngine()
@@ -88,7 +89,9 @@ struct FrameFuzzTests {
             let last = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gssa-frame-fuzz-last.jsonl")
             let started = Date()
             var done = 0
-            while done < iterations, Date().timeIntervalSince(started) < seconds {
+            // At least `minimum` cases whatever the machine's load (each is quick), then as many as
+            // the time allows.
+            while done < iterations, done < minimum || Date().timeIntervalSince(started) < seconds {
                 let input = JSONLineMutator.mutate(seeds, using: &rng)
                 try Data(input).write(to: last)
                 try await Self.exercise(client, input, outcomes: &outcomes)
@@ -98,7 +101,7 @@ struct FrameFuzzTests {
             let usage = try await client.request(.usage, RunArguments?.none)
             #expect(usage.success)
             print("frame fuzzing: \(done) cases in \(Int(Date().timeIntervalSince(started))) s, \(outcomes.count) distinct outcomes")
-            #expect(done >= min(iterations, 200), "the fuzzer ran too few cases to mean anything")
+            #expect(done >= minimum, "the fuzzer ran too few cases to mean anything")
             #expect(outcomes.count >= 12, "mutations reached only \(outcomes.sorted())")
             await client.close()
         }
