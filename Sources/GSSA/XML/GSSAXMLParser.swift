@@ -10,6 +10,7 @@ extension SimulationDefinition {
         try GSSAXMLParser(root: XMLTreeReader.read(data)).parse()
     }
 
+    /// Parses and validates GSSA-XML given as text, as the `Data` overload does.
     public static func parse(_ text: String) throws(GSSAError) -> SimulationDefinition {
         try parse(Data(text.utf8))
     }
