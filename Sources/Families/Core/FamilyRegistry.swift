@@ -12,6 +12,7 @@ public struct FamilyRegistry: Sendable {
     /// The folders searched for drop-in families, in order (named when a family is missing).
     public private(set) var searchPath: [URL]
 
+    /// Creates a registry of exactly these families (a later one of the same name replaces an earlier one); no folders are scanned.
     public init(families: [any Family] = []) {
         self.families = []
         self.problems = []
@@ -25,6 +26,7 @@ public struct FamilyRegistry: Sendable {
         families.append(family)
     }
 
+    /// The families compiled into gssa: FEniCS and Elmer/libnuma, with their default images.
     public static var builtins: [any Family] { [FenicsFamily(), ElmerLibNumaFamily()] }
 
     /// Built-ins plus every `*/family.yml` under the search path.
@@ -130,6 +132,7 @@ public struct FamilyRegistry: Sendable {
         return nil
     }
 
+    /// Every registered family's name, in registration order.
     public var names: [String] { families.map(\.name) }
 
     /// The family by name; an unknown name lists the known ones.

@@ -14,10 +14,14 @@ public protocol DockerFamily: Family {
 }
 
 extension DockerFamily {
+    /// No extra files by default.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] { [] }
+    /// No fallback script by default: a definition must bring its own model.
     public var defaultStartArchive: StartArchive? { nil }
+    /// No family-specific checks by default.
     public func validate(_ definition: SimulationDefinition) throws(GSSAError) {}
 
+    /// Validates the definition, then generates the YAML inputs, the start archive and any ``additionalFiles(for:)`` (skipped for `docker+cgal` when the definition uploads its own mesh), and lists the inputs to fetch.
     public func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration {
         try validate(definition)
         let input = SolverInput(definition: definition)

@@ -8,11 +8,13 @@ import GSSAArchive
 /// line `==========ENDPARAMETERS========`; the header becomes `parameters.yml` inside the
 /// archive (used by `gosmart.setup(check_declared=True)`), the rest becomes `start.py`.
 public struct StartArchive: Sendable, Hashable {
+    /// The line that ends an inline definition's declared-parameters header.
     public static let separator = "==========ENDPARAMETERS========"
 
     /// Files in the archive, in order: name → contents.
     public var files: [(name: String, contents: Data)]
 
+    /// Creates an archive from files, in order.
     public init(files: [(name: String, contents: Data)]) {
         self.files = files
     }
@@ -37,10 +39,12 @@ public struct StartArchive: Sendable, Hashable {
         }
     }
 
+    /// The contents of `start.py`, if the archive has one.
     public var startScript: String? {
         files.first { $0.name == "start.py" }.map { String(decoding: $0.contents, as: UTF8.self) }
     }
 
+    /// The contents of `parameters.yml` (the declared-parameters header), if the archive has one.
     public var declaredParameters: String? {
         files.first { $0.name == "parameters.yml" }.map { String(decoding: $0.contents, as: UTF8.self) }
     }
@@ -61,9 +65,11 @@ public struct StartArchive: Sendable, Hashable {
         }
     }
 
+    /// Equal when the same names hold the same contents, in the same order.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.files.map(\.name) == rhs.files.map(\.name) && lhs.files.map(\.contents) == rhs.files.map(\.contents)
     }
 
+    /// Hashes the file names, consistent with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(files.map(\.name)) }
 }
