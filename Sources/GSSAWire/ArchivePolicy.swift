@@ -1,7 +1,10 @@
 /// One member of an untrusted tar, as far as the safety policy needs it.
 public struct ArchiveMember: Sendable, Hashable {
+    /// What a member is, as far as the policy cares.
     public enum Kind: Sendable, Hashable {
+        /// A regular file.
         case file
+        /// A directory.
         case directory
         /// A symbolic link with its (unresolved) target.
         case symlink(String)
@@ -13,8 +16,10 @@ public struct ArchiveMember: Sendable, Hashable {
 
     /// The name as stored (a trailing `/` does not matter).
     public var name: String
+    /// What the member is.
     public var kind: Kind
 
+    /// Describes a member read from an archive header.
     public init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
