@@ -36,12 +36,14 @@ public struct JSONLineFrameDecoder: ByteToMessageDecoder, Sendable {
         self.maxFrameLength = maxFrameLength
     }
 
+    /// Emits the next frame, if a whole one is buffered (NIO calls this until it asks for more data).
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = self.next(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
 
+    /// At end of stream: emits the remaining whole frames; an unterminated tail is dropped.
     public mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {

@@ -6,6 +6,7 @@ import GSSA
 /// Drop-in folders are scanned at start-up from the search path, so a new family needs no
 /// rebuild. A broken folder does not hide the others; its problem is kept and reported.
 public struct FamilyRegistry: Sendable {
+    /// Every registered family, in registration order (``family(named:line:)`` finds one by name).
     public private(set) var families: [any Family]
     /// Folders that looked like families but could not be loaded.
     public private(set) var problems: [(folder: String, error: GSSAError)]

@@ -3,6 +3,7 @@
 /// Document order is kept because every file we generate lists parameters in the order the
 /// author wrote them, which makes generated inputs diffable against the XML.
 public struct ParameterSet: Sendable, Hashable, Sequence {
+    /// The parameters in document order; change them through the name subscript, which keeps the names unique.
     public private(set) var ordered: [Parameter]
     private var index: [String: Int]
 
