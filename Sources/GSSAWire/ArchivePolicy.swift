@@ -62,6 +62,8 @@ public enum ArchivePolicy {
     /// streaming extraction, which knows only the symlinks and members seen so far.
     ///
     /// - Parameters:
+    ///   - member: The member to judge, as its header describes it.
+    ///   - stripComponents: Leading components dropped from its name first, as for the whole archive.
     ///   - links: The archive's symlinks (stripped path → target), all of them or those so far.
     ///   - earlier: Members before this one (stripped path → kind), for the hard-link rule; nil
     ///     skips that rule (a streaming writer lets the disk refuse a missing link target).

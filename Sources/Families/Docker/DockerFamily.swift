@@ -2,7 +2,7 @@ import GSSA
 
 /// The generic Docker workflow: YAML inputs plus a start tarball, run in a whitelisted image.
 ///
-/// Conforming families get ``configure(_:)`` for free and can add files (such as GSSF-XML)
+/// Conforming families get ``Family/configure(_:)`` for free and can add files (such as GSSF-XML)
 /// through ``additionalFiles(for:)``.
 public protocol DockerFamily: Family {
     /// Extra generated files, e.g. `input/settings.xml` for mesher families.

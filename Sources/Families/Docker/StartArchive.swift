@@ -21,9 +21,11 @@ public struct StartArchive: Sendable, Hashable {
 
     /// Splits inline text into `parameters.yml` and `start.py`.
     ///
-    /// - Parameter firstLine: The line of the GSSA-XML file where `text` begins. When given,
-    ///   `start.py` is preceded by as many empty lines as put its first line there, so the line
-    ///   numbers of a Python traceback are those of the XML file the author edits.
+    /// - Parameters:
+    ///   - text: The element's text, header (if any) and script.
+    ///   - firstLine: The line of the GSSA-XML file where `text` begins. When given,
+    ///     `start.py` is preceded by as many empty lines as put its first line there, so the line
+    ///     numbers of a Python traceback are those of the XML file the author edits.
     public init(inline text: String, firstLine: Int? = nil) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         func padded(_ script: String, from offset: Int) -> Data {

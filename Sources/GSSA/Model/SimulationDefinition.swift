@@ -1,7 +1,7 @@
 /// A parsed GSSA-XML `simulationDefinition`.
 ///
 /// This is the typed, validated form every later stage works from: families, the mesher,
-/// the comparator and the server. Parse with ``SimulationDefinition/parse(_:)``.
+/// the comparator and the server. Parse with ``SimulationDefinition/parse(_:)-(Data)``.
 public struct SimulationDefinition: Sendable, Hashable {
     /// How the server pulls inputs and pushes results (`<transferrer>`); nil when the definition has none.
     public var transferrer: TransferrerConfiguration?

@@ -15,7 +15,7 @@ extension SimulationDefinition {
         try parse(Data(text.utf8))
     }
 
-    /// Reads a definition file, refusing it by size (``InputLimits/maximumDefinitionBytes``) first.
+    /// Reads a definition file, refusing it by size (`InputLimits.maximumDefinitionBytes`) first.
     public static func parse(contentsOf url: URL) throws(GSSAError) -> SimulationDefinition {
         try parse(XMLTreeReader.loading(url, what: "definition"))
     }
