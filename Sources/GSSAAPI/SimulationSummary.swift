@@ -23,7 +23,7 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         }
     }
 
-    /// The run's full GUID, the client's name for it.
+    /// The run's GUID as the client named it (never the server's internal key).
     public var guid: String
     /// The server that holds the run (JSON `server_id`).
     public var serverID: String
