@@ -82,7 +82,9 @@ extension GSSAError: Codable {
         try container.encode(message, forKey: .message)
     }
 
-    /// Decodes the status object `{id, code, message}`: `code` (the name) wins over `id` (the number); an unknown code is a decoding error. The location is not decoded: it is already part of `message`.
+    /// Decodes the status object `{id, code, message}`: `code` (the name) wins over `id` (the
+    /// number), and an unknown code is a decoding error. The location is not decoded: it is
+    /// already part of `message`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let name = try container.decodeIfPresent(String.self, forKey: .code)

@@ -3,7 +3,7 @@
 /// The integer values are part of the wire format: containers pick their class with
 /// their process exit code (`sys.exit(4)` is ``model``), and clients read `id`.
 public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, Codable {
-    /// `SUCCESS` (0): the run finished and its outputs are valid.
+    /// `SUCCESS` (0): the run finished without error.
     case success = 0
     /// `E_UNKNOWN` (1): a failure nothing more is known about (also any unrecognised exit code).
     case unknown = 1
