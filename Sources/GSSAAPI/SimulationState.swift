@@ -14,10 +14,14 @@ public enum SimulationState: String, Codable, Sendable, CaseIterable, Hashable {
     case starting
     /// The container is running.
     case running
+    /// The run ended with `SUCCESS`.
     case succeeded
+    /// The run ended with an error (its `exit_status` says which).
     case failed
+    /// A client's `cancel` stopped the run.
     case cancelled
 
+    /// True for the three end states (``succeeded``, ``failed``, ``cancelled``): the run will not change again.
     public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
     /// Holds (or is about to hold) a container slot, or waits for one.
     public var isActive: Bool { self == .queued || self == .starting || self == .running }

@@ -7,11 +7,15 @@ import GSSACore
 /// `status{percentage, message, timestamp}`, `server_id`) and adds the state, owner, family,
 /// queue position and image ID.
 public struct SimulationSummary: Codable, Sendable, Hashable {
+    /// The run's last reported progress (the original's `status` object).
     public struct Status: Codable, Sendable, Hashable {
+        /// Progress in percent, when known.
         public var percentage: Double?
+        /// The last status message.
         public var message: String?
         /// When the status last changed.
         public var timestamp: Timestamp
+        /// Creates a status.
         public init(percentage: Double?, message: String?, timestamp: Timestamp) {
             self.percentage = percentage
             self.message = message
@@ -19,19 +23,29 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         }
     }
 
+    /// The run's GUID as the client named it (never the server's internal key).
     public var guid: String
+    /// The server that holds the run (JSON `server_id`).
     public var serverID: String
+    /// The user whose token created the run; only they (or an admin) see it.
     public var owner: String
+    /// The family named by the definition; nil until a definition is uploaded.
     public var family: String?
+    /// Where the run is in its life.
     public var state: SimulationState
+    /// The run's working directory on the server.
     public var directory: String
+    /// True once `finalize` fixed the inputs and configuration.
     public var finalized: Bool
     /// The outcome object once finished (`SUCCESS` or an error), `IN_PROGRESS` while running.
     public var exitStatus: GSSAError?
+    /// The last reported progress.
     public var status: Status
     /// 1-based position while queued.
     public var position: Int?
+    /// The container image the run uses (JSON `image_id`), once known.
     public var imageID: String?
+    /// The run's container (JSON `container_id`), once created.
     public var containerID: String?
     /// When `init` created the run.
     public var created: Timestamp
@@ -41,10 +55,12 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var finished: Timestamp?
     /// Seconds from ``started`` to ``finished``; nil until both are known.
     public var duration: Double?
+    /// True once `clean` removed the run's directory and container; the record stays.
     public var cleaned: Bool
     /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
     public var warnings: [String]?
 
+    /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
         guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
         finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,

@@ -6,8 +6,10 @@ import Foundation
 /// Before, events counted seconds from 2001 (`JSONEncoder`'s default for `Date`) and summaries
 /// from 1970; a string that says what it is removes the guessing.
 public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The instant itself.
     public var date: Date
 
+    /// Wraps an instant; now by default.
     public init(_ date: Date = Date()) { self.date = date }
 
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
@@ -27,6 +29,7 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
         }
     }
 
+    /// Decodes the ISO-8601 string, with or without milliseconds; any other value is a decoding error.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -36,10 +39,12 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
         self = parsed
     }
 
+    /// Encodes the ISO-8601 string with milliseconds, in UTC.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 
+    /// Earlier instants sort first.
     public static func < (left: Timestamp, right: Timestamp) -> Bool { left.date < right.date }
 }

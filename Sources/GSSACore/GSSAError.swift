@@ -11,6 +11,7 @@ import Foundation
 /// about input documents also carry where in the document the problem is, so a researcher
 /// can go straight to the offending element.
 public struct GSSAError: Error, Sendable, Hashable {
+    /// The taxonomy code (`E_CLIENT`, `E_SERVER`, `E_MODEL`…): what kind of failure, and who should act.
     public var code: ErrorCode
     /// The problem itself, without location.
     public var reason: String
@@ -21,6 +22,7 @@ public struct GSSAError: Error, Sendable, Hashable {
     /// The offending attribute or field, when one is to blame.
     public var attribute: String?
 
+    /// Creates an error; pass the location when the problem is in an input document.
     public init(
         _ code: ErrorCode, _ reason: String, line: Int? = nil, element: String? = nil,
         attribute: String? = nil
@@ -41,13 +43,18 @@ public struct GSSAError: Error, Sendable, Hashable {
         return parts.joined(separator: ": ")
     }
 
+    /// An `E_CLIENT` error: the request or document is wrong, optionally with where.
     public static func client(_ reason: String, line: Int? = nil, element: String? = nil, attribute: String? = nil) -> GSSAError {
         GSSAError(.client, reason, line: line, element: element, attribute: attribute)
     }
 
+    /// An `E_SERVER` error: the server or its environment failed.
     public static func server(_ reason: String) -> GSSAError { GSSAError(.server, reason) }
+    /// An `E_MODEL` error: the model (the start script or the solver) failed.
     public static func model(_ reason: String) -> GSSAError { GSSAError(.model, reason) }
+    /// An `E_UNKNOWN` error, when nothing better is known.
     public static func unknown(_ reason: String) -> GSSAError { GSSAError(.unknown, reason) }
+    /// An `E_CANCELLED` error: the run was cancelled on request.
     public static func cancelled(_ reason: String) -> GSSAError { GSSAError(.cancelled, reason) }
 
     /// Wraps any error as a ``GSSAError``, keeping ours as they are.
@@ -60,6 +67,7 @@ public struct GSSAError: Error, Sendable, Hashable {
 extension GSSAError: CustomStringConvertible, LocalizedError {
     /// `E_CLIENT: line 12: <region id="r1">: groups is not a JSON array`
     public var description: String { "\(code.name): \(message)" }
+    /// The same as ``description``, for Foundation's error reporting.
     public var errorDescription: String? { description }
 }
 
@@ -74,6 +82,9 @@ extension GSSAError: Codable {
         try container.encode(message, forKey: .message)
     }
 
+    /// Decodes the status object `{id, code, message}`: `code` (the name) wins over `id` (the
+    /// number), and an unknown code is a decoding error. The location is not decoded: it is
+    /// already part of `message`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let name = try container.decodeIfPresent(String.self, forKey: .code)

@@ -21,6 +21,7 @@ public final class OwnedTasks: Sendable {
     private let queue: AsyncStream<OwnedTask>
     private let intake: AsyncStream<OwnedTask>.Continuation
 
+    /// Creates an empty set of tasks; nothing runs until ``run()`` is called.
     public init() {
         (self.queue, self.intake) = AsyncStream<OwnedTask>.makeStream()
     }

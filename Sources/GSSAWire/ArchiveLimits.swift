@@ -7,6 +7,7 @@ public struct ArchiveLimits: Sendable, Hashable {
     /// Largest total of the members' contents, in bytes.
     public var maximumExpandedBytes: Int64
 
+    /// Creates limits.
     public init(maximumEntries: Int, maximumExpandedBytes: Int64) {
         self.maximumEntries = maximumEntries
         self.maximumExpandedBytes = maximumExpandedBytes

@@ -1,7 +1,10 @@
 /// One member of an untrusted tar, as far as the safety policy needs it.
 public struct ArchiveMember: Sendable, Hashable {
+    /// What a member is, as far as the policy cares.
     public enum Kind: Sendable, Hashable {
+        /// A regular file.
         case file
+        /// A directory.
         case directory
         /// A symbolic link with its (unresolved) target.
         case symlink(String)
@@ -13,8 +16,10 @@ public struct ArchiveMember: Sendable, Hashable {
 
     /// The name as stored (a trailing `/` does not matter).
     public var name: String
+    /// What the member is.
     public var kind: Kind
 
+    /// Describes a member read from an archive header.
     public init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
@@ -57,6 +62,8 @@ public enum ArchivePolicy {
     /// streaming extraction, which knows only the symlinks and members seen so far.
     ///
     /// - Parameters:
+    ///   - member: The member to judge, as its header describes it.
+    ///   - stripComponents: Leading components dropped from its name first, as for the whole archive.
     ///   - links: The archive's symlinks (stripped path → target), all of them or those so far.
     ///   - earlier: Members before this one (stripped path → kind), for the hard-link rule; nil
     ///     skips that rule (a streaming writer lets the disk refuse a missing link target).

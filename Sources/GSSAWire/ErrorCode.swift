@@ -3,12 +3,19 @@
 /// The integer values are part of the wire format: containers pick their class with
 /// their process exit code (`sys.exit(4)` is ``model``), and clients read `id`.
 public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, Codable {
+    /// `SUCCESS` (0): the run finished without error.
     case success = 0
+    /// `E_UNKNOWN` (1): a failure nothing more is known about (also any unrecognised exit code).
     case unknown = 1
+    /// `E_CLIENT` (2): the request or the definition is wrong; the client must change it.
     case client = 2
+    /// `E_SERVER` (3): the server, daemon or container set-up failed; not the client's fault.
     case server = 3
+    /// `E_MODEL` (4): the model itself failed: the start script or the solver ended in error.
     case model = 4
+    /// `IN_PROGRESS` (5): not an outcome yet; the run is still going.
     case inProgress = 5
+    /// `E_CANCELLED` (6): the run was stopped on request.
     case cancelled = 6
 
     /// The name clients see, e.g. `E_CLIENT`.

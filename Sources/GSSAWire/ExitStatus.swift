@@ -14,13 +14,16 @@
 public struct ExitStatus: Sendable, Hashable {
     /// The first line: an ``ErrorCode`` value, or the model's own exit code.
     public var code: Int32
+    /// The rest of the file: the human message, possibly several lines.
     public var message: String
 
+    /// Creates a status with a raw exit code.
     public init(code: Int32, message: String) {
         self.code = code
         self.message = message
     }
 
+    /// Creates a status with a GSSA error code.
     public init(_ code: ErrorCode, _ message: String) {
         self.init(code: Int32(code.rawValue), message: message)
     }

@@ -5,9 +5,11 @@
 /// (at a UTF-8 character boundary where there is one), so a stream without newlines cannot grow
 /// memory without bound and no byte is dropped.
 public struct LineSplitter: Sendable {
+    /// The longest line emitted whole, in bytes; longer lines are cut into pieces of this size.
     public let maximumLineLength: Int
     private var pending: [UInt8] = []
 
+    /// Creates a splitter; `maximumLineLength` is raised to at least 4 bytes, so one UTF-8 character always fits.
     public init(maximumLineLength: Int = 64 * 1024) {
         self.maximumLineLength = max(4, maximumLineLength)
     }

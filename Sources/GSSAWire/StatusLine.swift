@@ -10,8 +10,10 @@ public struct StatusLine: Sendable, Hashable {
 
     /// Percentage as the model sent it (trimmed), or nil.
     public var percentage: String?
+    /// The status message for clients (``init(parsing:)`` has turned control characters into spaces).
     public var message: String
 
+    /// Creates a status line from its parts, taken as they are.
     public init(percentage: String?, message: String) {
         self.percentage = percentage
         self.message = message

@@ -20,6 +20,7 @@ public enum JSONLineFrame: Sendable, Equatable {
 ///   once as ``JSONLineFrame/oversized(byteCount:)``; the frames after it are decoded normally;
 /// * empty lines are ignored; an unterminated tail at end of stream is dropped.
 public struct JSONLineFrameDecoder: ByteToMessageDecoder, Sendable {
+    /// The decoder emits frames, one per line or per dropped oversized line.
     public typealias InboundOut = JSONLineFrame
 
     /// The longest frame accepted, in bytes, excluding the newline.
@@ -29,17 +30,20 @@ public struct JSONLineFrameDecoder: ByteToMessageDecoder, Sendable {
     /// Bytes dropped so far of the current oversized frame, or nil when not discarding.
     private var discarded: Int?
 
+    /// Creates a decoder accepting lines up to `maxFrameLength` bytes (1 MiB by default; must be positive).
     public init(maxFrameLength: Int = 1 << 20) {
         precondition(maxFrameLength > 0)
         self.maxFrameLength = maxFrameLength
     }
 
+    /// Emits the next frame, if a whole one is buffered (NIO calls this until it asks for more data).
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = self.next(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
 
+    /// At end of stream: emits the remaining whole frames; an unterminated tail is dropped.
     public mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {

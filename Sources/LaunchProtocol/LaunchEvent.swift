@@ -4,10 +4,14 @@
 /// `{"event":"log","guid":…,"stream":"stdout","line":"…"}`,
 /// `{"event":"exit","guid":…,"result":{…}}`. `exit` is always the last event of a run.
 public enum LaunchEvent: Sendable, Hashable {
+    /// A progress report from the runner: `percentage` when it gave one, and its message.
     case status(guid: String, percentage: Double?, message: String)
+    /// One line the container wrote that is not a status line; sent only to subscribers that asked for logs.
     case log(guid: String, stream: LogStream, line: String)
+    /// The run has finished and its result is final; no event for this run follows.
     case exit(guid: String, result: RunResult)
 
+    /// The run the event belongs to.
     public var guid: String {
         switch self {
         case .status(let guid, _, _), .log(let guid, _, _), .exit(let guid, _): guid
@@ -18,6 +22,7 @@ public enum LaunchEvent: Sendable, Hashable {
 extension LaunchEvent: Codable {
     private enum CodingKeys: String, CodingKey { case event, guid, percentage, message, stream, line, result }
 
+    /// Encodes the wire form above, with the kind in the `event` key.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
@@ -38,6 +43,7 @@ extension LaunchEvent: Codable {
         }
     }
 
+    /// Decodes the wire form above; an unknown `event` is a decoding error naming it.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let guid = try c.decode(String.self, forKey: .guid)

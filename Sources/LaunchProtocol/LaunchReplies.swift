@@ -3,9 +3,12 @@
 /// On failure `message` is a human-readable string; on success its shape depends on the
 /// command (see the reply types below).
 public struct LaunchResponse<Message: Codable & Sendable>: Codable, Sendable {
+    /// Whether the request was carried out.
     public var success: Bool
+    /// The command's reply on success; the reason, as a string, on failure.
     public var message: Message
 
+    /// Creates a response.
     public init(success: Bool, message: Message) {
         self.success = success
         self.message = message
@@ -15,13 +18,16 @@ public struct LaunchResponse<Message: Codable & Sendable>: Codable, Sendable {
 /// The fields the client inspects first in a frame from the daemon: a frame with `event`
 /// is an event, one with `success` is a reply.
 public struct LaunchFrameHead: Codable, Sendable {
+    /// The event kind (`status`, `log`, `exit`) when the frame is an event.
     public var event: String?
+    /// The reply's outcome when the frame is a reply.
     public var success: Bool?
     /// The message when it is a string (always so for failures).
     public var message: String?
 
     private enum CodingKeys: String, CodingKey { case event, success, message }
 
+    /// Decodes leniently: a field of another type reads as nil, so the full decode that follows reports the real error.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.event = try? c.decodeIfPresent(String.self, forKey: .event)
@@ -32,13 +38,18 @@ public struct LaunchFrameHead: Codable, Sendable {
 
 /// Reply to `START` and `ATTACH`.
 public struct RunReply: Codable, Sendable, Hashable {
+    /// The run's identifier, as given to `START`.
     public var guid: String
+    /// The run's container (JSON `container_id`); nil until created.
     public var containerID: String?
+    /// The image the container runs (JSON `image_id`), as `sha256:…`.
     public var imageID: String?
+    /// Where the run is in its life cycle.
     public var state: RunState
     /// Present once the run has finished.
     public var result: RunResult?
 
+    /// Creates a run reply.
     public init(guid: String, containerID: String?, imageID: String?, state: RunState, result: RunResult?) {
         self.guid = guid
         self.containerID = containerID
@@ -58,7 +69,9 @@ public struct RunReply: Codable, Sendable, Hashable {
 public struct UsageReply: Codable, Sendable, Hashable {
     /// Running (or starting) containers of this daemon.
     public var running: Int
+    /// The daemon's cap on concurrent containers (its `max_containers`).
     public var max: Int
+    /// Creates a usage reply.
     public init(running: Int, max: Int) {
         self.running = running
         self.max = max
@@ -67,8 +80,11 @@ public struct UsageReply: Codable, Sendable, Hashable {
 
 /// Reply to `LOGS`.
 public struct LogsReply: Codable, Sendable, Hashable {
+    /// The captured standard output; nil when not asked for.
     public var stdout: String?
+    /// The captured standard error; nil when not asked for.
     public var stderr: String?
+    /// Creates a logs reply.
     public init(stdout: String?, stderr: String?) {
         self.stdout = stdout
         self.stderr = stderr
@@ -79,6 +95,7 @@ public struct LogsReply: Codable, Sendable, Hashable {
 public enum RunState: String, Codable, Sendable, Hashable {
     /// Container being created and staged.
     case starting
+    /// The container is up and the runner is working.
     case running
     /// Container exited; output not yet collected.
     case exited
@@ -109,6 +126,7 @@ public struct RunResult: Codable, Sendable, Hashable {
     /// The container's memory limit in bytes, for the out-of-memory message.
     public var memoryLimit: Int64?
 
+    /// Creates a result; every flag defaults to false and every detail to nil.
     public init(
         exitCode: Int?, oomKilled: Bool = false, timedOut: Bool = false, cancelled: Bool = false,
         imageID: String? = nil, outputCollected: Bool = false, error: String? = nil, errorCode: String? = nil,

@@ -9,6 +9,7 @@ public enum LaunchWire {
     /// Frames larger than this are refused by both ends (1 MiB).
     public static let defaultMaxFrameLength = 1 << 20
 
+    /// The encoder both ends use: compact, keys sorted, slashes unescaped, so frames are stable and readable in logs.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -22,6 +23,7 @@ public enum LaunchWire {
         return allocator.buffer(bytes: data)
     }
 
+    /// Decodes one frame (a line without its newline) as `type`.
     public static func decode<T: Decodable>(_ type: T.Type, from line: ByteBuffer) throws -> T {
         try JSONDecoder().decode(type, from: Data(line.readableBytesView))
     }

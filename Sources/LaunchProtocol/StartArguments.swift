@@ -10,7 +10,9 @@ public struct StartArguments: Codable, Sendable, Hashable {
     public var guid: String
     /// Image reference; must be on the daemon's whitelist.
     public var image: String
+    /// Host directory whose contents are copied into the container's input directory.
     public var input: String
+    /// Host directory that receives the container's output when the run ends.
     public var output: String
     /// Requested limits; unset fields take the daemon's defaults, and none may exceed its maxima.
     public var limits: ContainerLimits?
@@ -30,6 +32,7 @@ public struct StartArguments: Codable, Sendable, Hashable {
     /// A lower output quota for this run than the daemon's `max_output_bytes` (never a higher one).
     public var maxOutputBytes: Int64?
 
+    /// Creates start arguments; unset options take the daemon's defaults.
     public init(
         guid: String, image: String, input: String, output: String, limits: ContainerLimits? = nil,
         walltime: Double? = nil, archive: String? = nil, target: String? = nil,
@@ -57,10 +60,14 @@ public struct StartArguments: Codable, Sendable, Hashable {
 
 /// Resource limits of one container. Memory in bytes; `cpus` in CPUs (1.5 = one and a half).
 public struct ContainerLimits: Codable, Sendable, Hashable {
+    /// Memory limit in bytes (a size string such as `512m` is accepted when decoding).
     public var memory: Int64?
+    /// CPU quota in CPUs (1.5 = one and a half).
     public var cpus: Double?
+    /// Maximum number of processes in the container.
     public var pids: Int64?
 
+    /// Creates limits; nil fields are filled from defaults with ``filled(from:)``.
     public init(memory: Int64? = nil, cpus: Double? = nil, pids: Int64? = nil) {
         self.memory = memory
         self.cpus = cpus
@@ -98,6 +105,7 @@ public struct ContainerLimits: Codable, Sendable, Hashable {
 
 /// Parses sizes such as `1024`, `64k`, `512m`, `2g` (binary units, case-insensitive, optional `b`).
 public enum ByteSize {
+    /// The size in bytes, or nil when the text is not a non-negative number with an optional `k`/`m`/`g`/`t` unit, or overflows.
     public static func parse(_ text: String) -> Int64? {
         var s = text.trimmingCharacters(in: .whitespaces).lowercased()
         if s.hasSuffix("ib") { s.removeLast(2) } else if s.hasSuffix("b") { s.removeLast() }

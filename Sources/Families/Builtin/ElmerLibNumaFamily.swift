@@ -7,9 +7,13 @@ import FoundationXML
 /// GSSF/Elmer: the whole GSSF-XML (mesher, ElmerGrid, Elmer variant, lesion, validation) is
 /// written to `input/settings.xml` and GSSF runs inside the image.
 public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
+    /// The solver image; `gssa/goosefoot:bookworm` by default.
     public let image: String
+    /// `elmer-libnuma`.
     public var name: String { "elmer-libnuma" }
+    /// `docker-only`: GSSF meshes inside the image.
     public var workflow: Workflow { .dockerOnly }
+    /// The job logs and GSSF's lesion and volume outputs.
     public var retrievableFiles: [String] {
         ["logs/job.out", "logs/job.err", "lesion_surface.vtp", "output.vtu", "lesion_volume.vtu"]
     }
@@ -20,10 +24,12 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
         "fputs", "fopen", "freopen", "fclose", "save", "load", "format",
     ]
 
+    /// Creates the family with its solver image.
     public init(image: String = "gssa/goosefoot:bookworm") {
         self.image = image
     }
 
+    /// Refuses algorithms that use a forbidden MATC function (see ``forbiddenMATC``) and more than one region in `segmented-lesions`.
     public func validate(_ definition: SimulationDefinition) throws(GSSAError) {
         for algorithm in definition.algorithms {
             for word in Self.forbiddenMATC where algorithm.content.contains(word) || algorithm.result.contains(word) {
@@ -40,6 +46,7 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
         }
     }
 
+    /// `input/settings.xml`: the full GSSF-XML from ``settings(for:)``.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] {
         [.init(path: "input/settings.xml", contents: Data(GSSFBuilder.render(try settings(for: definition)).utf8))]
     }

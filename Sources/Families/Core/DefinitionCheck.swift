@@ -9,9 +9,12 @@ import Yams
 /// declared type, a parameter the model declares but the definition lacks, an input file that is
 /// not there. Every problem is reported, not only the first, each naming its line and element.
 public struct DefinitionCheck: Sendable {
+    /// The definition to check.
     public var definition: SimulationDefinition
+    /// What its family made of it: the generated files and the inputs to fetch.
     public var configuration: FamilyConfiguration
 
+    /// Creates a check of a configured definition.
     public init(definition: SimulationDefinition, configuration: FamilyConfiguration) {
         self.definition = definition
         self.configuration = configuration

@@ -7,6 +7,7 @@ import GSSA
 public protocol Family: Sendable {
     /// The name used in `<definition family="…">`.
     var name: String { get }
+    /// How the run is meshed and solved: in the container alone, or CGAL on the host first.
     var workflow: Workflow { get }
     /// The solver image, e.g. `gssa/fenics:bookworm`.
     var image: String { get }
@@ -22,7 +23,10 @@ public protocol Family: Sendable {
 }
 
 extension Family {
+    /// By default the job's stdout and stderr logs.
     public var retrievableFiles: [String] { ["logs/job.out", "logs/job.err"] }
+    /// `python3` by default.
     public var interpreter: String { "python3" }
+    /// `built-in` by default.
     public var origin: String { "built-in" }
 }

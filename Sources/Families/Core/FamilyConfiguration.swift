@@ -8,8 +8,11 @@ import GSSA
 public struct FamilyConfiguration: Sendable {
     /// A file the family generated, at a path relative to the run directory.
     public struct GeneratedFile: Sendable, Hashable {
+        /// Where the file goes, relative to the run directory (e.g. `input/parameters.yml`).
         public var path: String
+        /// The file's bytes.
         public var contents: Data
+        /// Creates a generated file.
         public init(path: String, contents: Data) {
             self.path = path
             self.contents = contents
@@ -18,25 +21,35 @@ public struct FamilyConfiguration: Sendable {
 
     /// An input to fetch: `local` relative to the run directory, `remote` as named in the XML.
     public struct RequiredFile: Sendable, Hashable {
+        /// Where the input goes, relative to the run directory.
         public var local: String
+        /// The input's name as written in the XML, fetched through the transferrer.
         public var remote: String
+        /// Creates a required input.
         public init(local: String, remote: String) {
             self.local = local
             self.remote = remote
         }
     }
 
+    /// The family's name.
     public var family: String
+    /// The solver image the run uses.
     public var image: String
+    /// Whether CGAL meshes on the host before the container runs.
     public var workflow: Workflow
+    /// How the runner starts the model, e.g. `python3`.
     public var interpreter: String
+    /// The files the family generated, in order.
     public var generated: [GeneratedFile]
+    /// The inputs to fetch before the run.
     public var required: [RequiredFile]
     /// True when the definition uploads its own mesh, so host meshing is skipped.
     public var hasUploadedMesh: Bool
     /// The parameters the model declares (its `parameters.yml` header), when known.
     public var declaredParameters: [String]?
 
+    /// Creates a configuration; only the family, image and workflow are required.
     public init(
         family: String, image: String, workflow: Workflow, interpreter: String = "python3",
         generated: [GeneratedFile] = [], required: [RequiredFile] = [], hasUploadedMesh: Bool = false,
@@ -52,6 +65,7 @@ public struct FamilyConfiguration: Sendable {
         self.declaredParameters = declaredParameters
     }
 
+    /// The generated file at this path, if any.
     public func generatedFile(_ path: String) -> GeneratedFile? { generated.first { $0.path == path } }
 
     /// Writes generated files and copies required inputs from `inputs` into `directory`.

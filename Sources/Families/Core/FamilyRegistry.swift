@@ -6,12 +6,14 @@ import GSSA
 /// Drop-in folders are scanned at start-up from the search path, so a new family needs no
 /// rebuild. A broken folder does not hide the others; its problem is kept and reported.
 public struct FamilyRegistry: Sendable {
+    /// Every registered family, in registration order (``family(named:line:)`` finds one by name).
     public private(set) var families: [any Family]
     /// Folders that looked like families but could not be loaded.
     public private(set) var problems: [(folder: String, error: GSSAError)]
     /// The folders searched for drop-in families, in order (named when a family is missing).
     public private(set) var searchPath: [URL]
 
+    /// Creates a registry of exactly these families (a later one of the same name replaces an earlier one); no folders are scanned.
     public init(families: [any Family] = []) {
         self.families = []
         self.problems = []
@@ -25,6 +27,7 @@ public struct FamilyRegistry: Sendable {
         families.append(family)
     }
 
+    /// The families compiled into gssa: FEniCS and Elmer/libnuma, with their default images.
     public static var builtins: [any Family] { [FenicsFamily(), ElmerLibNumaFamily()] }
 
     /// Built-ins plus every `*/family.yml` under the search path.
@@ -130,6 +133,7 @@ public struct FamilyRegistry: Sendable {
         return nil
     }
 
+    /// Every registered family's name, in registration order.
     public var names: [String] { families.map(\.name) }
 
     /// The family by name; an unknown name lists the known ones.

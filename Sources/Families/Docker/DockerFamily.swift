@@ -2,7 +2,7 @@ import GSSA
 
 /// The generic Docker workflow: YAML inputs plus a start tarball, run in a whitelisted image.
 ///
-/// Conforming families get ``configure(_:)`` for free and can add files (such as GSSF-XML)
+/// Conforming families get ``Family/configure(_:)`` for free and can add files (such as GSSF-XML)
 /// through ``additionalFiles(for:)``.
 public protocol DockerFamily: Family {
     /// Extra generated files, e.g. `input/settings.xml` for mesher families.
@@ -14,10 +14,14 @@ public protocol DockerFamily: Family {
 }
 
 extension DockerFamily {
+    /// No extra files by default.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] { [] }
+    /// No fallback script by default: a definition must bring its own model.
     public var defaultStartArchive: StartArchive? { nil }
+    /// No family-specific checks by default.
     public func validate(_ definition: SimulationDefinition) throws(GSSAError) {}
 
+    /// Validates the definition, then generates the YAML inputs, the start archive and any ``additionalFiles(for:)`` (skipped for `docker+cgal` when the definition uploads its own mesh), and lists the inputs to fetch.
     public func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration {
         try validate(definition)
         let input = SolverInput(definition: definition)

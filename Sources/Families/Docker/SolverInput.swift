@@ -9,8 +9,10 @@ import Yams
 /// `needle_parameters.yml` (one YAML document per needle), `start.tar.gz`, and each surface as
 /// `<region-id><ext>` or `<needle-index><ext>`.
 public struct SolverInput: Sendable {
+    /// The definition the files are generated from.
     public let definition: SimulationDefinition
 
+    /// Prepares the solver input for a definition; nothing is generated until asked.
     public init(definition: SimulationDefinition) {
         self.definition = definition
     }

@@ -8,20 +8,24 @@ import GSSAArchive
 /// line `==========ENDPARAMETERS========`; the header becomes `parameters.yml` inside the
 /// archive (used by `gosmart.setup(check_declared=True)`), the rest becomes `start.py`.
 public struct StartArchive: Sendable, Hashable {
+    /// The line that ends an inline definition's declared-parameters header.
     public static let separator = "==========ENDPARAMETERS========"
 
     /// Files in the archive, in order: name → contents.
     public var files: [(name: String, contents: Data)]
 
+    /// Creates an archive from files, in order.
     public init(files: [(name: String, contents: Data)]) {
         self.files = files
     }
 
     /// Splits inline text into `parameters.yml` and `start.py`.
     ///
-    /// - Parameter firstLine: The line of the GSSA-XML file where `text` begins. When given,
-    ///   `start.py` is preceded by as many empty lines as put its first line there, so the line
-    ///   numbers of a Python traceback are those of the XML file the author edits.
+    /// - Parameters:
+    ///   - text: The element's text, header (if any) and script.
+    ///   - firstLine: The line of the GSSA-XML file where `text` begins. When given,
+    ///     `start.py` is preceded by as many empty lines as put its first line there, so the line
+    ///     numbers of a Python traceback are those of the XML file the author edits.
     public init(inline text: String, firstLine: Int? = nil) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         func padded(_ script: String, from offset: Int) -> Data {
@@ -37,10 +41,12 @@ public struct StartArchive: Sendable, Hashable {
         }
     }
 
+    /// The contents of `start.py`, if the archive has one.
     public var startScript: String? {
         files.first { $0.name == "start.py" }.map { String(decoding: $0.contents, as: UTF8.self) }
     }
 
+    /// The contents of `parameters.yml` (the declared-parameters header), if the archive has one.
     public var declaredParameters: String? {
         files.first { $0.name == "parameters.yml" }.map { String(decoding: $0.contents, as: UTF8.self) }
     }
@@ -61,9 +67,11 @@ public struct StartArchive: Sendable, Hashable {
         }
     }
 
+    /// Equal when the same names hold the same contents, in the same order.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.files.map(\.name) == rhs.files.map(\.name) && lhs.files.map(\.contents) == rhs.files.map(\.contents)
     }
 
+    /// Hashes the file names, consistent with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(files.map(\.name)) }
 }

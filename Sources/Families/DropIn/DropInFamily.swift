@@ -8,15 +8,24 @@ import Yams
 /// script is the model used when a definition carries no script of its own; the manifest's
 /// declared parameters become the archive's `parameters.yml`.
 public struct DropInFamily: DockerFamily, MesherGSSF {
+    /// The manifest's `name`, else the folder's name.
     public let name: String
+    /// The folder's `family.yml`, as read.
     public let manifest: FamilyManifest
+    /// The family's folder.
     public let folder: URL
+    /// The folder's start script (and declared parameters) as an archive; nil when the manifest names no script and there is no `start.py`.
     public let defaultStartArchive: StartArchive?
 
+    /// The manifest's `image`.
     public var image: String { manifest.image }
+    /// The manifest's `workflow`.
     public var workflow: Workflow { manifest.workflow }
+    /// The manifest's `interpreter`, else `python3`.
     public var interpreter: String { manifest.interpreter ?? "python3" }
+    /// The folder's path, so `gssa families` shows where the family lives.
     public var origin: String { folder.path }
+    /// The job logs plus the manifest's `retrievable` files.
     public var retrievableFiles: [String] { ["logs/job.out", "logs/job.err"] + (manifest.retrievable ?? []) }
 
     /// Loads `folder/family.yml` and the start script it names.
@@ -41,6 +50,7 @@ public struct DropInFamily: DockerFamily, MesherGSSF {
         }
     }
 
+    /// For the `docker+cgal` workflow, `input/settings.xml` (GSSF-XML) for the host mesher; nothing otherwise.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] {
         guard workflow == .dockerCGAL else { return [] }
         return [.init(path: "input/settings.xml", contents: Data(try gssfXML(for: definition).utf8))]

@@ -14,13 +14,21 @@ import Yams
 ///   CONSTANT_X: float
 /// ```
 public struct FamilyManifest: Sendable, Hashable, Decodable {
+    /// The family's name (`name`); the folder's name when absent.
     public var name: String?
+    /// Free text for people reading the folder (`description`); gssa does not use it.
     public var description: String?
+    /// The solver image (`image`); it must also be on the launch daemon's whitelist.
     public var image: String
+    /// `docker-only` or `docker+cgal` (`workflow`).
     public var workflow: Workflow
+    /// The start script in the folder (`start`), run when a definition brings none; `start.py` when absent.
     public var start: String?
+    /// How the runner starts the script (`interpreter`); `python3` when absent.
     public var interpreter: String?
+    /// Output files, relative to the run directory, added to the results bundle besides the job logs (`retrievable`).
     public var retrievable: [String]?
+    /// Declared parameters, name to type (`parameters`); written as the start archive's `parameters.yml`.
     public var parameters: [String: String]?
 
     /// Reads and checks a manifest; errors name the file and field.

@@ -15,6 +15,7 @@ public protocol MesherGSSF: Sendable {
 }
 
 extension MesherGSSF {
+    /// By default only `segmented-lesions`: a segmented lesion is reference data for validation, not part of the mesh.
     public var nonMeshingGroups: Set<String> { ["segmented-lesions"] }
 
     /// The `<gssf>` root element describing geometry, regions, constants, needles and mesher.

@@ -6,14 +6,18 @@ import Foundation
 /// original Glossia comparator's message forms, rather than a textual XML diff full of noise.
 /// "this" is the left definition, "that" the right one.
 public struct Comparator: Sendable {
+    /// The first definition ("this" in the messages).
     public let left: SimulationDefinition
+    /// The second definition ("that" in the messages).
     public let right: SimulationDefinition
 
+    /// Compares `left` with `right`.
     public init(_ left: SimulationDefinition, _ right: SimulationDefinition) {
         self.left = left
         self.right = right
     }
 
+    /// True when ``differences()`` finds nothing.
     public var isEqual: Bool { differences().isEmpty }
 
     /// One message per difference, in a stable order.

@@ -3,8 +3,10 @@
 /// Built on the standard library's `CollectionDifference`, so there is no diff algorithm of our
 /// own to trust.
 public struct UnifiedDiff: Sendable {
+    /// The diff's lines: the `---`/`+++` header, then hunks; empty when the texts are equal.
     public let lines: [String]
 
+    /// Diffs `old` against `new`, naming them `fromLabel` and `toLabel` in the header, with `context` unchanged lines around each change.
     public init(from old: String, to new: String, fromLabel: String = "a", toLabel: String = "b", context: Int = 3) {
         let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -3,13 +3,17 @@
 /// The original treats a bare name as `transfer:NAME`; `library:ID` names a needle from the
 /// parametric library and is never transferred.
 public struct FileReference: Sendable, Hashable, CustomStringConvertible {
+    /// Where the needle's geometry comes from: the parametric `library`, a surface file meshed as a region (`surface`, `zone`, `both`), or a file `transfer`red in.
     public enum Mode: String, Sendable, CaseIterable {
         case library, surface, zone, both, transfer
     }
 
+    /// The part before the colon.
     public var mode: Mode
+    /// The part after the colon: a library ID or a relative file name.
     public var value: String
 
+    /// Creates a reference from its parts.
     public init(mode: Mode, value: String) {
         self.mode = mode
         self.value = value
@@ -32,5 +36,6 @@ public struct FileReference: Sendable, Hashable, CustomStringConvertible {
     /// Whether the reference names a file that must be transferred in.
     public var isFile: Bool { mode != .library }
 
+    /// The `mode:value` form, always with the mode.
     public var description: String { "\(mode.rawValue):\(value)" }
 }

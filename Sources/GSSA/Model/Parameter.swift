@@ -3,6 +3,7 @@
 ///
 /// The raw form is kept because solver inputs (`parameters.yml`) pass it through untouched.
 public struct Parameter: Sendable, Hashable {
+    /// The parameter's name (`name`), e.g. `CONSTANT_BODY_TEMPERATURE`; unique within its set.
     public var name: String
     /// The value exactly as written in the XML, or nil when the attribute is absent.
     public var rawValue: String?
@@ -11,6 +12,7 @@ public struct Parameter: Sendable, Hashable {
     /// Line of the element in the source document, for error messages.
     public var line: Int?
 
+    /// Creates a parameter from its attributes as written.
     public init(name: String, rawValue: String?, type: String?, line: Int? = nil) {
         self.name = name
         self.rawValue = rawValue
@@ -21,10 +23,12 @@ public struct Parameter: Sendable, Hashable {
     /// The value converted by ``ParameterValue/convert(_:type:)``.
     public var value: ParameterValue { ParameterValue.convert(rawValue, type: type) }
 
+    /// Equal when name, raw value and type are equal; the line does not count.
     public static func == (lhs: Parameter, rhs: Parameter) -> Bool {
         lhs.name == rhs.name && lhs.rawValue == rhs.rawValue && lhs.type == rhs.type
     }
 
+    /// Hashes name, raw value and type, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(rawValue)

@@ -3,20 +3,27 @@
 /// Document order is kept because every file we generate lists parameters in the order the
 /// author wrote them, which makes generated inputs diffable against the XML.
 public struct ParameterSet: Sendable, Hashable, Sequence {
+    /// The parameters in document order; change them through the name subscript, which keeps the names unique.
     public private(set) var ordered: [Parameter]
     private var index: [String: Int]
 
+    /// Creates a set in the given order; a later parameter of the same name replaces an earlier one in place.
     public init(_ parameters: [Parameter] = []) {
         ordered = []
         index = [:]
         for parameter in parameters { self[parameter.name] = parameter }
     }
 
+    /// The number of parameters.
     public var count: Int { ordered.count }
+    /// True when there are no parameters.
     public var isEmpty: Bool { ordered.isEmpty }
+    /// The parameter names, in document order.
     public var names: [String] { ordered.map(\.name) }
+    /// Iterates the parameters in document order.
     public func makeIterator() -> IndexingIterator<[Parameter]> { ordered.makeIterator() }
 
+    /// Whether a parameter of this name is present (even with a `null` value).
     public func contains(_ name: String) -> Bool { index[name] != nil }
 
     /// Replaces a parameter of the same name in place, or appends.
@@ -43,8 +50,11 @@ public struct ParameterSet: Sendable, Hashable, Sequence {
         return value
     }
 
+    /// The value as a number (integers widen); nil when absent, `null` or not a number.
     public func double(_ name: String) -> Double? { value(name)?.doubleValue }
+    /// The value as an integer (a whole `Double` counts); nil when absent, `null` or not one.
     public func int(_ name: String) -> Int? { value(name)?.intValue }
+    /// The value as a Boolean; nil when absent, `null` or not a Boolean.
     public func bool(_ name: String) -> Bool? { value(name)?.boolValue }
 
     /// Strings as written; other values in their JSON form.

@@ -73,6 +73,7 @@ public enum ParameterValue: Sendable, Hashable {
         }
     }
 
+    /// True for `null` (an absent or `null` value).
     public var isNull: Bool { self == .null }
 
     /// Equality that treats `7` and `7.0` as the same number, as a reader of the model would.
@@ -96,6 +97,7 @@ public enum ParameterValue: Sendable, Hashable {
         }
     }
 
+    /// The value as an integer; a `Double` counts when it is whole and in range. Nil otherwise.
     public var intValue: Int? {
         switch self {
         case .int(let value): value
@@ -104,16 +106,19 @@ public enum ParameterValue: Sendable, Hashable {
         }
     }
 
+    /// The value when it is a Boolean; nil otherwise.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
+    /// The value when it is a string; nil otherwise.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The elements when it is an array; nil otherwise.
     public var arrayValue: [ParameterValue]? {
         if case .array(let value) = self { return value }
         return nil
@@ -163,6 +168,7 @@ public enum ParameterValue: Sendable, Hashable {
 }
 
 extension ParameterValue: Codable {
+    /// Decodes any JSON value: `null`, Boolean, integer, number, string, array or object, tried in that order.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
@@ -174,6 +180,7 @@ extension ParameterValue: Codable {
         else { self = .object(try container.decode([String: ParameterValue].self)) }
     }
 
+    /// Encodes the value as the matching JSON value.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

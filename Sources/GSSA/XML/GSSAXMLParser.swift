@@ -10,11 +10,12 @@ extension SimulationDefinition {
         try GSSAXMLParser(root: XMLTreeReader.read(data)).parse()
     }
 
+    /// Parses and validates GSSA-XML given as text, as the `Data` overload does.
     public static func parse(_ text: String) throws(GSSAError) -> SimulationDefinition {
         try parse(Data(text.utf8))
     }
 
-    /// Reads a definition file, refusing it by size (``InputLimits/maximumDefinitionBytes``) first.
+    /// Reads a definition file, refusing it by size (`InputLimits.maximumDefinitionBytes`) first.
     public static func parse(contentsOf url: URL) throws(GSSAError) -> SimulationDefinition {
         try parse(XMLTreeReader.loading(url, what: "definition"))
     }

@@ -7,15 +7,18 @@
 /// recurses once per level (a deep tree used to overflow the stack in the destructor);
 /// equality and hashing walk the tree with an explicit stack for the same reason.
 public struct LocatedElement: Sendable, Hashable {
+    /// The element's local name, e.g. `region`.
     public var name: String
     /// Attributes in document order.
     public var attributes: [(name: String, value: String)]
     /// Concatenated character data directly inside this element.
     public var text: String
+    /// The line on which the element starts in the source document (0 when built in code).
     public var line: Int
     /// Nil for a leaf, so leaves (most of a document) cost no allocation.
     private var box: ChildrenBox?
 
+    /// Creates an element; `line` is 0 when it does not come from a document.
     public init(name: String, attributes: [(name: String, value: String)] = [], children: [LocatedElement] = [], text: String = "", line: Int = 0) {
         self.name = name
         self.attributes = attributes
@@ -24,6 +27,7 @@ public struct LocatedElement: Sendable, Hashable {
         self.box = children.isEmpty ? nil : ChildrenBox(children)
     }
 
+    /// The child elements in document order; a leaf has none.
     public var children: [LocatedElement] {
         get { box?.elements ?? [] }
         set { box = newValue.isEmpty ? nil : ChildrenBox(newValue) }
@@ -33,11 +37,14 @@ public struct LocatedElement: Sendable, Hashable {
         }
     }
 
+    /// The value of the first attribute with this name, or nil when absent.
     public subscript(attribute name: String) -> String? {
         attributes.first { $0.name == name }?.value
     }
 
+    /// The direct children with this name, in document order.
     public func children(named name: String) -> [LocatedElement] { children.filter { $0.name == name } }
+    /// The first direct child with this name, if any.
     public func child(named name: String) -> LocatedElement? { box?.elements.first { $0.name == name } }
 
     /// `<region id="r1">`, the form errors use to point at an element.
@@ -64,6 +71,7 @@ public struct LocatedElement: Sendable, Hashable {
             && (box?.elements.count ?? 0) == (other.box?.elements.count ?? 0)
     }
 
+    /// Structural equality: names, attributes (in order), text and children; line numbers do not count.
     public static func == (lhs: LocatedElement, rhs: LocatedElement) -> Bool {
         var pending = [(lhs, rhs)]
         while case let (left, right)? = pending.popLast() {
@@ -74,6 +82,7 @@ public struct LocatedElement: Sendable, Hashable {
         return true
     }
 
+    /// Hashes the whole tree without recursion, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         var pending = [self]
         while let element = pending.popLast() {

@@ -8,9 +8,9 @@ import Foundation
 /// traps, recurses without bound or hangs. It returns a tree, or an `E_CLIENT` error naming
 /// the line and what libxml2 (or a limit) objected to.
 ///
-/// - The size is checked before parsing (``InputLimits/maximumDefinitionBytes``).
-/// - Nesting deeper than ``InputLimits/maximumElementDepth`` stops the parse.
-/// - Before libxml2 runs, ``XMLPreflight`` bounds what libxml2 2.9 handles in quadratic time:
+/// - The size is checked before parsing (`InputLimits.maximumDefinitionBytes`).
+/// - Nesting deeper than `InputLimits.maximumElementDepth` stops the parse.
+/// - Before libxml2 runs, `XMLPreflight` bounds what libxml2 2.9 handles in quadratic time:
 ///   attributes per element (``maximumAttributes``) and namespace declarations
 ///   (``maximumNamespaceDeclarations``).
 /// - GSSA-XML and GSSF-XML need no DTD, so any `<!DOCTYPE` (and with it every entity

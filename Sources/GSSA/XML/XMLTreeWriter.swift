@@ -8,10 +8,12 @@ import Foundation
 /// instructions, and the interleaving of text with child elements (an element's text comes
 /// before its children). Reading the output gives an equal tree. Iterative, so depth is no risk.
 public enum XMLTreeWriter {
+    /// The document as UTF-8 bytes, with an XML declaration.
     public static func data(_ root: LocatedElement) -> Data {
         Data(string(root).utf8)
     }
 
+    /// The document as text, with an XML declaration; special characters are escaped.
     public static func string(_ root: LocatedElement) -> String {
         enum Step { case open(LocatedElement), close(String) }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
