@@ -1,5 +1,3 @@
-#include <cstdio>
-#include <cstdlib>
 // The C API of gssa_mesher.h: argument checks and exception barriers around the domain
 // (domain.cpp), the refiner (refine.cpp), the MSH writer and the report (quality.cpp).
 #include "domain.hpp"
@@ -55,7 +53,7 @@ void gssa_mesh_params_default(gssa_mesh_params *p) {
     p->optimise_time_limit = 0.0;
     p->relative_error_bound = 1e-5;
     p->optimise_max_steps = 0;
-    p->protect_features = 1;
+    p->protect_features = 0; // see docs/performance.md: not yet a gain on the examples
     p->optimise_smoother = 0;
     p->optimise_smoother_iterations = 10;
 }
@@ -64,9 +62,6 @@ gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {
     auto *m = new gssa_mesher();
     if (params) m->params = *params;
     else gssa_mesh_params_default(&m->params);
-    if (const char *e = std::getenv("GSSA_MESHER_SMOOTHER_EXPERIMENT")) // TEMPORARY
-        std::sscanf(e, "%d:%d:%d", &m->params.optimise_smoother, &m->params.optimise_smoother_iterations,
-                    &m->params.protect_features);
     return m;
 }
 

@@ -14,6 +14,8 @@
 #include <CGAL/Polygon_mesh_processing/intersection.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -30,7 +32,20 @@ struct Surface {
     bool exact_mesh = false; // the triangles are the surface itself
     double scale = std::numeric_limits<double>::infinity(); // smallest feature (cylinder radius)
     CGAL::Bbox_3 bbox;
+    const CylinderSolid *cylinder = nullptr;
 };
+
+/// Two cylinders on one axis (the parts of a library needle): their only common curve is the
+/// rim between them, which the rims cover; their touching caps are coplanar, and intersecting
+/// coplanar triangles gives a tangle of tiny polylines.
+bool coaxial(const CylinderSolid &p, const CylinderSolid &q) {
+    Vector u = p.b - p.a, v = q.b - q.a;
+    double lu = std::sqrt(u.squared_length()), lv = std::sqrt(v.squared_length());
+    double tol = 1e-6 * (lu + lv + p.r + q.r);
+    auto off_axis = [&](const Point &x) { return std::sqrt(CGAL::cross_product(x - p.a, u).squared_length()) / lu; };
+    return std::sqrt(CGAL::cross_product(u, v).squared_length()) <= 1e-9 * lu * lv && off_axis(q.a) <= tol &&
+           off_axis(q.b) <= tol;
+}
 
 void frame(const Vector &u, Vector &e1, Vector &e2) {
     Vector helper = std::abs(u.x()) < 0.9 ? Vector(1, 0, 0) : Vector(0, 1, 0);
@@ -132,6 +147,7 @@ Surface cylinder_surface(const CylinderSolid &cy) {
     s.project = [c](const Point &p) { return cylinder_project(*c, p); };
     s.scale = cy.r;
     s.bbox = cy.bbox;
+    s.cylinder = &cy;
     return s;
 }
 
@@ -209,6 +225,13 @@ void split_at_meetings(std::vector<Polyline> &lines, std::vector<double> &values
         for (std::size_t j = i + 1; j < lines.size(); ++j) {
             if (!overlap(boxes[i], boxes[j], tol)) continue;
             const auto &A = lines[i], &B = lines[j];
+            // Near segment pairs; consecutive ones (one crossing seen by several segments) are
+            // one meeting, cut once at its closest pair.
+            struct Near {
+                std::size_t a, b;
+                double d, ta, tb;
+            };
+            std::vector<Near> near;
             for (std::size_t a = 0; a + 1 < A.size(); ++a) {
                 auto ba = seg_box(A[a], A[a + 1]);
                 if (!overlap(ba, boxes[j], tol)) continue;
@@ -216,7 +239,6 @@ void split_at_meetings(std::vector<Polyline> &lines, std::vector<double> &values
                     if (!overlap(ba, seg_box(B[b], B[b + 1]), tol)) continue;
                     K::Segment_3 sa(A[a], A[a + 1]), sb(B[b], B[b + 1]);
                     if (CGAL::squared_distance(sa, sb) > tol * tol) continue;
-                    // Closest points by sampling the segments' parameter (short segments).
                     double best = std::numeric_limits<double>::infinity(), ta = 0, tb = 0;
                     const int N = 16;
                     for (int x = 0; x <= N; ++x)
@@ -226,11 +248,27 @@ void split_at_meetings(std::vector<Polyline> &lines, std::vector<double> &values
                             double d = CGAL::squared_distance(pa, pb);
                             if (d < best) best = d, ta = double(x) / N, tb = double(y) / N;
                         }
-                    Point pa = A[a] + ta * (A[a + 1] - A[a]), pb = B[b] + tb * (B[b + 1] - B[b]);
-                    Point mid = CGAL::midpoint(pa, pb);
-                    cuts[i].push_back({a, ta, mid});
-                    cuts[j].push_back({b, tb, mid});
+                    near.push_back({a, b, best, ta, tb});
                 }
+            }
+            std::vector<std::vector<Near>> groups;
+            for (auto &n : near) {
+                bool joined = false;
+                for (auto &g : groups)
+                    for (auto &o : g)
+                        if (!joined && (n.a <= o.a + 2 && o.a <= n.a + 2) && (n.b <= o.b + 2 && o.b <= n.b + 2)) {
+                            g.push_back(n);
+                            joined = true;
+                        }
+                if (!joined) groups.push_back({n});
+            }
+            for (auto &g : groups) {
+                auto best = *std::min_element(g.begin(), g.end(), [](const Near &x, const Near &y) { return x.d < y.d; });
+                Point pa = A[best.a] + best.ta * (A[best.a + 1] - A[best.a]);
+                Point pb = B[best.b] + best.tb * (B[best.b + 1] - B[best.b]);
+                Point mid = CGAL::midpoint(pa, pb);
+                cuts[i].push_back({best.a, best.ta, mid});
+                cuts[j].push_back({best.b, best.tb, mid});
             }
         }
     std::vector<Polyline> result;
@@ -272,6 +310,36 @@ void split_at_meetings(std::vector<Polyline> &lines, std::vector<double> &values
     }
     lines = std::move(result);
     values = std::move(result_values);
+}
+
+/// Drops a polyline that runs along another one (most of its points within `tol` of it): the
+/// same curve found twice, e.g. a rim and the intersection of the two parts of a needle.
+void drop_duplicates(std::vector<Polyline> &lines, std::vector<double> &values, double tol) {
+    auto dist_to = [](const Point &p, const Polyline &l) {
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k + 1 < l.size(); ++k)
+            best = std::min(best, CGAL::squared_distance(p, K::Segment_3(l[k], l[k + 1])));
+        return std::sqrt(best);
+    };
+    std::vector<char> drop(lines.size(), 0);
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        for (std::size_t j = 0; j < lines.size(); ++j) {
+            if (i == j || drop[i] || drop[j]) continue;
+            // Drop j when it lies along i (ties: keep the one with more points, then the first).
+            if (lines[j].size() > lines[i].size() || (lines[j].size() == lines[i].size() && j < i)) continue;
+            std::size_t along = 0;
+            for (auto &p : lines[j]) along += dist_to(p, lines[i]) <= tol;
+            if (2 * along > lines[j].size()) drop[j] = 1;
+        }
+    std::vector<Polyline> kept;
+    std::vector<double> kept_values;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (!drop[i]) {
+            kept.push_back(std::move(lines[i]));
+            kept_values.push_back(values[i]);
+        }
+    lines = std::move(kept);
+    values = std::move(kept_values);
 }
 
 /// Joins polylines whose ends meet (within `tol`) where exactly two ends meet, and closes a
@@ -347,6 +415,7 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
     auto eps_at = [&](const Point &q, double scale) { return std::min(0.05 * m->size(q), 0.1 * scale); };
 
     // Rims of the analytic cylinders, where they bound a meshed label.
+    std::vector<std::pair<Point, double>> rims;
     for (auto &r : m->regions) {
         auto *cy = dynamic_cast<const CylinderSolid *>(r->solid.get());
         if (!cy) continue;
@@ -355,6 +424,12 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
         frame(u, e1, e2);
         const int nt = 96;
         for (const Point &end : {cy->a, cy->b}) {
+            // One rim where two parts of a needle meet.
+            bool seen = false;
+            for (auto &[c, rr] : rims)
+                seen |= CGAL::squared_distance(c, end) <= sq(1e-6 * (cy->r + rr)) && std::abs(rr - cy->r) <= 1e-6 * cy->r;
+            if (seen) continue;
+            rims.push_back({end, cy->r});
             Polyline circle;
             for (int j = 0; j <= nt; ++j) {
                 double th = 2 * kPi * (j % nt) / nt;
@@ -377,6 +452,7 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
         for (std::size_t j = i + 1; j < surfaces.size(); ++j) {
             const Surface &A = surfaces[i], &B = surfaces[j];
             if (!overlap(A.bbox, B.bbox, 0)) continue;
+            if (A.cylinder && B.cylinder && coaxial(*A.cylinder, *B.cylinder)) continue;
             std::vector<Polyline> raw;
             try {
                 CGAL::Polygon_mesh_processing::surface_intersection(A.mesh, B.mesh, std::back_inserter(raw));
@@ -384,6 +460,7 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
                 continue; // degenerate approximations: leave this pair unprotected
             }
             double scale = std::min(A.scale, B.scale);
+            std::size_t before_pair = features.size();
             for (auto &line : raw) {
                 if (!(A.exact_mesh && B.exact_mesh))
                     for (auto &p : line) {
@@ -407,6 +484,9 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
                           features);
                 scales.resize(features.size(), scale);
             }
+            if (std::getenv("GSSA_MESHER_VERBOSE"))
+                std::fprintf(stderr, "features: surfaces %zu x %zu: %zu raw polylines, %zu kept\n", i, j, raw.size(),
+                             features.size() - before_pair);
         }
     // Edge size: the local size, and at most half the radius of the smallest surface the curve
     // lies on (a needle rim gets about 12 edges).
@@ -421,10 +501,18 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
     for (auto &l : features)
         for (auto &p : l) tol = std::min(tol, 0.02 * m->size(p));
     if (std::isfinite(tol)) {
+        std::size_t n0 = features.size();
+        drop_duplicates(features, sizes, 5 * tol);
+        std::size_t n1 = features.size();
         join_pieces(features, sizes, tol);
+        if (std::getenv("GSSA_MESHER_VERBOSE"))
+            for (auto &l : features)
+                std::fprintf(stderr, "features: %zu->%zu->%zu, polyline %zu points (%g %g %g)-(%g %g %g) tol %g\n", n0, n1, features.size(), l.size(),
+                             l.front().x(), l.front().y(), l.front().z(), l.back().x(), l.back().y(), l.back().z(), tol);
         split_at_meetings(features, sizes, tol);
     }
     curve_sizes = std::move(sizes);
+    if (std::getenv("GSSA_MESHER_VERBOSE")) std::fprintf(stderr, "features: %zu curves after joining and splitting\n", features.size());
     return features;
 }
 
