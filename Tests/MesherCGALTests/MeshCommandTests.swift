@@ -114,6 +114,38 @@ struct MeshCommandTests {
         #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    /// The minimum dihedral angle `mesh_report.json` gives for one example meshed with one thread.
+    func minimumDihedral(_ arguments: [String], scratch: Scratch, name: String) throws -> Double? {
+        let out = scratch.file(name)
+        let run = try gssa(["mesh"] + arguments + ["--out", out.path, "--threads", "1"])
+        #expect(run.status == 0, "\(name): \(run.err)")
+        let data = try Data(contentsOf: out.appendingPathComponent("mesh_report.json"))
+        let report = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return (report?["quality"] as? [String: Any])?["min_dihedral"] as? Double
+    }
+
+    @Test("the mesh examples reach the 10-degree minimum dihedral target (issue 12)")
+    func examplesReachTheDihedralTarget() throws {
+        let scratch = try Scratch()
+        let examples = Self.repo.appendingPathComponent("examples/mesh")
+        for name in ["organ-only", "tumour-zone", "vessel-hole"] {
+            let minimum = try minimumDihedral([examples.appendingPathComponent("\(name).xml").path], scratch: scratch, name: name)
+            #expect((minimum ?? 0) >= 10, "\(name): minimum dihedral \(String(describing: minimum))")
+        }
+        // Thin needle cylinders keep slivers between surface vertices that neither the perturber
+        // nor the exuder can remove (5.2 and 4.0 degrees today, docs/performance.md): recorded
+        // as a known issue so that the day they reach the target this test says so.
+        let needles = try minimumDihedral([examples.appendingPathComponent("needles.xml").path], scratch: scratch, name: "needles")
+        let ire = Self.repo.appendingPathComponent("examples/fenics-ire")
+        let main = try minimumDihedral([ire.appendingPathComponent("definition.xml").path, "--inputs", ire.appendingPathComponent("inputs").path],
+                                       scratch: scratch, name: "fenics-ire")
+        withKnownIssue("needle examples keep slivers under 10 degrees (issue 12 item 1)") {
+            #expect((needles ?? 0) >= 10, "needles: \(String(describing: needles))")
+            #expect((main ?? 0) >= 10, "fenics-ire: \(String(describing: main))")
+        }
+        #expect((needles ?? 0) >= 5 && (main ?? 0) >= 3.5, "regressed below today's figures: \(String(describing: needles)), \(String(describing: main))")
+    }
+
     @Test("bad input exits 2 with E_CLIENT on stderr")
     func badInput() throws {
         let scratch = try Scratch()
