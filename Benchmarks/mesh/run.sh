@@ -1,99 +1,88 @@
 #!/usr/bin/env bash
-# Meshing benchmarks for docs/performance.md ("Meshing"). Every ratio compares runs made in
-# this same invocation on this machine. Usage: Benchmarks/mesh/run.sh [SIZE] [RADIUS]
-#   SIZE    uniform target size (default 1.2)   RADIUS  organ sphere radius (default 30)
-# Needs: swift build (gssa), g++ + libcgal-dev + libtbb-dev, gmsh CLI, /usr/bin/time.
+# Meshing benchmark for docs/performance.md ("Meshing"). Every ratio compares runs made in this
+# same invocation on this machine. Usage: Benchmarks/mesh/run.sh [SIZE] [RADIUS] [THREADS]
+#   SIZE 1.2, RADIUS 30 (a closed STL sphere of 20,480 triangles), THREADS 2 by default.
+# Three whole processes, each timed by /usr/bin/time -v (wall clock and peak RSS):
+#   ours  `gssa mesh` with its defaults (refine, perturb + exude, extraction, report, MSH write)
+#   raw   raw_cgal_mesh3.cpp (compiled here at -O2): plain CGAL Mesh_3, same criteria, same
+#         perturb + exude budget, no labels, no seeding, no report, no file written
+#   hxt   `gmsh -3 -algo hxt -nt THREADS` on the same STL, its size tuned (up to 4 runs) until the
+#         tetrahedron count is within 10 % of ours; the last run counts
+# The minimum dihedral angle of our MSH and of gmsh's is computed by dihedral.py (meshio),
+# independently of either mesher; raw CGAL reports its own.
+# Needs: swift build (gssa), g++ + libcgal-dev + libtbb-dev, gmsh, python3 with meshio + numpy.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE=${1:-1.2}
 RADIUS=${2:-30}
+THREADS=${3:-2}
 WORK=${WORK:-$(mktemp -d /tmp/gssa-bench-mesh.XXXX)}
 GSSA=${GSSA:-$(swift build --show-bin-path)/gssa}
 RAW=$WORK/raw_cgal_mesh3
-echo "# work dir $WORK, size $SIZE, radius $RADIUS, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "# work dir $WORK, size $SIZE, radius $RADIUS, $THREADS threads, $(nproc) cores, load average $LOAD_BEFORE" >&2
 
 python3 scripts/mesh-test-surfaces.py sphere "$WORK/organ.stl" --radius "$RADIUS" --level 5
 [ -x "$RAW" ] || g++ -std=c++17 -O2 -DNDEBUG -DCGAL_LINKED_WITH_TBB Benchmarks/mesh/raw_cgal_mesh3.cpp -o "$RAW" \
   -ltbb -ltbbmalloc -lgmp -lmpfr
 
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-ours() { # threads optimise(0/1) tag
-  local out=$WORK/ours-$3
-  local opt=(); [ "$2" = 0 ] && opt=(--no-optimise)
-  /usr/bin/time -f "%e %M" -o "$out.time" "$GSSA" mesh --organ "$WORK/organ.stl:2" --nearfield "$SIZE" --farfield "$SIZE" \
-    --zonefield "$SIZE" --bounding_radius 0 --threads "$1" "${opt[@]}" --max-cells 50000000 --out "$out" --json > "$out.json"
+timed() { # name command... -> $WORK/name.time (GNU time -v)
+  local name=$1; shift
+  /usr/bin/time -v -o "$WORK/$name.time" "$@"
 }
+wall() { python3 -c "
+import sys
+for l in open(sys.argv[1]):
+    if 'Elapsed (wall clock)' in l:
+        parts = l.split(': ', 1)[1].strip().split(':'); s = 0
+        for p in parts: s = s * 60 + float(p)
+        print(s)" "$WORK/$1.time"; }
+rss_kib() { awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$1.time"; }
 
-# 1. ours vs raw CGAL Mesh_3, same domain and criteria, refinement only, 1 thread. Interleaved
-#    and repeated (REPEAT, default 3): the machine is shared, so the median ratio is reported.
-RATIOS=()
-for r in $(seq "${REPEAT:-3}"); do
-  ours 1 0 seq
-  /usr/bin/time -f "%e %M" -o "$WORK/raw.time" "$RAW" "$WORK/organ.stl" "$SIZE" 1 > "$WORK/raw.json"
-  RATIOS+=("$(python3 -c "import json; o=json.load(open('$WORK/ours-seq/mesh_report.json')); r=json.load(open('$WORK/raw.json')); print([t['seconds'] for t in o['timings'] if t['stage']=='refine'][0] / r['seconds'])")")
-done
-MEDIAN=$(python3 -c "import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))" "${RATIOS[@]}")
-# 2. 2 threads (TBB), refinement only.
-ours 2 0 par
-/usr/bin/time -f "%e %M" -o "$WORK/raw2.time" "$RAW" "$WORK/organ.stl" "$SIZE" 2 > "$WORK/raw2.json"
-# 3. with perturb + exude (default), 2 threads: quality.
-ours 2 1 opt
+timed ours "$GSSA" mesh --organ "$WORK/organ.stl:2" --nearfield "$SIZE" --farfield "$SIZE" --zonefield "$SIZE" \
+  --bounding_radius 0 --threads "$THREADS" --max-cells 50000000 --out "$WORK/ours" --json > "$WORK/ours.json"
+timed raw "$RAW" "$WORK/organ.stl" "$SIZE" "$THREADS" 1 > "$WORK/raw.json"
+OURS_TETS=$(python3 -c "import json; print(json.load(open('$WORK/ours/mesh_report.json'))['tetrahedra'])")
 
-OURS_TETS=$(json "$WORK/ours-seq/mesh_report.json" "d['tetrahedra']")
-OURS_REFINE=$(json "$WORK/ours-seq/mesh_report.json" "[t['seconds'] for t in d['timings'] if t['stage']=='refine'][0]")
-OURS_WALL=$(cut -d' ' -f1 "$WORK/ours-seq.time"); OURS_MEM=$(cut -d' ' -f2 "$WORK/ours-seq.time")
-RAW_TETS=$(json "$WORK/raw.json" "d['tetrahedra']"); RAW_S=$(json "$WORK/raw.json" "d['seconds']")
-PAR_REFINE=$(json "$WORK/ours-par/mesh_report.json" "[t['seconds'] for t in d['timings'] if t['stage']=='refine'][0]")
-PAR_TETS=$(json "$WORK/ours-par/mesh_report.json" "d['tetrahedra']"); PAR_WALL=$(cut -d' ' -f1 "$WORK/ours-par.time")
-RAW2_S=$(json "$WORK/raw2.json" "d['seconds']")
-OPT_TETS=$(json "$WORK/ours-opt/mesh_report.json" "d['tetrahedra']"); OPT_WALL=$(cut -d' ' -f1 "$WORK/ours-opt.time")
-OPT_MEM=$(cut -d' ' -f2 "$WORK/ours-opt.time")
-OPT_Q=$(json "$WORK/ours-opt/mesh_report.json" "'min %.1f°, p1 %.1f°, p5 %.1f°, slivers<10°: %d' % (d['quality']['min_dihedral'], d['quality']['min_dihedral_p1'], d['quality']['min_dihedral_p5'], d['quality']['slivers_below_10deg'])")
-NOOPT_Q=$(json "$WORK/ours-seq/mesh_report.json" "'min %.1f°, p1 %.1f°, slivers<10°: %d' % (d['quality']['min_dihedral'], d['quality']['min_dihedral_p1'], d['quality']['slivers_below_10deg'])")
-
-# 4. gmsh -3 on the same closed STL (its triangles kept as the boundary mesh), size tuned so the
-#    tetrahedron count matches ours; 1 thread (Delaunay) and HXT with 2 threads.
 cat > "$WORK/gmsh.geo" <<GEO
 Merge "organ.stl";
 Surface Loop(1) = {1};
 Volume(1) = {1};
 Physical Volume(1) = {1};
 GEO
-gmsh_run() { # algo threads size
-  ( cd "$WORK" && /usr/bin/time -f "%e %M" -o "gmsh-$1-$2.time" gmsh gmsh.geo -3 -algo "$1" -nt "$2" -clmax "$3" -clmin "$3" \
-      -format msh22 -o "gmsh-$1-$2.msh" > "gmsh-$1-$2.log" 2>&1 )
-  python3 - "$WORK/gmsh-$1-$2.msh" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().split("\n")
-i = lines.index("$Elements"); n = int(lines[i + 1])
-print(sum(1 for l in lines[i + 2:i + 2 + n] if l.split()[1] == "4"))
-PY
-}
-GSIZE=$(python3 -c "print($SIZE * 0.62)")
-for attempt in 1 2 3; do
-  G_TETS=$(gmsh_run del3d 1 "$GSIZE")
-  GSIZE=$(python3 -c "print($GSIZE * ($G_TETS / $OURS_TETS) ** (1/3))")
-  python3 -c "import sys; sys.exit(0 if abs($G_TETS/$OURS_TETS - 1) < 0.1 else 1)" && break
+GSIZE=$(python3 -c "print($SIZE * 0.8)")
+for attempt in 1 2 3 4; do
+  ( cd "$WORK" && timed hxt gmsh gmsh.geo -3 -algo hxt -nt "$THREADS" -clmax "$GSIZE" -clmin "$GSIZE" \
+      -format msh22 -o hxt.msh > hxt.log 2>&1 )
+  python3 Benchmarks/mesh/dihedral.py "$WORK/hxt.msh" > "$WORK/hxt-quality.json"
+  H_TETS=$(python3 -c "import json; print(json.load(open('$WORK/hxt-quality.json'))['tetrahedra'])")
+  python3 -c "import sys; sys.exit(0 if abs($H_TETS/$OURS_TETS - 1) < 0.1 else 1)" && break
+  GSIZE=$(python3 -c "print($GSIZE * ($H_TETS / $OURS_TETS) ** (1/3))")
 done
-G_S=$(python3 -c "print(float(open('$WORK/gmsh-del3d-1.time').read().split()[0]))")
-H_TETS=$(gmsh_run hxt 2 "$(python3 -c "print($GSIZE / ($G_TETS / $OURS_TETS) ** (1/3))")")
-H_S=$(python3 -c "print(float(open('$WORK/gmsh-hxt-2.time').read().split()[0]))")
+python3 Benchmarks/mesh/dihedral.py "$WORK/ours/mesh.msh" > "$WORK/ours-quality.json" 2>/dev/null \
+  || python3 Benchmarks/mesh/dihedral.py "$(ls "$WORK"/ours/*.msh | head -1)" > "$WORK/ours-quality.json"
 
-python3 - <<PY
-ours_t, raw_t = $OURS_REFINE, $RAW_S
-print("| measurement | value |")
-print("|---|---|")
-print(f"| sphere r=$RADIUS, uniform size $SIZE | ours {$OURS_TETS:,} tets, raw CGAL {$RAW_TETS:,} tets |")
-print(f"| ours refine / raw CGAL make_mesh_3, 1 thread, median of ${REPEAT:-3} interleaved pairs (ratios ${RATIOS[*]}) | **{$MEDIAN:.2f}x** (last pair {ours_t:.2f} s / {raw_t:.2f} s) |")
-print(f"| ours whole run (load, checks, refine, extract, report, MSH write) / raw, 1 thread | {$OURS_WALL:.2f} s / {raw_t:.2f} s = {$OURS_WALL/raw_t:.2f}x |")
-print(f"| 2 threads: ours refine / raw CGAL | {$PAR_REFINE:.2f} s / {$RAW2_S:.2f} s = {$PAR_REFINE/$RAW2_S:.2f}x |")
-print(f"| parallel speed-up of refinement, 1 -> 2 threads (ours) | {ours_t:.2f} s -> {$PAR_REFINE:.2f} s = **{ours_t/$PAR_REFINE:.2f}x** |")
-print(f"| ours tets/s, whole run, 2 threads, no optimisation | {$PAR_TETS/$PAR_WALL:,.0f} |")
-print(f"| gmsh -3 (del3d, 1 thread) at matched count ({$G_TETS:,} tets) | {$G_S:.2f} s, {$G_TETS/$G_S:,.0f} tets/s |")
-print(f"| gmsh -3 (hxt, -nt 2) | {$H_TETS:,} tets, {$H_S:.2f} s, {$H_TETS/$H_S:,.0f} tets/s |")
-print(f"| ours / gmsh del3d tets/s | **{($PAR_TETS/$PAR_WALL)/($G_TETS/$G_S):.2f}x** |")
-print(f"| peak RSS, ours, 1 thread no optimisation | {$OURS_MEM/1024:.0f} MiB = {$OURS_MEM/1024/($OURS_TETS/1e6):.0f} MiB per million tets |")
-print(f"| peak RSS, ours, 2 threads with perturb+exude | {$OPT_MEM/1024:.0f} MiB = {$OPT_MEM/1024/($OPT_TETS/1e6):.0f} MiB per million tets |")
-print(f"| dihedral angles without optimisation | $NOOPT_Q |")
-print(f"| dihedral angles with perturb + exude (default), {$OPT_TETS:,} tets, {$OPT_WALL:.1f} s | $OPT_Q |")
+python3 - "$WORK" "$(wall ours)" "$(wall raw)" "$(wall hxt)" "$(rss_kib ours)" "$(rss_kib raw)" "$(rss_kib hxt)" \
+  "$LOAD_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)" "$SIZE" "$RADIUS" "$THREADS" <<'PY'
+import json, sys
+work, w_ours, w_raw, w_hxt, m_ours, m_raw, m_hxt = sys.argv[1], *map(float, sys.argv[2:8])
+load0, load1, size, radius, threads = sys.argv[8:13]
+rep = json.load(open(f"{work}/ours/mesh_report.json"))
+oq = json.load(open(f"{work}/ours-quality.json"))
+raw = json.load(open(f"{work}/raw.json"))
+hq = json.load(open(f"{work}/hxt-quality.json"))
+n_o, n_r, n_h = rep["tetrahedra"], raw["tetrahedra"], hq["tetrahedra"]
+stages = ", ".join(f"{t['stage']} {t['seconds']:.1f} s" for t in rep["timings"] if t["seconds"] >= 0.05)
+tpt = lambda w, n: w / n * 1e6  # microseconds per tetrahedron
+print(f"Sphere r={radius}, 20,480 STL triangles, size {size}, {threads} threads; load average {load0} before, {load1} after.")
+print()
+print("| process | tetrahedra | wall | µs per tet | min dihedral (tets < 10°) | peak RSS | RSS per million tets |")
+print("|---|---|---|---|---|---|---|")
+print(f"| `gssa mesh` (default: refine + perturb + exude, report, MSH) | {n_o:,} | {w_ours:.2f} s | {tpt(w_ours, n_o):.1f} | {oq['min_dihedral']:.1f}° ({oq['below_10']}) | {m_ours/1024:.0f} MiB | {m_ours/1024**2/(n_o/1e6):.2f} GiB |")
+print(f"| raw CGAL Mesh_3, same criteria + perturb/exude budget | {n_r:,} | {w_raw:.2f} s | {tpt(w_raw, n_r):.1f} | {raw['min_dihedral']:.1f}° (own figure) | {m_raw/1024:.0f} MiB | {m_raw/1024**2/(n_r/1e6):.2f} GiB |")
+print(f"| `gmsh -3 -algo hxt -nt {threads}` | {n_h:,} | {w_hxt:.2f} s | {tpt(w_hxt, n_h):.1f} | {hq['min_dihedral']:.1f}° ({hq['below_10']}) | {m_hxt/1024:.0f} MiB | {m_hxt/1024**2/(n_h/1e6):.2f} GiB |")
+print()
+print(f"- ours / HXT, time per tetrahedron: **{tpt(w_ours, n_o)/tpt(w_hxt, n_h):.2f}×** (target ≤ 2×)")
+print(f"- ours / raw CGAL, time per tetrahedron: **{tpt(w_ours, n_o)/tpt(w_raw, n_r):.2f}×** (target ≤ 1.2×)")
+print(f"- our stages: {stages}")
 PY

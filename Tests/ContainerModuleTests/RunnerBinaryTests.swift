@@ -1,4 +1,5 @@
 import Foundation
+import GSSATestSupport
 import Testing
 
 @testable import ContainerModule

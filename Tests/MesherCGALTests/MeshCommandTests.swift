@@ -106,6 +106,35 @@ struct MeshCommandTests {
         #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    /// The minimum dihedral angle `mesh_report.json` gives for one example meshed with one thread.
+    func minimumDihedral(_ arguments: [String], scratch: Scratch, name: String) async throws -> Double? {
+        let out = scratch.file(name)
+        let run = try await gssa(["mesh"] + arguments + ["--out", out.path, "--threads", "1"])
+        #expect(run.status == 0, "\(name): \(run.err)")
+        let data = try Data(contentsOf: out.appendingPathComponent("mesh_report.json"))
+        let report = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return (report?["quality"] as? [String: Any])?["min_dihedral"] as? Double
+    }
+
+    @Test("the mesh examples reach the 10-degree minimum dihedral target (issue 12)")
+    func examplesReachTheDihedralTarget() async throws {
+        let scratch = try Scratch()
+        let examples = Self.repo.appendingPathComponent("examples/mesh")
+        for name in ["organ-only", "tumour-zone", "vessel-hole"] {
+            let minimum = try await minimumDihedral([examples.appendingPathComponent("\(name).xml").path], scratch: scratch, name: name)
+            #expect((minimum ?? 0) >= 10, "\(name): minimum dihedral \(String(describing: minimum))")
+        }
+        // Thin needle cylinders keep slivers between surface vertices that neither the perturber
+        // nor the exuder removes (7.5 degrees today; examples/fenics-ire, meshed twice by
+        // reproducibleWithOneThread, 4.0; docs/performance.md): a known issue, so that the day
+        // they reach the target this test says so.
+        let needles = try await minimumDihedral([examples.appendingPathComponent("needles.xml").path], scratch: scratch, name: "needles")
+        withKnownIssue("needle examples keep slivers under 10 degrees (issue 12 item 1)") {
+            #expect((needles ?? 0) >= 10, "needles: \(String(describing: needles))")
+        }
+        #expect((needles ?? 0) >= 7, "needles regressed below today's 7.5 degrees: \(String(describing: needles))")
+    }
+
     @Test("bad input exits 2 with E_CLIENT on stderr")
     func badInput() async throws {
         let scratch = try Scratch()

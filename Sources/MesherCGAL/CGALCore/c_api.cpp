@@ -53,6 +53,9 @@ void gssa_mesh_params_default(gssa_mesh_params *p) {
     p->optimise_time_limit = 0.0;
     p->relative_error_bound = 1e-5;
     p->optimise_max_steps = 0;
+    p->protect_features = 0; // see docs/performance.md: not yet a gain on the examples
+    p->optimise_smoother = 0;
+    p->optimise_smoother_iterations = 10;
 }
 
 gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {

@@ -157,6 +157,10 @@ gssa_status prepare_domain(gssa_mesher *m);
 /// Monte-Carlo estimate of the tetrahedron count (after prepare_domain).
 double estimate_cells(const gssa_mesher *m, int samples);
 
+/// The curves to protect as 1D features (where three labels meet, needle rims), each with its
+/// edge size (defined in features.cpp).
+std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vector<double> &curve_sizes);
+
 /// Seeds, refines and optimises with CGAL Mesh_3, then extracts the labelled arrays into
 /// `m->arrays` (the only function that needs Mesh_3; defined in refine.cpp).
 gssa_status refine_and_extract(gssa_mesher *m);

@@ -4,6 +4,7 @@
 #include "domain.hpp"
 
 #include <CGAL/Labeled_mesh_domain_3.h>
+#include <CGAL/Mesh_domain_with_polyline_features_3.h>
 #include <CGAL/Mesh_complex_3_in_triangulation_3.h>
 #include <CGAL/Mesh_criteria_3.h>
 #include <CGAL/Mesh_triangulation_3.h>
@@ -11,6 +12,8 @@
 #include <CGAL/make_mesh_3.h>
 #include <CGAL/refine_mesh_3.h>
 #include <CGAL/perturb_mesh_3.h>
+#include <CGAL/odt_optimize_mesh_3.h>
+#include <CGAL/lloyd_optimize_mesh_3.h>
 #include <CGAL/exude_mesh_3.h>
 
 #ifdef CGAL_LINKED_WITH_TBB
@@ -21,13 +24,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <unordered_map>
 
 namespace gssa_mesher_internal {
 
 namespace {
 
-using Domain = CGAL::Labeled_mesh_domain_3<K>;
+using Domain = CGAL::Mesh_domain_with_polyline_features_3<CGAL::Labeled_mesh_domain_3<K>>;
 
 struct NullIndex {
     bool operator()(int x) const { return x <= 0; }
@@ -36,6 +40,24 @@ struct NullIndex {
 struct SizeField {
     const gssa_mesher *m;
     template <class Index> FT operator()(const Point &p, int, const Index &) const { return m->size(p); }
+};
+
+inline const int *as_curve(const int &i) { return &i; }
+template <class V> const int *as_curve(const V &v) { return boost::get<int>(&v); }
+
+/// Edge size of the protected curves: the local size, capped per curve (needle rims).
+struct EdgeSizeField {
+    const gssa_mesher *m;
+    const std::unordered_map<int, double> *caps;
+    template <class Index> FT operator()(const Point &p, int dim, const Index &index) const {
+        double s = m->size(p);
+        if (dim == 1)
+            if (const int *c = as_curve(index)) {
+                auto it = caps->find(*c);
+                if (it != caps->end()) s = std::min(s, it->second);
+            }
+        return s;
+    }
 };
 
 struct DistanceField {
@@ -92,8 +114,6 @@ void perturb(C3T3 &c3t3, const Domain &domain, const gssa_mesher *m, double time
         for (auto c = c3t3.triangulation().finite_cells_begin(); c != c3t3.triangulation().finite_cells_end(); ++c)
             c->reset_cache_validity();
     }
-    if (std::getenv("GSSA_MESHER_VERBOSE"))
-        std::fprintf(stderr, "perturb: %lld of %lld steps%s\n", steps, limit, spent ? " (bound reached)" : "");
 }
 
 /// Inserts a vertex on every surface component the probes find, then Mesh_3's own initial points.
@@ -101,6 +121,14 @@ template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mes
     using Tr = typename C3T3::Triangulation;
     auto &tr = c3t3.triangulation();
     auto weighted = tr.geom_traits().construct_weighted_point_3_object();
+    // After feature protection: a seed inside a protecting ball would break the protection.
+    auto free_at = [&](const Point &p) {
+        if (tr.number_of_vertices() == 0) return true;
+        auto v = tr.nearest_power_vertex(p);
+        if (v == typename Tr::Vertex_handle() || tr.is_infinite(v)) return true;
+        const auto &w = tr.point(v);
+        return CGAL::squared_distance(p, w.point()) > 1.0001 * w.weight();
+    };
     auto intersect = domain.construct_intersection_object();
     std::vector<Probe> probes;
     for (auto &r : m->regions) r->solid->seeds(probes);
@@ -119,6 +147,7 @@ template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mes
         if (m->label(inner) <= 0 && m->label(outer) <= 0) continue;
         auto hit = intersect(K::Segment_3(inner, outer));
         if (std::get<2>(hit) == 0) continue;
+        if (!free_at(std::get<0>(hit))) continue;
         auto v = tr.insert(weighted(std::get<0>(hit)));
         if (v == typename Tr::Vertex_handle()) continue;
         c3t3.set_dimension(v, 2);
@@ -127,6 +156,7 @@ template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mes
     std::vector<std::pair<Point, typename Domain::Index>> initial;
     domain.construct_initial_points_object()(std::back_inserter(initial), 20);
     for (auto &[pt, index] : initial) {
+        if (!free_at(pt)) continue;
         auto v = tr.insert(weighted(pt));
         if (v == typename Tr::Vertex_handle()) continue;
         c3t3.set_dimension(v, 2);
@@ -182,7 +212,8 @@ template <class C3T3> void extract(const C3T3 &c3t3, const gssa_mesher *m, MeshA
 
 template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     using Tr = typename CGAL::Mesh_triangulation_3<Domain, CGAL::Default, Concurrency>::type;
-    using C3T3 = CGAL::Mesh_complex_3_in_triangulation_3<Tr>;
+    using C3T3 = CGAL::Mesh_complex_3_in_triangulation_3<Tr, typename Domain::Corner_index,
+                                                         typename Domain::Curve_index>;
     using Criteria = CGAL::Mesh_criteria_3<Tr>;
     namespace p = CGAL::parameters;
 
@@ -193,13 +224,33 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     Domain domain(fn, K::Iso_cuboid_3(b.xmin(), b.ymin(), b.zmin(), b.xmax(), b.ymax(), b.zmax()),
                   p::relative_error_bound = m->params.relative_error_bound, p::p_rng = &rng,
                   p::null_subdomain_index = NullIndex());
+    double tf = now();
+    std::vector<double> curve_sizes;
+    std::vector<std::vector<Point>> curves;
+    if (m->params.protect_features) curves = feature_polylines(m, curve_sizes);
+    std::vector<int> curve_ids;
+    domain.add_features(curves.begin(), curves.end(), std::back_inserter(curve_ids));
+    std::unordered_map<int, double> caps;
+    for (std::size_t k = 0; k < curve_ids.size() && k < curve_sizes.size(); ++k) caps[curve_ids[k]] = curve_sizes[k];
+    m->timings.push_back({"features", now() - tf});
     SizeField size{m};
     DistanceField distance{m};
-    Criteria criteria(p::facet_angle = m->params.facet_angle, p::facet_size = size, p::facet_distance = distance,
+    EdgeSizeField edge{m, &caps};
+    Criteria criteria(p::edge_size = edge, p::facet_angle = m->params.facet_angle, p::facet_size = size, p::facet_distance = distance,
                       p::cell_radius_edge_ratio = m->params.cell_radius_edge_ratio, p::cell_size = size);
 
     double t0 = now();
     C3T3 c3t3;
+    if (!curves.empty()) {
+        // Protecting balls never shrink below a tenth of the smallest curve size: without a
+        // floor, curves that nearly touch make the protection refine forever.
+        double floor_size = std::numeric_limits<double>::infinity();
+        for (double s : curve_sizes) floor_size = std::min(floor_size, 0.1 * s);
+        using Wrapper = CGAL::Mesh_3::internal::Edge_criteria_sizing_field_wrapper<typename Criteria::Edge_criteria>;
+        CGAL::Mesh_3::Protect_edges_sizing_field<C3T3, Domain, Wrapper> protect(
+            c3t3, domain, Wrapper(criteria.edge_criteria_object()), floor_size);
+        protect(true);
+    }
     seed(c3t3, domain, m);
     CGAL::refine_mesh_3(c3t3, domain, criteria, p::no_lloyd(), p::no_odt(), p::no_perturb(), p::no_exude(),
                         p::no_reset_c3t3());
@@ -214,6 +265,20 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         double limit = m->params.optimise_time_limit > 0 ? m->params.optimise_time_limit
                        : sequential                     ? 0.0
                                                         : std::max(1.0, t1 - t0);
+        if (m->params.optimise_smoother > 0 && m->params.optimise_smoother_iterations > 0) {
+            // A global smoother with an iteration bound and no time limit, so one thread stays
+            // reproducible; it moves interior and surface vertices, never protected ones.
+            int n = m->params.optimise_smoother_iterations;
+            if (m->params.optimise_smoother == 2)
+                CGAL::lloyd_optimize_mesh_3(c3t3, domain, p::time_limit = 0, p::max_iteration_number = n,
+                                            p::convergence = 0.02, p::freeze_bound = 0.01);
+            else
+                CGAL::odt_optimize_mesh_3(c3t3, domain, p::time_limit = 0, p::max_iteration_number = n,
+                                          p::convergence = 0.02, p::freeze_bound = 0.01);
+            double ts = now();
+            m->timings.push_back({m->params.optimise_smoother == 2 ? "lloyd" : "odt", ts - t1});
+            t1 = ts;
+        }
         perturb<C3T3, Concurrency>(c3t3, domain, m, limit);
         double t2 = now();
         m->timings.push_back({"perturb", t2 - t1});

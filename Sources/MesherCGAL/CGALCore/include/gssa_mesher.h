@@ -72,6 +72,10 @@ typedef struct {
                                    (reproducible); several threads: as long as refinement took (>= 1 s) */
     double relative_error_bound;/* surface intersection accuracy, relative to bbox diagonal */
     long long optimise_max_steps; /* perturber vertex moves tried, at most (1 thread); 0 = one per vertex */
+    int protect_features;       /* protect the curves where three labels meet and needle rims as 1D
+                                   features (off by default: not yet a gain, see docs/performance.md) */
+    int optimise_smoother;      /* before perturb: 0 none, 1 ODT, 2 Lloyd (CGAL's global smoothers) */
+    int optimise_smoother_iterations; /* iteration bound of the smoother (no time limit: reproducible) */
 } gssa_mesh_params;
 
 /** Optional activity sphere of a zone, centre given as an offset from the mesh centre. */
