@@ -281,7 +281,7 @@ import Testing
 
         // Its XDMF result carries each cell's region tag, cell by cell the physical tags of the
         // mesh gmsh made in the container (returned as output/mesh.msh, with the region's name).
-        let output = try #require(report["output"] as? String)
+        let output = URL(fileURLWithPath: try #require(report["summary"] as? String)).deletingLastPathComponent().path
         let xdmf = output + "/temperature.xdmf"
         let found = try await Self.regionTags(msh: output + "/mesh.msh", xdmfs: [xdmf])
         #expect(found[xdmf]?.same == true, "region tags differ from mesh.msh's physical tags: \(found)")
