@@ -64,6 +64,8 @@ enum SummaryText {
         if let duration = run.duration { lines.append("duration:  \(String(format: "%.1f", duration)) s") }
         if let image = run.imageID { lines.append("image:     \(image)") }
         lines.append("directory: \(run.directory)" + (run.cleaned ? " (cleaned)" : ""))
+        // Mesh quality and the like: the run may still have succeeded, so the reader must see them.
+        for warning in run.warnings ?? [] { lines.append("warning:   \(warning)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -44,6 +44,17 @@ import Testing
         }
         let results = try #require(report["results"] as? String)
         #expect(FileManager.default.fileExists(atPath: results))
+
+        // The XDMF result carries each cell's region tag (electrode and tissue), cell by cell
+        // those of input.msh.
+        let directory = try #require(report["directory"] as? String)
+        let tags = try #require(summary["region_tags"] as? [String: Int], "\(summary)")
+        #expect(Set(tags.keys) == ["electrode", "tissue"], "\(tags)")
+        let xdmf = URL(fileURLWithPath: summaryPath).deletingLastPathComponent().appendingPathComponent("potential.xdmf").path
+        let found = try await Self.regionTags(msh: directory + "/input/input.msh", xdmfs: [xdmf])
+        #expect(found[xdmf]?.same == true, "region tags differ from input.msh's physical tags: \(found)")
+        #expect(found[xdmf]?.tags == tags.values.sorted(), "\(found)")
+        #expect(found[xdmf]?.points == ["potential"], "\(found)")
     }
 
     @Test func fenicsExampleWritesSummaryAndAValidPreview() async throws {
@@ -267,6 +278,47 @@ import Testing
         // Heated by the needle above the body temperature it starts from.
         #expect(maximum > 37.0, "\(summary)")
         #expect((summary["tetrahedra"] as? Int ?? 0) > 1000)
+
+        // Its XDMF result carries each cell's region tag, cell by cell the physical tags of the
+        // mesh gmsh made in the container (returned as output/mesh.msh, with the region's name).
+        let output = URL(fileURLWithPath: try #require(report["summary"] as? String)).deletingLastPathComponent().path
+        let xdmf = output + "/temperature.xdmf"
+        let found = try await Self.regionTags(msh: output + "/mesh.msh", xdmfs: [xdmf])
+        #expect(found[xdmf]?.same == true, "region tags differ from mesh.msh's physical tags: \(found)")
+        #expect(found[xdmf]?.tags == [1], "\(found)")
+        #expect(found[xdmf]?.cells == summary["tetrahedra"] as? Int, "\(found)")
+        #expect(found[xdmf]?.points == ["temperature"], "\(found)")
+        #expect(summary["region_tags"] as? [String: Int] == ["organ-1": 1], "\(summary)")
+        let mesh = try String(contentsOfFile: output + "/mesh.msh", encoding: .utf8)
+        #expect(mesh.contains("$PhysicalNames") && mesh.contains("\"organ-1\""))
+    }
+
+    /// What one XDMF result holds, read back with meshio (+ h5py): whether its `region` cell data
+    /// equals, cell by cell, the physical tags of the tetrahedra of the mesh it was solved on.
+    struct RegionTags: Decodable {
+        var same: Bool
+        var tags: [Int]
+        var cells: Int
+        var points: [String]
+    }
+
+    static func regionTags(msh: String, xdmfs: [String]) async throws -> [String: RegionTags] {
+        let script = """
+            import json, sys, meshio, numpy
+            msh = meshio.read(sys.argv[1])
+            physical = numpy.concatenate([data for block, data in zip(msh.cells, msh.cell_data["gmsh:physical"]) if block.type == "tetra"])
+            out = {}
+            for path in sys.argv[2:]:
+                x = meshio.read(path)
+                region = numpy.concatenate(x.cell_data["region"])
+                out[path] = {"same": bool(len(region) == len(physical) and (region == physical).all()),
+                             "tags": sorted(int(t) for t in set(region.tolist())), "cells": int(len(region)),
+                             "points": sorted(x.point_data)}
+            print(json.dumps(out))
+            """
+        let check = try await GSSABinary.runTool("/usr/bin/env", ["python3", "-c", script, msh] + xdmfs)
+        #expect(check.status == 0, "\(check.stderr)")
+        return try JSONDecoder().decode([String: RegionTags].self, from: Data(check.stdout.utf8))
     }
 
     static func summary(_ report: [String: Any]) throws -> [String: Any] {

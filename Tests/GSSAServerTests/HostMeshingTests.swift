@@ -73,6 +73,10 @@ struct HostMeshingTests {
             #expect(summary.warnings == [SliverMesher.warning])
             // Kept in the store, so it outlives the status messages that follow.
             #expect(try await server.store.record(owner: "alice", name: guid.uppercased())?.warnings == [SliverMesher.warning])
+            // `gssa status` shows it in its human-readable output too, not only with --json.
+            let status = try await ClientCommandTests.gssa(["status", guid], token: server.alice, server: server.base)
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.split(separator: "\n").contains("warning:   \(SliverMesher.warning)"), "\(status.stdout)")
         }
     }
 

@@ -4,12 +4,14 @@
                           T = T_body      on the organ surface
 
 q is a Gaussian power density centred on each needle's active segment. Writes
-output/temperature.xdmf, output/summary.json (lesion volume above the lesion temperature) and
-output/preview.png (a mid-plane slice).
+output/temperature.xdmf (with each cell's region tag as cell data "region"), output/mesh.msh
+(the gmsh mesh, whose physical tags those are), output/summary.json (lesion volume above the
+lesion temperature, and the region tags by name) and output/preview.png (a mid-plane slice).
 """
 import json
 import math
 import os
+import shutil
 
 import gosmart
 gosmart.setup(check_declared=True)
@@ -35,14 +37,18 @@ surfaces = [tag for _, tag in gmsh.model.getEntities(2)]
 loop = gmsh.model.geo.addSurfaceLoop(surfaces)
 volume = gmsh.model.geo.addVolume([loop])
 gmsh.model.geo.synchronize()
-gmsh.model.addPhysicalGroup(3, [volume], 1)
-gmsh.model.addPhysicalGroup(2, surfaces, 2)
+ORGAN_TAG, SURFACE_TAG = 1, 2
+gmsh.model.addPhysicalGroup(3, [volume], ORGAN_TAG)
+gmsh.model.setPhysicalName(3, ORGAN_TAG, organ.key)
+gmsh.model.addPhysicalGroup(2, surfaces, SURFACE_TAG)
+gmsh.model.setPhysicalName(2, SURFACE_TAG, organ.key + "-surface")
 size = P.RESOLUTION_FIELD_FAR if P.get("RESOLUTION_FIELD_FAR") else 5.0
 gmsh.option.setNumber("Mesh.MeshSizeMax", size)
 gmsh.option.setNumber("Mesh.MeshSizeMin", size / 4.0)
 gmsh.model.mesh.generate(3)
 os.makedirs("input", exist_ok=True)
 gmsh.write("input/input.msh")
+shutil.copyfile("input/input.msh", "output/mesh.msh")
 tets = sum(len(t) for t in gmsh.model.mesh.getElements(3)[1])
 gmsh.finalize()
 update.status("Meshed: %d tetrahedra" % tets, 30)
@@ -79,8 +85,14 @@ d.solve(a == L, temperature, d.DirichletBC(V, d.Constant(T_body), "on_boundary")
         solver_parameters={"linear_solver": "cg", "preconditioner": "hypre_amg"})
 
 update.status("Post-processing", 80)
-with d.XDMFFile("output/temperature.xdmf") as out:
-    out.write(temperature)
+# XDMF (+ HDF5) through meshio, so that it carries each cell's region tag (the physical tag of
+# output/mesh.msh): ParaView can threshold by it.
+import meshio
+import numpy
+meshio.write("output/temperature.xdmf", meshio.Mesh(
+    mesh.coordinates(), [("tetra", mesh.cells())],
+    point_data={"temperature": temperature.compute_vertex_values(mesh)},
+    cell_data={"region": [numpy.asarray(subdomains.array(), dtype=numpy.int32)]}))
 lesion_at = P.CONSTANT_LESION_TEMPERATURE
 DG0 = d.FunctionSpace(mesh, "DG", 0)
 cellwise = d.project(temperature, DG0)
@@ -91,6 +103,7 @@ summary = {
     "lesion_temperature": lesion_at,
     "lesion_volume_mm3": d.assemble(above * d.dx(domain=mesh)),
     "organ_volume_mm3": d.assemble(d.Constant(1.0) * d.dx(domain=mesh)),
+    "region_tags": {organ.key: ORGAN_TAG},
 }
 with open("output/summary.json", "w") as f:
     json.dump(summary, f, indent=2)
@@ -99,7 +112,6 @@ with open("output/summary.json", "w") as f:
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy
 
 tip_z = list(NP.values())[0].NEEDLE_TIP_LOCATION[2] if NP else 0.0
 coords = mesh.coordinates()
