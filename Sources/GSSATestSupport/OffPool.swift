@@ -21,10 +21,12 @@ extension Process {
     /// Waits for the process to exit without holding a cooperative thread.
     public func exit() async -> Int32 {
         let process = UnsafeProcess(self)
-        return (try? await offPool {
-            process.value.waitUntilExit()
-            return process.value.terminationStatus
-        }) ?? -1
+        return await withCheckedContinuation { continuation in
+            Thread {
+                process.value.waitUntilExit()
+                continuation.resume(returning: process.value.terminationStatus)
+            }.start()
+        }
     }
 }
 

@@ -37,12 +37,14 @@ enum RequestBody {
         }
         let pool = NIOThreadPool.singleton
         let file = try await pool.runIfActive { () throws -> StreamingBody.OpenFile in
-            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                let handle = try? FileHandle(forWritingTo: url)
-            else {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw APIFailure(.server, .server("cannot create \(url.lastPathComponent) for the upload"))
             }
-            return StreamingBody.OpenFile(handle: handle)
+            do {
+                return StreamingBody.OpenFile(handle: try FileHandle(forWritingTo: url))
+            } catch {
+                throw APIFailure(.server, .server("cannot open \(url.lastPathComponent) for the upload: \(error)"))
+            }
         }
         var written: Int64 = 0
         do {
