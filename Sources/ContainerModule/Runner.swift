@@ -28,6 +28,8 @@ public struct Runner: Sendable {
     /// The environment the model inherits (plus GSSA_STATUS_SOCKET, GSSA_SHARED_ROOT and
     /// PYTHONUNBUFFERED).
     public var environment: [String: String]
+    /// The container's memory cgroup, read before and after the model to see an OOM kill.
+    var memory = MemoryCgroup()
     /// Where live output goes: the runner's stdout and stderr in production.
     public var liveStdout: Int32 = 1
     public var liveStderr: Int32 = 2
@@ -96,6 +98,7 @@ public struct Runner: Sendable {
         childEnvironment["GSSA_SHARED_ROOT"] = layout.root
         if childEnvironment["PYTHONUNBUFFERED"] == nil { childEnvironment["PYTHONUNBUFFERED"] = "1" }
 
+        let oomKillsBefore = memory.oomKills()
         let supervisor = ChildSupervisor(liveStdout: liveStdout, liveStderr: liveStderr, jobOut: jobOut,
                                          jobErr: jobErr, listener: listener, signals: signalFD)
         let outcome = try supervisor.run(arguments: options.childArguments, environment: childEnvironment,
@@ -105,6 +108,10 @@ public struct Runner: Sendable {
             return (ExitStatus(.cancelled,
                                "Cancelled: the run received signal \(cancelled) (model exit code \(outcome.exitCode))"),
                     outcome.exitCode)
+        }
+        if outcome.exitCode != 0, let before = oomKillsBefore, let after = memory.oomKills(), after > before {
+            note("the kernel's OOM killer stopped the model (cgroup oom_kill \(before) → \(after))")
+            return (ExitStatus.outOfMemoryByRunner, outcome.exitCode)
         }
         let errorMessage = FileSystem.readFile(layout.run + "/error_message", limit: 64 * 1024)
             .map { String(decoding: $0, as: UTF8.self) }

@@ -60,4 +60,15 @@ public struct ExitStatus: Sendable, Hashable {
     public var reportedMessage: String {
         ErrorCode(rawValue: Int(code)) == nil ? message + " [Code \(code)]" : message
     }
+
+    /// What the runner writes when the kernel's OOM killer stopped the model: it saw its
+    /// cgroup's `oom_kill` counter grow. The launch daemon rewrites it with the run's limit.
+    ///
+    /// Docker's `OOMKilled` flag comes from an event that dockerd can handle after the exit (and
+    /// a swarm task has no such flag at all), so the runner's own reading is the signal that
+    /// does not depend on the engine's timing.
+    public static let outOfMemoryByRunner = ExitStatus(.model, "out of memory (the kernel's OOM killer stopped the model)")
+
+    /// True when this is the runner's out-of-memory verdict (``outOfMemoryByRunner``).
+    public var reportsOutOfMemory: Bool { self == Self.outOfMemoryByRunner }
 }

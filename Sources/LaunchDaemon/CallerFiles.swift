@@ -300,12 +300,14 @@ enum CallerFiles {
     /// Streams the container's output tar from `source` into the output directory `path`, as
     /// the caller: into a staging directory first, then moved into place. With `exitStatus`,
     /// `logs/exit_status` is written with that text (the daemon's verdict: timeout, OOM).
+    /// Without one, a runner's own out-of-memory verdict (``ExitStatus/reportsOutOfMemory``) is
+    /// replaced by `outOfMemory` when given, and the answer says so.
     /// On any failure the staging directory is removed, the source is told to stop, and the
     /// error is rethrown. Run on a ``CallerThread``.
     static func collect(
         from source: TarByteSource, into path: String, root: String, owner: UInt32, limits: TarStreamExtractor.Limits,
-        refusal: String, exitStatus: String?
-    ) throws -> Int64 {
+        refusal: String, exitStatus: String?, outOfMemory: String? = nil
+    ) throws -> CollectedOutput {
         let output: Int32
         do {
             output = try Self.openOutput(path, root: root, owner: owner)
@@ -328,10 +330,16 @@ enum CallerFiles {
             guard status == 0 else { throw GSSAError.server("cannot enter the staging directory: \(Self.text(status))") }
             let summary = try TarStreamExtractor.extractIntoCurrentDirectory(
                 from: source, stripComponents: 1, limits: limits, refusal: refusal)
-            if let exitStatus { Self.writeExitStatus(exitStatus, in: stage) }
+            var runnerSawOOM = false
+            if let exitStatus {
+                Self.writeExitStatus(exitStatus, in: stage)
+            } else if let outOfMemory, Self.readExitStatus(in: stage)?.reportsOutOfMemory == true {
+                runnerSawOOM = true
+                Self.writeExitStatus(outOfMemory, in: stage)
+            }
             try Self.merge(stage, into: output, depth: 0)
             Self.removeTree(output, staging, depth: 0)
-            return summary.bytes
+            return CollectedOutput(bytes: summary.bytes, runnerSawOOM: runnerSawOOM)
         } catch {
             source.close(reader: error)
             Self.removeTree(output, staging, depth: 0)
@@ -344,6 +352,25 @@ enum CallerFiles {
         let output = try Self.openOutput(path, root: root, owner: owner)
         defer { close(output) }
         Self.writeExitStatus(text, in: output)
+    }
+
+    /// The `logs/exit_status` under `directory` (at most 64 KiB, never through a link), or nil.
+    static func readExitStatus(in directory: Int32) -> ExitStatus? {
+        let logs = openat(directory, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard logs >= 0 else { return nil }
+        defer { close(logs) }
+        let file = openat(logs, "exit_status", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard file >= 0 else { return nil }
+        defer { close(file) }
+        var bytes = [UInt8](repeating: 0, count: 64 << 10)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(file, $0.baseAddress! + count, $0.count - count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            count += n
+        }
+        return ExitStatus(fileContents: String(decoding: bytes[..<count], as: UTF8.self))
     }
 
     /// `logs/exit_status` under `directory`, never through a link; best effort (a model that

@@ -273,7 +273,14 @@ extension LaunchDaemon {
                 result.error = "container \(containerID.prefix(12)) vanished before collection"
             }
             if result.error == nil {
-                result.outputCollected = try await self.copyOutput(containerID, run: run, exitStatus: result.limitExitStatus)
+                // dockerd can miss the OOM flag; the runner's own verdict (its cgroup's oom_kill
+                // count) then decides, and the daemon words it with the limit.
+                let runnerOOM = run.memoryLimit == nil || result.oomKilled || run.cancelled || run.timedOut
+                    ? nil : ExitStatus(.model, RunResult.outOfMemoryMessage(limit: run.memoryLimit)).fileContents
+                let collected = try await self.copyOutput(
+                    containerID, run: run, exitStatus: result.limitExitStatus, outOfMemory: runnerOOM)
+                result.outputCollected = collected != nil
+                if collected?.runnerSawOOM == true { result.oomKilled = true }
                 if !result.outputCollected { result.error = "the container left no /shared/output" }
             }
             if let inspection { await self.keepFormCache(from: containerID, run: run, inspection: inspection) }
@@ -305,7 +312,11 @@ extension LaunchDaemon {
 
     /// Streams `/shared/output.final` (else `/shared/output`) straight into the run's output
     /// directory, as the run's owner, within its output quota. False when neither exists.
-    private func copyOutput(_ containerID: String, run: RunRegistry.Run, exitStatus: String?) async throws -> Bool {
+    /// Streams the container's published output (or, failing that, its unpublished one) into the
+    /// caller's output directory; nil when the container has neither.
+    private func copyOutput(
+        _ containerID: String, run: RunRegistry.Run, exitStatus: String?, outOfMemory: String?
+    ) async throws -> CollectedOutput? {
         let root = try self.dataRoot()
         let quota = run.maxOutputBytes ?? self.configuration.maxOutputBytes
         let configured = quota == self.configuration.maxOutputBytes ? "max_output_bytes in dockerlaunch.yml" : "max_output_bytes of this START"
@@ -324,7 +335,7 @@ extension LaunchDaemon {
             async let extraction = CallerThread.run(as: run.caller) {
                 try CallerFiles.collect(
                     from: source, into: output, root: root, owner: owner, limits: limits, refusal: refusal,
-                    exitStatus: exitStatus)
+                    exitStatus: exitStatus, outOfMemory: outOfMemory)
             }
             let found: Bool
             do {
@@ -337,13 +348,12 @@ extension LaunchDaemon {
                 throw error
             }
             do {
-                _ = try await extraction
-                return true
+                return try await extraction
             } catch let error as GSSAError where error == missing {
                 continue
             }
         }
-        return false
+        return nil
     }
 
     // MARK: Reconcile and reap

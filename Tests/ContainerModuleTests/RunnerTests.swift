@@ -7,7 +7,8 @@ import Testing
 /// The runner on the host, in-process, against a temporary directory standing in for /shared.
 @Suite struct RunnerTests {
     /// Runs `script` as start.py (python3) and returns the exit code and the live stdout.
-    func run(_ root: SharedRoot, script: String, extra: [TarBuilder.Entry] = [], options: RunnerOptions = RunnerOptions())
+    func run(_ root: SharedRoot, script: String, extra: [TarBuilder.Entry] = [], options: RunnerOptions = RunnerOptions(),
+             cgroup: String? = nil)
         throws -> (code: Int32, live: String, liveErr: String)
     {
         try TarBuilder.write([.file("start.py", script)] + extra, to: root.path + "/input/start.tar.gz")
@@ -18,6 +19,8 @@ import Testing
         var runner = Runner(options: options, layout: root.layout, environment: ProcessInfo.processInfo.environment)
         runner.liveStdout = outFD
         runner.liveStderr = errFD
+        // Never the host's own cgroup: a test stands one in, or points at a folder without one.
+        runner.memory = MemoryCgroup(root: cgroup ?? root.path + "/no-cgroup")
         let code = runner.run()
         return (code, try root.read("live.out"), try root.read("live.err"))
     }
@@ -81,6 +84,38 @@ import Testing
             """)
         #expect(result.code == 4)
         #expect(try root.read("output.final/logs/exit_status") == "4\nError in script: Needle outside the organ")
+    }
+
+    /// The kernel's OOM killer, as the runner sees it: the cgroup's `oom_kill` count grows while
+    /// the model dies of SIGKILL. A stand-in cgroup file is bumped by the script itself.
+    @Test(arguments: ["memory/memory.oom_control", "memory.events"])
+    func aModelKilledWhileTheOOMCountGrewIsOutOfMemory(file: String) throws {
+        let root = try SharedRoot()
+        let cgroup = root.path + "/cgroup"
+        try root.write("cgroup/" + file, "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n")
+        let result = try run(root, script: """
+            import os, signal
+            open("\(cgroup)/\(file)", "w").write("oom_kill_disable 0\\nunder_oom 0\\noom_kill 4\\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+            """, cgroup: cgroup)
+        #expect(result.code == 137)
+        let status = ExitStatus(fileContents: try root.read("output.final/logs/exit_status"))
+        #expect(status.reportsOutOfMemory, "\(status)")
+        #expect(status.errorCode == .model)
+        #expect(result.liveErr.contains("OOM killer"), "\(result.liveErr)")
+    }
+
+    /// SIGKILL without an OOM kill (the count stays, or there is no cgroup to read) is a plain kill.
+    @Test(arguments: [true, false])
+    func aKillWithoutAnOOMKillIsNotOutOfMemory(withCgroup: Bool) throws {
+        let root = try SharedRoot()
+        let cgroup = root.path + "/cgroup"
+        if withCgroup { try root.write("cgroup/memory.events", "low 0\noom 2\noom_kill 2\n") }
+        let result = try run(root, script: "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", cgroup: cgroup)
+        #expect(result.code == 137)
+        let status = ExitStatus(fileContents: try root.read("output.final/logs/exit_status"))
+        #expect(!status.reportsOutOfMemory)
+        #expect(status.message.contains("killed by signal 9"), "\(status)")
     }
 
     @Test func crashUsesStderrTail() throws {

@@ -1,6 +1,7 @@
 import ContainerEngine
 import Foundation
 import GSSACore
+import GSSAWire
 import LaunchClient
 import LaunchDaemon
 import LaunchProtocol
@@ -202,6 +203,31 @@ struct DaemonLogicTests {
             let result = try await client.exit(of: "oom")
             #expect(result.oomKilled && result.exitCode == 137)
             #expect(!RunOutcome.isOOM(flag: true, exitCode: 0), "the sticky flag alone is not an OOM")
+            await client.close()
+        }
+    }
+
+    /// dockerd can leave `OOMKilled` false (it handles the cgroup's OOM event apart from the exit);
+    /// the runner's own verdict then decides, and exit_status carries the daemon's wording with
+    /// the limit. A plain 137 without that verdict stays a plain kill.
+    @Test(arguments: [("runner-oom", true), ("exit 137", false)])
+    func theRunnersOOMVerdictDecidesWhenDockerdMissesIt(script: String, oom: Bool) async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try await withRunning(try memoryDaemon(memoryEngine(), scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 7)
+            var args = try job(scratch, "room", script)
+            args.limits = ContainerLimits(memory: 32 << 20)
+            #expect(try await client.request(.start, args).success)
+            let result = try await client.exit(of: "room")
+            #expect(result.exitCode == 137)
+            #expect(result.oomKilled == oom, "\(result)")
+            let status = ExitStatus.read(output: scratch.root.appendingPathComponent("room/output"))
+            if oom {
+                #expect(status.errorCode == .model && status.message == "out of memory (limit 32 MiB)", "\(status)")
+            } else {
+                #expect(!status.message.contains("out of memory"), "\(status)")
+            }
             await client.close()
         }
     }

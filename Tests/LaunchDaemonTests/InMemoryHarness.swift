@@ -2,13 +2,14 @@ import ContainerEngine
 import ContainerEngineTesting
 import Foundation
 import GSSACore
+import GSSAWire
 import LaunchDaemon
 import LaunchProtocol
 import Logging
 import NIOCore
 
 /// Programs for ``InMemoryEngine`` containers, read from `/shared/input/job.txt`:
-/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `await HOSTFILE`, `write PATH TEXT`, `hang`, `oom`, `exit N`.
+/// `status PCT MESSAGE`, `say TEXT`, `sleep SECONDS`, `await HOSTFILE`, `write PATH TEXT`, `hang`, `oom`, `runner-oom`, `exit N`.
 let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ in
     { process in
         let script = process.file("/shared/input/job.txt").map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -33,6 +34,10 @@ let scriptedProgram: @Sendable (ContainerSpec) -> InMemoryEngine.Program = { _ i
                 return 137
             case "oom":
                 process.markOOM()
+                return 137
+            case "runner-oom":
+                // What the runner writes when its cgroup's oom_kill count grew; dockerd's flag stays false.
+                process.write("/shared/output/logs/exit_status", ExitStatus.outOfMemoryByRunner.fileContents)
                 return 137
             case "exit":
                 let code = Int(words[1]) ?? 1
