@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from autobahn.wamp.exception import ApplicationError
 
 from glossia import PREFIX, Events, run_session
@@ -94,6 +95,29 @@ def test_glot_sequence_runs_through_crossbar(stack: Stack, tmp_path: Path) -> No
             tar.extractall(tmp_path / "results", filter="data")
         assert (tmp_path / "results" / GUID / "original.xml").is_file()
         assert list((tmp_path / "results" / GUID).rglob("summary.json"))
+
+        # No target: the bundle goes to glot's one-file receiver (port 18103, field `file`) on the gateway.
+        received: dict[str, bytes] = {}
+
+        async def receive(request: web.Request) -> web.Response:
+            form = await request.post()
+            upload = form["file"]
+            assert isinstance(upload, web.FileField)
+            received[upload.filename] = upload.file.read()
+            return web.Response(text="OK")
+        app = web.Application()
+        app.router.add_post("/receive", receive)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 18103).start()
+        try:
+            pushed = await session.call(rpc("request_diagnostic"), guid, None, "127.0.0.1")
+        finally:
+            await runner.cleanup()
+        assert pushed == {"diagnostic_archive.tgz": "http://127.0.0.1:18103/receive"}
+        (tmp_path / "diagnostic.tgz").write_bytes(received["diagnostic_archive.tgz"])
+        with tarfile.open(tmp_path / "diagnostic.tgz") as tar:
+            assert any(name.endswith("original.xml") for name in tar.getnames())
 
         status = await session.call(rpc("retrieve_status"), guid)
         assert status["exit_code"] == "SUCCESS" and status["directory"] == complete[2]
