@@ -129,7 +129,7 @@ class Client:
                     tar.add(path, arcname=name, recursive=False)
             size = archive.tell()
             archive.seek(0)
-            self.http.json("PUT", self.http.simulation(guid, "/archive"), raw=archive,  # type: ignore[arg-type]
+            self.http.json("PUT", self.http.simulation(guid, "/archive"), raw=archive,
                            content_type="application/gzip", length=size)
 
     # ---- one run ----

@@ -151,7 +151,8 @@ class Run(Future):  # type: ignore[type-arg]
         state = event.get("state")
         if isinstance(state, str):
             self.state = state
-        status = event.get("status") if isinstance(event.get("status"), dict) else {}
+        raw_status = event.get("status")
+        status: Dict[str, Any] = raw_status if isinstance(raw_status, dict) else {}
         if kind == "status":
             percentage = event.get("percentage")
             progress = Progress(self.state, float(percentage) if isinstance(percentage, (int, float)) else None,
@@ -173,7 +174,8 @@ class Run(Future):  # type: ignore[type-arg]
         if isinstance(state, str):
             self.state = state
         if state in ENDED:
-            self._finish(state == "succeeded", summary.get("exit_status") or {}, summary)
+            exit_status = summary.get("exit_status")
+            self._finish(state == "succeeded", exit_status if isinstance(exit_status, dict) else {}, summary)
 
     def _finish(self, success: bool, status: Dict[str, Any], event: Dict[str, Any]) -> None:
         if self.done():
