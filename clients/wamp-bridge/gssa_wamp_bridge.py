@@ -65,12 +65,18 @@ def epoch(timestamp: Optional[str]) -> Optional[float]:
 
 def check_well_formed(text: str) -> None:
     """The original parsed the definition on upload (lxml) and raised on malformed XML; this does
-    the same check with expat (entity expansion is bounded by expat ≥ 2.4) and names the line."""
+    the same check with expat, refusing any DOCTYPE as the server does, and names the line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_XML_BYTES:
         raise rpc_error("E_CLIENT", f"definition is over {MAX_XML_BYTES >> 20} MiB (the server's GSSA-XML limit)")
     parser = xml.parsers.expat.ParserCreate()
     # No DTD fetching and no external entities: the definition is a single document.
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse_doctype(name: str, *_: Any) -> None:
+        # As the server: GSSA-XML uses no DTD, so no entity (and no "billion laughs") is ever expanded.
+        raise rpc_error("E_CLIENT", f"line {parser.CurrentLineNumber}: <!DOCTYPE {name}>: DOCTYPE declarations "
+                                    "are not accepted (GSSA-XML uses no DTD or entities)")
+    parser.StartDoctypeDeclHandler = refuse_doctype
     try:
         parser.Parse(text, True)
     except xml.parsers.expat.ExpatError as err:
@@ -213,13 +219,14 @@ class Bridge:
                 if response.status != 200:
                     raise rpc_error("E_CLIENT" if response.status < 500 else "E_SERVER",
                                     f"no {kind} bundle for {guid_of(guid)} (HTTP {response.status})")
-                bundle = await response.read()
-            form = aiohttp.FormData()
-            form.add_field("file", bundle, filename=archive, content_type="application/gzip")
-            async with aiohttp.ClientSession(timeout=self.server.timeout) as plain:
-                async with plain.post(receiver, data=form) as pushed:
-                    if pushed.status != 200:
-                        raise rpc_error("E_SERVER", f"{receiver} answered HTTP {pushed.status}")
+                # Streamed from the server to the receiver: a bundle is never held in memory whole.
+                form = aiohttp.FormData()
+                form.add_field("file", response.content.iter_chunked(1 << 20), filename=archive,
+                               content_type="application/gzip")
+                async with aiohttp.ClientSession(timeout=self.server.timeout) as plain:
+                    async with plain.post(receiver, data=form) as pushed:
+                        if pushed.status != 200:
+                            raise rpc_error("E_SERVER", f"{receiver} answered HTTP {pushed.status}")
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
             raise rpc_error("E_SERVER", f"cannot push the {kind} bundle to {receiver}: {err}") from None
         return {archive: receiver}
@@ -313,7 +320,15 @@ class Bridge:
 
     async def joined(self, session: Any) -> None:
         self.session = session
-        _, version = await self.server.call("GET", "/api/v1/api")
+        delay = 0.5
+        while True:  # the server may be restarting: keep the router session and wait for it
+            try:
+                _, version = await self.server.call("GET", "/api/v1/api")
+                break
+            except ApplicationError as err:
+                log.warning("%s; retrying in %.1f s", err.args[0] if err.args else err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
         self.server_id = str((version or {}).get("server_id", ""))
         for name in self.PROCEDURES:
             handler = self.wrapped(name)

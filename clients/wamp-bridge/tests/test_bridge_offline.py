@@ -63,12 +63,15 @@ def test_malformed_xml_is_refused_with_its_line() -> None:
     assert err.value.kwargs == {"id": 2, "code": "E_CLIENT", "message": err.value.args[0]}
 
 
-def test_entity_expansion_is_bounded() -> None:
+def test_doctype_and_so_entities_are_refused() -> None:
     lol = "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\">" + "".join(
         f"<!ENTITY {chr(98 + i)} \"{('&' + chr(97 + i) + ';') * 10}\">" for i in range(9)) + "]><r>&j;</r>"
     with pytest.raises(ApplicationError) as err:
         check_well_formed(lol)
-    assert err.value.kwargs["code"] == "E_CLIENT"
+    assert err.value.kwargs["code"] == "E_CLIENT" and "line 1: <!DOCTYPE r>" in err.value.args[0]
+    with pytest.raises(ApplicationError) as external:
+        check_well_formed('<?xml version="1.0"?>\n<!DOCTYPE r SYSTEM "file:///etc/passwd"><r/>')
+    assert "line 2: <!DOCTYPE r>" in external.value.args[0]
 
 
 def test_oversized_definition_names_the_limit() -> None:
