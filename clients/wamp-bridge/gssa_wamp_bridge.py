@@ -121,13 +121,16 @@ class Server:
         except ValueError:
             decoded = None
         if status >= 400:
-            failure = decoded.get("error") if isinstance(decoded, dict) else None
+            answer: dict[str, Any] = decoded if isinstance(decoded, dict) else {}
+            failure = answer.get("error")
             if isinstance(failure, dict) and isinstance(failure.get("message"), str):
                 message = failure["message"]
-                if isinstance(decoded.get("candidates"), list):
-                    message += " (candidates: " + ", ".join(map(str, decoded["candidates"])) + ")"
+                candidates = answer.get("candidates")
+                if isinstance(candidates, list):
+                    message += " (candidates: " + ", ".join(map(str, candidates)) + ")"
                 raise rpc_error(str(failure.get("code", "E_UNKNOWN")), message)
-            raise rpc_error("E_SERVER", f"the gssa server answered HTTP {status} to {method} {path}")
+            raise rpc_error("E_SERVER" if status >= 500 else "E_CLIENT",
+                            f"the gssa server answered HTTP {status} to {method} {path}")
         return status, decoded
 
 

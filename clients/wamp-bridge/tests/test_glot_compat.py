@@ -197,6 +197,9 @@ def test_bad_input_returns_the_original_error_and_the_bridge_keeps_serving(stack
         # Still registered and relaying.
         assert str(await session.call(rpc("api"))).startswith("A")
         session.publish(rpc("request_announce"))
-        await events.wait_for("identify", lambda a: True)
+        identify = await events.wait_for("identify", lambda a: True)
+        # glot --server SID and the dashboard address one server by its id.
+        assert await session.call(f"{PREFIX}.{identify[0]}.api") == await session.call(rpc("api"))
+        assert await session.call(f"{PREFIX}.{identify[0]}.retrieve_status", "F" * 32) is None
 
     run_session(stack.router, stack.realm, body)
