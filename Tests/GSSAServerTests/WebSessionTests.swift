@@ -1,0 +1,164 @@
+import AsyncHTTPClient
+import Foundation
+import GSSAServer
+import GSSAServerTesting
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// The web dashboard's security rules over real HTTP (docs/web.md): no cookie is a redirect to
+/// the sign-in, a state change without the CSRF token (or from another origin) is refused, the
+/// session ends at sign-out and when it expires, a wrong token gets a clear message, isolation
+/// is the API's, and bearer-token clients are untouched.
+@Suite struct WebSessionTests {
+    struct Reply {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: String
+    }
+
+    /// A client that does not follow redirects (the redirects are what is tested).
+    static func withClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+    }
+
+    static func send(
+        _ client: HTTPClient, _ server: TestServer, _ method: HTTPMethod, _ path: String, cookie: String? = nil,
+        headers: [(String, String)] = [], body: String? = nil, contentType: String = "application/x-www-form-urlencoded"
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: server.base + path)
+        request.method = method
+        if let cookie { request.headers.add(name: "Cookie", value: "gssa_session=\(cookie)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return Reply(status: response.status, headers: response.headers, body: String(buffer: bytes))
+    }
+
+    /// Signs in through the form; answers the session id from `Set-Cookie`.
+    static func signIn(_ client: HTTPClient, _ server: TestServer, token: String) async throws -> (id: String, setCookie: String) {
+        let reply = try await send(client, server, .POST, "/signin", body: "token=\(token)&next=%2Fruns")
+        #expect(reply.status == .seeOther, "\(reply.body)")
+        #expect(reply.headers.first(name: "Location") == "/runs")
+        let setCookie = reply.headers.first(name: "Set-Cookie") ?? ""
+        let value = setCookie.split(separator: ";").first.map { String($0.dropFirst("gssa_session=".count)) } ?? ""
+        try #require(value.count == 64, "Set-Cookie: \(setCookie)")
+        return (value, setCookie)
+    }
+
+    static func csrf(in html: String) -> String? {
+        guard let range = html.range(of: #"<meta name="csrf-token" content=""#) else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func withoutCookiePagesRedirectToSignInAndWrongTokenIsExplained() async throws {
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            try await Self.withClient { client in
+                for path in ["/runs", "/runs/ABC", "/submit", "/admin"] {
+                    let reply = try await Self.send(client, server, .GET, path)
+                    #expect(reply.status == .seeOther, "\(path)")
+                    #expect(reply.headers.first(name: "Location")?.hasPrefix("/signin") == true, "\(path)")
+                }
+                #expect(try await Self.send(client, server, .GET, "/").headers.first(name: "Location") == "/runs")
+                let api = try await Self.send(client, server, .GET, "/web/api/runs")
+                #expect(api.status == .unauthorized && api.body.contains("sign in"))
+                let form = try await Self.send(client, server, .GET, "/signin")
+                #expect(form.status == .ok && form.body.contains(#"name="token""#))
+                let wrong = try await Self.send(client, server, .POST, "/signin", body: "token=gssa_wrong")
+                #expect(wrong.status == .unauthorized)
+                #expect(wrong.body.contains("That token is not valid"))
+                #expect(wrong.headers.first(name: "Set-Cookie") == nil)
+                let empty = try await Self.send(client, server, .POST, "/signin", body: "token=")
+                #expect(empty.status == .badRequest && empty.body.contains("Enter your API token"))
+                // A made-up cookie is no sign-in, and the bearer API is unchanged.
+                let forged = try await Self.send(client, server, .GET, "/api/v1/simulations", cookie: String(repeating: "a", count: 64))
+                #expect(forged.status == .unauthorized)
+                let bearer = try await server.request(.GET, "/api/v1/simulations", token: server.alice)
+                #expect(bearer.status == .ok)
+                #expect(try await server.request(.GET, "/api/v1/simulations", token: nil).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func cookieSessionNeedsCSRFForChangesIsolatesUsersAndEndsAtSignOut() async throws {
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            try await Self.withClient { client in
+                let xml = try TestServer.fixture("demo.xml")
+                try await server.submit(guid: "BOBS-RUN", xml: xml, token: server.bob)
+                let (cookie, setCookie) = try await Self.signIn(client, server, token: server.alice)
+                #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Max-Age="))
+                let page = try await Self.send(client, server, .GET, "/runs", cookie: cookie)
+                #expect(page.status == .ok)
+                let token = try #require(Self.csrf(in: page.body))
+                #expect(token.count == 64)
+
+                // A change without the CSRF token, with a wrong one, or from another origin: refused.
+                let path = "/api/v1/simulations/ALICE-RUN/definition"
+                let bare = try await Self.send(client, server, .PUT, path, cookie: cookie, body: xml, contentType: "application/xml")
+                #expect(bare.status == .forbidden && bare.body.contains("CSRF"))
+                let wrong = try await Self.send(client, server, .PUT, path, cookie: cookie, headers: [("X-CSRF-Token", String(repeating: "0", count: 64))],
+                                                body: xml, contentType: "application/xml")
+                #expect(wrong.status == .forbidden)
+                let crossSite = try await Self.send(client, server, .PUT, path, cookie: cookie,
+                                                    headers: [("X-CSRF-Token", token), ("Origin", "http://evil.example")], body: xml, contentType: "application/xml")
+                #expect(crossSite.status == .forbidden && crossSite.body.contains("cross-site"))
+                #expect(try await server.request(.GET, "/api/v1/simulations/ALICE-RUN", token: server.alice).status == .notFound)
+                let good = try await Self.send(client, server, .PUT, path, cookie: cookie,
+                                               headers: [("X-CSRF-Token", token), ("Origin", server.base)], body: xml, contentType: "application/xml")
+                #expect(good.status == .ok, "\(good.body)")
+
+                // Bob's run is invisible through the session, as through alice's token.
+                #expect(try await Self.send(client, server, .GET, "/api/v1/simulations/BOBS-RUN", cookie: cookie).status == .notFound)
+                #expect(try await Self.send(client, server, .GET, "/web/api/runs/BOBS-RUN/detail", cookie: cookie).status == .notFound)
+                let list = try await Self.send(client, server, .GET, "/web/api/runs", cookie: cookie)
+                #expect(list.status == .ok && list.body.contains("ALICE-RUN") && !list.body.contains("BOBS-RUN"), "\(list.body)")
+                #expect(try await Self.send(client, server, .GET, "/web/api/admin", cookie: cookie).status == .forbidden)
+
+                // Sign-out needs the form's token; afterwards the cookie signs nothing in.
+                let forgedOut = try await Self.send(client, server, .POST, "/signout", cookie: cookie, body: "csrf=nope")
+                #expect(forgedOut.status == .forbidden)
+                let out = try await Self.send(client, server, .POST, "/signout", cookie: cookie, body: "csrf=\(token)")
+                #expect(out.status == .seeOther && out.headers.first(name: "Location") == "/signin?signedout=1")
+                let after = try await Self.send(client, server, .GET, "/runs", cookie: cookie)
+                #expect(after.status == .seeOther && after.headers.first(name: "Location")?.hasPrefix("/signin") == true)
+                #expect(try await Self.send(client, server, .GET, "/api/v1/simulations", cookie: cookie).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func sessionExpires() async throws {
+        let lifetime = 3.0
+        try await TestServer.withServer(launcher: InMemoryLauncher(), web: WebConfiguration(sessionLifetime: .seconds(lifetime))) { server in
+            try await Self.withClient { client in
+                let began = ContinuousClock.now
+                let (cookie, setCookie) = try await Self.signIn(client, server, token: server.alice)
+                #expect(setCookie.contains("Max-Age=3"))
+                let first = try await Self.send(client, server, .GET, "/web/api/me", cookie: cookie)
+                if ContinuousClock.now - began < .seconds(lifetime) { #expect(first.status == .ok, "\(first.body)") }
+                // Waits on the condition (bounded), not on a guessed sleep.
+                let expired = try await eventually(60) {
+                    let reply = try await Self.send(client, server, .GET, "/runs", cookie: cookie)
+                    return reply.status == .seeOther && reply.headers.first(name: "Location")?.hasPrefix("/signin?expired=1") == true
+                }
+                #expect(expired)
+                #expect(ContinuousClock.now - began >= .seconds(lifetime))
+                let api = try await Self.send(client, server, .GET, "/web/api/me", cookie: cookie)
+                #expect(api.status == .unauthorized && api.body.contains("sign in"))
+                let form = try await Self.send(client, server, .GET, "/signin?expired=1")
+                #expect(form.body.contains("Your session has expired"))
+            }
+        }
+    }
+}
