@@ -71,7 +71,7 @@ import Testing
                     #expect(reply.status == .seeOther, "\(path)")
                     #expect(reply.headers.first(name: "Location")?.hasPrefix("/signin") == true, "\(path)")
                 }
-                #expect(try await Self.send(client, server, .GET, "/").headers.first(name: "Location") == "/runs")
+                #expect(try await Self.send(client, server, .GET, "/").headers.first(name: "Location") == "/signin")
                 let api = try await Self.send(client, server, .GET, "/web/api/runs")
                 #expect(api.status == .unauthorized && api.body.contains("sign in"))
                 let form = try await Self.send(client, server, .GET, "/signin")

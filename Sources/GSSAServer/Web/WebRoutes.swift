@@ -1,6 +1,7 @@
 import Foundation
 import GSSA
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The dashboard's routes: the sign-in form, sign-out, the page shell, the static assets and a
@@ -111,7 +112,7 @@ enum WebRoutes {
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                 .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                .init("X-Content-Type-Options")!: "nosniff",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }

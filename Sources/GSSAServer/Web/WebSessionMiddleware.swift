@@ -16,8 +16,6 @@ struct WebSessionMiddleware: RouterMiddleware {
     let store: any SimulationStore
     let cache = UserCache()
 
-    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if request.headers[.authorization] != nil || request.uri.queryParameters.get("token") != nil {
@@ -76,7 +74,7 @@ struct WebSessionMiddleware: RouterMiddleware {
         }
         // The sign-out form carries its token in the body; its handler checks it.
         if !safe && request.uri.path != "/signout" {
-            guard let sent = request.headers[csrfHeader], constantTimeEqual(sent, session.csrf) else {
+            guard let sent = request.headers[.init("X-CSRF-Token")!], constantTimeEqual(sent, session.csrf) else {
                 throw APIFailure(.forbidden, .client("missing or wrong CSRF token: reload the page and try again"))
             }
         }
@@ -86,7 +84,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     /// POST and every WebSocket upgrade).
     static func sameOrigin(_ request: Request) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
-        guard let host = request.headers[.host] ?? request.uri.host else { return false }
+        guard let host = request.head.authority else { return false }
         for scheme in ["http://", "https://"] where origin.hasPrefix(scheme) {
             return origin.dropFirst(scheme.count).lowercased() == host.lowercased()
         }
