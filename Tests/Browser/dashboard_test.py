@@ -11,6 +11,7 @@ Usage: dashboard_test.py URL ALICE_TOKEN BOB_TOKEN ADMIN_TOKEN OUT_DIR
 """
 import json
 import os
+import shutil
 import statistics
 import sys
 import tarfile
@@ -171,7 +172,7 @@ def main():
         deadline = time.time() + 60
         bundle = None
         while time.time() < deadline and bundle is None:
-            done = [n for n in os.listdir(DOWNLOADS) if n.endswith(".tar.gz")]
+            done = [n for n in os.listdir(DOWNLOADS) if n.endswith((".tar.gz", ".tgz"))]
             bundle = os.path.join(DOWNLOADS, done[0]) if done else None
             time.sleep(0.2)
         check(bundle is not None, "the results bundle was downloaded")
@@ -251,6 +252,7 @@ def main():
         shot(browser, "09-admin", ["Admin", "Users by usage", "alice", "bob", "Free daemon slots"])
     finally:
         browser.quit()
+        shutil.rmtree(DOWNLOADS, ignore_errors=True)
 
     with open(os.path.join(OUT, "figures.json"), "w") as f:
         json.dump(figures, f, indent=2)
