@@ -201,6 +201,25 @@ def main():
             print("figure: status event -> displayed: p50 %.0f ms, p99 %.0f ms (%d events)" % (p50, p99, len(latencies)))
             check(p99 <= 200, "a new state is shown within 200 ms of its event (p99 %.0f ms)" % p99)
 
+        # Dark theme (the system setting) and 200 % zoom (a 1280 px window at zoom 2 is a 640 px
+        # CSS viewport at twice the pixels): the page reflows, no horizontal page scrolling.
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        browser.get(URL + "/runs/" + guid[:8])
+        wait(browser, lambda b: b.find_elements(By.ID, "run-state") and state(b) == "succeeded", what="run page by prefix")
+        check(browser.current_url.endswith("/runs/" + guid), "a unique GUID prefix opens the run")
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        check(background in ("rgb(13, 17, 23)",), "dark theme follows prefers-color-scheme (%s)" % background)
+        shot(browser, "10-run-dark", ["succeeded", "Definition"])
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 640, "height": 550, "deviceScaleFactor": 2, "mobile": False})
+        for page in ("/runs", "/runs/" + guid, "/submit"):
+            browser.get(URL + page)
+            wait(browser, lambda b: "Loading…" not in b.find_element(By.TAG_NAME, "body").text, what="page at 200 %")
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            check(overflow <= 1, "%s at 200 %% zoom: no horizontal page scroll (%d px too wide)" % (page, overflow))
+        shot(browser, "11-run-200-percent", ["succeeded"])
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
         # A long run, cancelled from its page.
         submit_form(browser, xml_text=sleep_xml.replace('"STEPS"', '"1200"').replace('"SLEEP"', '"0.5"'))
         run_guid(browser)

@@ -138,6 +138,45 @@ import Testing
         }
     }
 
+    @Test func runsArePagedAndFilteredOnTheServer() async throws {
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            try await Self.withClient { client in
+                let xml = try TestServer.fixture("demo.xml")
+                for index in 0..<7 {
+                    let reply = try await server.request(.PUT, "/api/v1/simulations/PAGE-\(index)/definition", token: server.alice,
+                                                         body: Data(xml.utf8), contentType: "application/xml")
+                    #expect(reply.status == .ok)
+                }
+                _ = try await server.request(.PUT, "/api/v1/simulations/BOB-1/definition", token: server.bob,
+                                             body: Data(xml.utf8), contentType: "application/xml")
+                let (cookie, _) = try await Self.signIn(client, server, token: server.alice)
+                func page(_ query: String) async throws -> (names: [String], total: Int) {
+                    let reply = try await Self.send(client, server, .GET, "/web/api/runs?\(query)", cookie: cookie)
+                    #expect(reply.status == .ok, "\(query): \(reply.body)")
+                    let object = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any]
+                    let runs = (object?["runs"] as? [[String: Any]] ?? []).compactMap { $0["guid"] as? String }
+                    return (runs, object?["total"] as? Int ?? -1)
+                }
+                let first = try await page("size=3")
+                #expect(first.total == 7 && first.names == ["PAGE-6", "PAGE-5", "PAGE-4"], "\(first)")
+                let last = try await page("size=3&page=3")
+                #expect(last.total == 7 && last.names == ["PAGE-0"], "\(last)")
+                #expect(try await page("q=page-3").names == ["PAGE-3"])
+                #expect(try await page("q=%25").total == 0)  // LIKE wildcards are matched literally
+                #expect(try await page("q=BOB").total == 0)  // bob's run is not alice's to find
+                #expect(try await page("owner=bob").total == 0)
+                #expect(try await page("state=created&family=python-demo").total == 7)
+                #expect(try await page("state=running").total == 0)
+                #expect(try await page("to=2000-01-01").total == 0)
+                #expect(try await page("from=2000-01-01").total == 7)
+                let bad = try await Self.send(client, server, .GET, "/web/api/runs?size=100000", cookie: cookie)
+                #expect(bad.status == .badRequest && bad.body.contains("size must be"))
+                let badDate = try await Self.send(client, server, .GET, "/web/api/runs?from=yesterday", cookie: cookie)
+                #expect(badDate.status == .badRequest && badDate.body.contains("from must be a date"))
+            }
+        }
+    }
+
     @Test func sessionExpires() async throws {
         let lifetime = 3.0
         try await TestServer.withServer(launcher: InMemoryLauncher(), web: WebConfiguration(sessionLifetime: .seconds(lifetime))) { server in

@@ -88,26 +88,27 @@ enum WebViews {
             if let from = query.get("from"), !from.isEmpty { filter.since = try day(from, name: "from") }
             var until: Date?
             if let to = query.get("to"), !to.isEmpty { until = try day(to, name: "to").addingTimeInterval(86_400) }
-            let text = (query.get("q") ?? "").lowercased()
+            let text = query.get("q") ?? ""
             guard text.count <= 128 else { throw APIFailure(.badRequest, .client("q must be at most 128 characters")) }
             if let owner, !user.admin, owner != user.name {
                 return try JSONResponse.make(RunsPage(runs: [], page: page, size: size, total: 0))
             }
-            var records = try await store.search(prefix: "", owner: owner ?? (user.admin ? nil : user.name), limit: nil, filter: filter)
-            if until != nil || !text.isEmpty {
-                records = records.filter { record in
-                    if let until, record.createdAt >= until { return false }
-                    guard !text.isEmpty else { return true }
-                    return [record.name, record.family ?? "", record.owner, record.message ?? ""]
-                        .contains { $0.lowercased().contains(text) }
-                }
+            let pageQuery = RunsPageQuery(
+                owner: owner ?? (user.admin ? nil : user.name), filter: filter, until: until, text: text,
+                offset: (page - 1) * size, limit: size)
+            let records: [SimulationRecord]
+            let total: Int
+            if let sqlite = store as? SQLiteSimulationStore {
+                (records, total) = try await sqlite.page(pageQuery)
+            } else {
+                // Other stores (the in-memory one of the tests): the same rules, in memory.
+                let all = try await store.search(prefix: "", owner: pageQuery.owner, limit: nil, filter: filter).filter(pageQuery.matches)
+                records = Array(all.dropFirst(pageQuery.offset).prefix(size))
+                total = all.count
             }
-            let start = min(records.count, (page - 1) * size)
             var runs: [SimulationSummary] = []
-            for record in records[start..<min(records.count, start + size)] {
-                runs.append(try await manager.summary(of: record))
-            }
-            return try JSONResponse.make(RunsPage(runs: runs, page: page, size: size, total: records.count))
+            for record in records { runs.append(try await manager.summary(of: record)) }
+            return try JSONResponse.make(RunsPage(runs: runs, page: page, size: size, total: total))
         }
 
         web.get("runs/:guid/detail") { _, context in

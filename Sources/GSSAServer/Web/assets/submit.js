@@ -85,7 +85,10 @@ export async function render(main) {
       await api('POST', runPath(guid, '/start'), {});
       location.assign(`/runs/${encodeURIComponent(guid)}`);
     } catch (error) {
-      result.replaceChildren(el('div', { class: 'error', role: 'alert', id: 'submit-error' }, explain(error, xml)));
+      const box = el('div', { class: 'error', role: 'alert', id: 'submit-error', tabindex: -1 }, explain(error, xml));
+      result.replaceChildren(box);
+      box.scrollIntoView({ block: 'center' });
+      box.focus();
       if (created) { try { await api('DELETE', runPath(guid)); } catch { /* already gone */ } }
       submit.disabled = false;
     }
