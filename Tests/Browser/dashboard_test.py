@@ -221,9 +221,13 @@ def main():
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
         # A long run, cancelled from its page.
-        submit_form(browser, xml_text=sleep_xml.replace('"STEPS"', '"1200"').replace('"SLEEP"', '"0.5"'))
+        # It prints a line per step, which the page's stdout tail shows while it runs.
+        talking = sleep_xml.replace('    update.status("step %d" % step', '    print("tick %d" % step, flush=True)\n    update.status("step %d" % step')
+        check("tick" in talking, "the long run prints a line per step")
+        submit_form(browser, xml_text=talking.replace('"STEPS"', '"1200"').replace('"SLEEP"', '"0.5"'))
         run_guid(browser)
         wait(browser, lambda b: state(b) == "running" and percent(b) > 0, seconds=180, what="the long run running")
+        wait(browser, lambda b: "tick 2" in b.find_element(By.ID, "stdout").text, seconds=60, what="the live stdout tail")
         browser.find_element(By.CSS_SELECTOR, "button[data-action=cancel]").click()
         try:
             browser.switch_to.alert.accept()

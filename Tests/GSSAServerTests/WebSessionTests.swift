@@ -126,6 +126,13 @@ import Testing
                 #expect(list.status == .ok && list.body.contains("ALICE-RUN") && !list.body.contains("BOBS-RUN"), "\(list.body)")
                 #expect(try await Self.send(client, server, .GET, "/web/api/admin", cookie: cookie).status == .forbidden)
 
+                // The event socket on a cookie only from this server's origin (no cross-site hijacking).
+                let hijack = try await Self.send(client, server, .GET, "/api/v1/events", cookie: cookie, headers: [
+                    ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                    ("Sec-WebSocket-Version", "13"), ("Origin", "http://evil.example"),
+                ])
+                #expect(hijack.status == .forbidden, "\(hijack.status) \(hijack.body)")
+
                 // Sign-out needs the form's token; afterwards the cookie signs nothing in.
                 let forgedOut = try await Self.send(client, server, .POST, "/signout", cookie: cookie, body: "csrf=nope")
                 #expect(forgedOut.status == .forbidden)
