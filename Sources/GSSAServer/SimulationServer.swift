@@ -11,6 +11,7 @@ import ServiceLifecycle
 public enum SimulationServer {
     /// The Hummingbird application for a manager.
     /// - Parameters:
+    ///   - web: the dashboard's session lifetime and bounds (docs/web.md).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
     public static func makeApplication(
         manager: SimulationManager, store: any SimulationStore, host: String, port: Int,

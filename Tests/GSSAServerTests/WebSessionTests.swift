@@ -191,6 +191,49 @@ import Testing
         }
     }
 
+    @Test func runDetailAndStaticAssets() async throws {
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            try await Self.withClient { client in
+                let xml = try TestServer.fixture("demo.xml")
+                _ = try await server.request(.PUT, "/api/v1/simulations/DETAIL-1/definition", token: server.alice,
+                                             body: Data(xml.utf8), contentType: "application/xml")
+                let directory = URL(fileURLWithPath: try await server.summary("DETAIL-1", token: server.alice).directory)
+                let report = #"{"tetrahedra": 1234, "minimum_dihedral": 2.5, "warnings": ["minimum dihedral 2.5 below 5"]}"#
+                try Data(report.utf8).write(to: directory.appendingPathComponent("mesh_report.json"))
+                try FileManager.default.createDirectory(at: directory.appendingPathComponent("output/plots"), withIntermediateDirectories: true)
+                let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
+                try png.write(to: directory.appendingPathComponent("output/plots/preview.png"))
+
+                let (cookie, _) = try await Self.signIn(client, server, token: server.alice)
+                let detail = try await Self.send(client, server, .GET, "/web/api/runs/DETAIL/detail", cookie: cookie)  // a unique prefix
+                #expect(detail.status == .ok, "\(detail.body)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(detail.body.utf8)) as? [String: Any])
+                #expect((object["definition"] as? String)?.contains("python-demo") == true)
+                #expect((object["mesh_report"] as? String)?.contains("1234") == true)
+                #expect(object["preview"] as? Bool == true)
+                #expect(((object["summary"] as? [String: Any])?["guid"] as? String) == "DETAIL-1")
+                let image = try await Self.send(client, server, .GET, "/web/api/runs/DETAIL-1/preview", cookie: cookie)
+                #expect(image.status == .ok && image.headers.first(name: "Content-Type") == "image/png")
+                let bobs = try await Self.send(client, server, .GET, "/web/api/runs/DETAIL-1/preview", cookie: try await Self.signIn(client, server, token: server.bob).id)
+                #expect(bobs.status == .notFound)
+
+                let script = try await Self.send(client, server, .GET, "/static/app.js")
+                #expect(script.status == .ok && script.headers.first(name: "Content-Type")?.hasPrefix("text/javascript") == true)
+                let etag = try #require(script.headers.first(name: "ETag"))
+                #expect(try await Self.send(client, server, .GET, "/static/app.js", headers: [("If-None-Match", etag)]).status == .notModified)
+                for path in ["/static/..%2Fshell.html", "/static/.hidden.js", "/static/nothing.js", "/static/signin.exe"] {
+                    #expect(try await Self.send(client, server, .GET, path).status == .notFound, "\(path)")
+                }
+                let page = try await Self.send(client, server, .GET, "/runs/DETAIL-1", cookie: cookie)
+                #expect(page.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true)
+                #expect(page.headers.first(name: "Cache-Control") == "no-store")
+                // Only a dashboard path may follow the sign-in: no open redirect.
+                let away = try await Self.send(client, server, .POST, "/signin", body: "token=\(server.alice)&next=%2F%2Fevil.example%2Fruns")
+                #expect(away.headers.first(name: "Location") == "/runs")
+            }
+        }
+    }
+
     @Test func sessionExpires() async throws {
         let lifetime = 3.0
         try await TestServer.withServer(launcher: InMemoryLauncher(), web: WebConfiguration(sessionLifetime: .seconds(lifetime))) { server in

@@ -2,6 +2,7 @@ import Foundation
 import GSSA
 import Hummingbird
 import NIOCore
+import NIOPosix
 
 /// The dashboard's JSON views under `/web/api` (session only, same per-user rules as the API).
 enum WebViews {
@@ -115,18 +116,23 @@ enum WebViews {
             let user = try context.requireUser()
             let record = try await manager.resolve(try context.parameters.require("guid"), user: user)
             let directory = URL(fileURLWithPath: record.directory)
-            let definition = try readText(directory.appendingPathComponent("original.xml"), limit: 2 << 20)
-            let report = try readText(directory.appendingPathComponent("mesh_report.json"), limit: 1 << 20)
+            // Read off the cooperative pool: the run's files are on disk.
+            let (definition, report, preview) = try await NIOThreadPool.singleton.runIfActive {
+                (try readText(directory.appendingPathComponent("original.xml"), limit: 2 << 20),
+                 try readText(directory.appendingPathComponent("mesh_report.json"), limit: 1 << 20),
+                 previewImage(in: directory) != nil)
+            }
             let events = try await manager.events(guid: record.name, user: user)
             return try JSONResponse.make(Detail(
                 summary: try await manager.summary(of: record), definition: definition, meshReport: report,
-                preview: previewImage(in: directory) != nil, events: Array(events.suffix(500))))
+                preview: preview, events: Array(events.suffix(500))))
         }
 
         web.get("runs/:guid/preview") { _, context in
             let user = try context.requireUser()
             let record = try await manager.resolve(try context.parameters.require("guid"), user: user)
-            guard let url = previewImage(in: URL(fileURLWithPath: record.directory)) else {
+            let directory = URL(fileURLWithPath: record.directory)
+            guard let url = try await NIOThreadPool.singleton.runIfActive({ previewImage(in: directory) }) else {
                 throw APIFailure(.notFound, .client("run \(record.name) has no preview image"))
             }
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-cache"], body: try await StreamingBody.file(url))
