@@ -201,6 +201,22 @@ def main():
             print("figure: status event -> displayed: p50 %.0f ms, p99 %.0f ms (%d events)" % (p50, p99, len(latencies)))
             check(p99 <= 200, "a new state is shown within 200 ms of its event (p99 %.0f ms)" % p99)
 
+        # The runs list is live: a run started elsewhere (the token API) appears and finishes
+        # on the open page without a reload.
+        browser.get(URL + "/runs")
+        wait(browser, lambda b: b.find_element(By.ID, "runs-count").text != "", what="runs list")
+        browser.execute_script("window.__noReload = 'list';")
+        other = "API-RUN-" + str(int(time.time()))
+        short = sleep_xml.replace('"STEPS"', '"10"').replace('"SLEEP"', '"0.2"').encode()
+        status, _ = api("PUT", "/api/v1/simulations/%s/definition" % other, ALICE, short, "application/xml")
+        status2, _ = api("POST", "/api/v1/simulations/%s/finalize" % other, ALICE, b'{"directory": "."}')
+        status3, _ = api("POST", "/api/v1/simulations/%s/start" % other, ALICE, b"{}")
+        check((status, status2, status3) == (200, 200, 202), "a run started through the API (%s %s %s)" % (status, status2, status3))
+        row = "tr[data-guid='%s']" % other
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, row), seconds=60, what="the API run in the live list")
+        wait(browser, lambda b: "succeeded" in b.find_element(By.CSS_SELECTOR, row).text, seconds=120, what="the API run succeeded in the list")
+        check(browser.execute_script("return window.__noReload") == "list", "the runs list followed the run without a reload")
+
         # Dark theme (the system setting) and 200 % zoom (a 1280 px window at zoom 2 is a 640 px
         # CSS viewport at twice the pixels): the page reflows, no horizontal page scrolling.
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})

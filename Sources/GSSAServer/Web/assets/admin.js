@@ -22,7 +22,7 @@ export async function render(main) {
     el('tbody', {}, overview.users.map((user) => el('tr', {}, el('td', {}, user.name), el('td', {}, user.admin ? 'yes' : ''),
       el('td', { class: 'num' }, String(user.runs)), el('td', { class: 'num' }, String(user.active))))))));
 
-  for (const [capability, path, title] of [['admin-projects', '/api/v1/admin/projects', 'Projects and quotas'], ['admin-usage', '/api/v1/admin/usage', 'Usage']]) {
+  for (const [capability, path, title] of [['admin-users', '/api/v1/admin/users', 'Users, projects and quotas'], ['admin-projects', '/api/v1/admin/projects', 'Projects and quotas'], ['admin-usage', '/api/v1/admin/usage', 'Usage']]) {
     if (!me.capabilities.includes(capability)) continue;
     try { main.append(el('h2', {}, title), jsonTable(await api('GET', path))); } catch (error) { const b = el('div'); main.append(b); showError(b, error); }
   }

@@ -83,6 +83,13 @@ export async function render(main) {
     return tr;
   };
 
+  // At most one reload per 300 ms however many events arrive (a throttle, not a debounce that a
+  // steady stream of events could postpone forever).
+  const reloadSoon = () => {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; load(); }, 300);
+  };
+
   form.addEventListener('submit', (event) => { event.preventDefault(); page = 1; load(); });
 
   // Live: a known row changes in place; a run not on the page reloads the first page (newest first).
@@ -97,11 +104,11 @@ export async function render(main) {
       entry.cells.queue.textContent = queueText(entry.run);
       if (event.type === 'complete' || event.type === 'fail') {
         entry.run.duration = undefined;
-        clearTimeout(pending); pending = setTimeout(load, 300);
+        reloadSoon();
       } else entry.cells.duration.textContent = runDuration(entry.run);
       displayed(event);
     } else if (page === 1) {
-      clearTimeout(pending); pending = setTimeout(load, 300);
+      reloadSoon();
     }
   });
   onReconnect(load);
