@@ -180,7 +180,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The web dashboard's HTML, CSS and JavaScript modules (docs/web.md).
+            resources: [.copy("Web/assets")]
         ),
         // Test support: an in-memory launcher and store (as hummingbird ships HummingbirdTesting).
         .target(name: "GSSAServerTesting", dependencies: ["GSSAServer", "GSSA", "LaunchProtocol"]),

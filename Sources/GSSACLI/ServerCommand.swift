@@ -19,6 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Largest input archive accepted, compressed (bytes; K, M, G suffixes).") var maxUploadBytes = "256M"
     @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
+    @Option(help: "How long a web dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
     @OptionGroup var options: CommonOptions
 
     /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
@@ -32,6 +33,9 @@ struct ServerCommand: AsyncParsableCommand {
         if let walltime, !(walltime.isFinite && walltime > 0) {
             throw ValidationError("--walltime must be a positive number of seconds, not \(walltime)")
         }
+        if !(1...(30 * 86_400)).contains(sessionLifetime) {
+            throw ValidationError("--session-lifetime must be 1 to 2592000 seconds (30 days), not \(sessionLifetime)")
+        }
         if let meshThreads, meshThreads < 1 {
             throw ValidationError("--mesh-threads must be at least 1, not \(meshThreads)")
         }
@@ -43,7 +47,8 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
-            walltime: walltime, limits: try limits(), registry: options.registry())
+            walltime: walltime, limits: try limits(), registry: options.registry(),
+            web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)))
     }
 
     func limits() throws(GSSAError) -> UploadLimits {

@@ -11,20 +11,29 @@ import ServiceLifecycle
 public enum SimulationServer {
     /// The Hummingbird application for a manager.
     /// - Parameters:
+    ///   - web: the dashboard's session lifetime and bounds (docs/web.md).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
     public static func makeApplication(
         manager: SimulationManager, store: any SimulationStore, host: String, port: Int,
-        logger: Logger = Logger(label: "gssa.server"),
+        logger: Logger = Logger(label: "gssa.server"), web: WebConfiguration = WebConfiguration(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ServerRequestContext.self)
+        let sessions = WebSessions(configuration: web)
         router.add(middleware: APIErrorMiddleware())
+        // The dashboard's cookie sign-in (docs/web.md); requests with a token pass it untouched.
+        router.add(middleware: WebSessionMiddleware(sessions: sessions, store: store))
         router.add(middleware: TokenAuthMiddleware(store: store))
         APIRoutes.add(to: router, manager: manager)
+        WebRoutes.add(to: router, manager: manager, store: store, sessions: sessions)
         var app = Application(
             router: router,
             server: TokenGatedWebSocketChannel.builder(webSocketRouter: router) { token in
                 do {
+                    if token.hasPrefix(UpgradeTokenGate.sessionPrefix) {
+                        guard case .valid(let session) = await sessions.lookup(String(token.dropFirst(UpgradeTokenGate.sessionPrefix.count))) else { return false }
+                        return try await store.user(tokenDigest: session.tokenDigest) != nil
+                    }
                     return try await store.user(tokenDigest: APIToken.digest(token)) != nil
                 } catch {
                     // Refused (the upgrade answers 401): a store that cannot be read admits no one.
@@ -44,7 +53,7 @@ public enum SimulationServer {
     public static func run(
         listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
         walltime: Double? = nil, limits: UploadLimits = UploadLimits(), registry: FamilyRegistry = .standard(),
-        logger: Logger = Logger(label: "gssa.server")
+        web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "gssa.server")
     ) async throws {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime, limits: limits)
@@ -52,7 +61,7 @@ public enum SimulationServer {
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),
             mesher: mesher, registry: registry, logger: logger)
-        let app = makeApplication(manager: manager, store: store, host: host, port: port, logger: logger) { bound in
+        let app = makeApplication(manager: manager, store: store, host: host, port: port, logger: logger, web: web) { bound in
             logger.info("gssa server listening", metadata: ["address": "\(host):\(bound)", "data": "\(data.path)"])
             print("gssa server listening on \(host):\(bound)")
         }

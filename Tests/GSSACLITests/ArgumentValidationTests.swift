@@ -16,6 +16,7 @@ struct ArgumentValidationTests {
             (["--max-archive-entries", "0"], "--max-archive-entries must be positive"),
             (["--walltime=-5"], "--walltime must be a positive number of seconds"),
             (["--mesh-threads", "0"], "--mesh-threads must be at least 1"),
+            (["--session-lifetime", "0"], "--session-lifetime must be 1 to 2592000 seconds"),
         ]
         for (arguments, message) in cases {
             let result = try await GSSABinary.run(Self.serverBase + arguments)

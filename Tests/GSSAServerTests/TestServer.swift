@@ -36,7 +36,7 @@ final class TestServer: APITarget, Sendable {
     static func withServer<T>(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
-        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(),
+        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(), web: WebConfiguration = WebConfiguration(),
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
@@ -58,7 +58,7 @@ final class TestServer: APITarget, Sendable {
             tokens = made
         }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = SimulationServer.makeApplication(manager: manager, store: store, host: "127.0.0.1", port: 0, logger: logger) { port in
+        let app = SimulationServer.makeApplication(manager: manager, store: store, host: "127.0.0.1", port: 0, logger: logger, web: web) { port in
             continuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

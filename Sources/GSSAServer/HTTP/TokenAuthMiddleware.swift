@@ -16,6 +16,8 @@ struct TokenAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.openPaths.contains(request.uri.path) { return try await next(request, context) }
+        // Signed in by WebSessionMiddleware's cookie, or a dashboard path it guards itself.
+        if context.user != nil || WebPaths.isWeb(request.uri.path) { return try await next(request, context) }
         var token: String?
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)

@@ -91,6 +91,9 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
+    /// Marks a dashboard session id (from the cookie) handed to `isValidToken` instead of a token.
+    static let sessionPrefix = "session:"
+
     static func token(of head: HTTPRequestHead) -> String? {
         if let header = head.headers["authorization"].first, header.lowercased().hasPrefix("bearer ") {
             let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
@@ -101,6 +104,7 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
             let token = String(pair.dropFirst(6)).removingPercentEncoding ?? ""
             return token.isEmpty ? nil : token
         }
+        if let session = WebSessions.cookie(in: head.headers["cookie"].joined(separator: "; ")) { return sessionPrefix + session }
         return nil
     }
 

@@ -20,7 +20,8 @@ extension StoredEvent: FetchableRecord, MutablePersistableRecord {
 /// Every state transition is written before the server acts on it, so a restart (even after
 /// `kill -9`) finds each active run and reconciles it with the launch daemon.
 public final class SQLiteSimulationStore: SimulationStore {
-    private let pool: DatabasePool
+    /// Internal (not private) for the web dashboard's paged query (`SQLiteSimulationStore+Pages.swift`).
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
