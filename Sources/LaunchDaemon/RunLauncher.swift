@@ -176,11 +176,7 @@ extension LaunchDaemon {
         self.supervisors.submit { [self] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    // Labels of adopted runs are read back from the engine: bound before sleeping.
-                    let remaining = min(deadline.timeIntervalSinceNow, ArgumentBounds.maxSeconds)
-                    if remaining > 0 {
-                        do { try await Task.sleep(for: .seconds(remaining)) } catch { return }
-                    }
+                    do { try await self.walltimeClock(guid: guid, deadline: deadline) } catch { return }
                     self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
                     await self.registry.markTimedOut(guid, after: await self.registry.run(guid)?.walltime)
                     await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
@@ -203,6 +199,23 @@ extension LaunchDaemon {
             if await self.registry.claimCollection(guid) {
                 await self.collect(guid: guid, containerID: containerID)
             }
+        }
+    }
+
+    /// Returns when the run's walltime is used up. The clock stops while the run is paused: a
+    /// RESUME moves the run's deadline on by the pause, and the timer sleeps again.
+    func walltimeClock(guid: String, deadline initial: Date) async throws {
+        await self.registry.setDeadline(guid, initial)
+        while true {
+            guard let run = await self.registry.run(guid) else { return }
+            if run.pausedAt != nil {
+                try await Task.sleep(for: .milliseconds(250))
+                continue
+            }
+            // Labels of adopted runs are read back from the engine: bound before sleeping.
+            let remaining = min((run.deadline ?? initial).timeIntervalSinceNow, ArgumentBounds.maxSeconds)
+            guard remaining > 0 else { return }
+            try await Task.sleep(for: .seconds(remaining))
         }
     }
 
