@@ -88,6 +88,25 @@ struct SweepPlan: Sendable, Hashable {
                     + (known.isEmpty ? " (it has none)" : " (it has: \(list))"),
                 field: "sweep.\(name.prefix(64))")
         }
+        // Typed parameters take values of their type (where a definition's own value would fall
+        // back to a string, a swept one is refused: it is almost certainly a typo).
+        let elements = root.child(named: "parameters")?.children(named: "parameter") ?? []
+        for (position, name) in parameters.enumerated() {
+            let type = elements.first { $0[attribute: "name"] == name }?[attribute: "type"]?.lowercased()
+            for value in values[position] {
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                let fits: Bool = switch type {
+                case "float": Double(trimmed)?.isFinite == true
+                case "integer", "int": Int(trimmed) != nil
+                case "boolean", "bool": ["true", "false", "1", "0"].contains(trimmed.lowercased())
+                default: true
+                }
+                guard fits else {
+                    throw Self.refusal(
+                        "sweep.\(name.prefix(64)): '\(value.prefix(64))' is not a value of type \(type ?? "")", field: "sweep.\(name.prefix(64))")
+                }
+            }
+        }
     }
 
     /// The definition with `values` set on its global parameters.
