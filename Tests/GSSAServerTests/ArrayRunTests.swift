@@ -86,7 +86,7 @@ struct ArrayRunTests {
                 try bundle.body.write(to: url)
                 let extracted = scratchDirectory("sweep-extract")
                 let names = try TarGzReader.extract(url, into: extracted).map(\.name)
-                #expect(names.contains("\(guid)/\(guid)-12/output/summary.json"), "\(names)")
+                #expect(names.contains("\(guid)/\(guid)-12/output/run/output/summary.json"), "\(names.filter { $0.hasSuffix("json") })")
                 let csv = try String(contentsOf: extracted.appendingPathComponent("\(guid)/sweep.csv"), encoding: .utf8)
                 let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
                 #expect(rows.first == ["guid", "SETTING_A", "SETTING_B", "state", "code", "a", "label", "product"])

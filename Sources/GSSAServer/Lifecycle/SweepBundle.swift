@@ -7,7 +7,7 @@ import GSSAArchive
 ///
 /// `sweep.csv` has one row per child: its GUID, its swept values (one column per parameter,
 /// in numbering order), its final state and code, then the scalar fields (strings, numbers,
-/// booleans) of its `output/summary.json` when present, one column per field name found in any
+/// booleans) of its `summary.json` (see ``summaryPaths``) when present, one column per field name found in any
 /// child, sorted. Fields are quoted as RFC 4180 says when they need it.
 enum SweepBundle {
     struct Child: Sendable {
@@ -24,6 +24,10 @@ enum SweepBundle {
         var parameters: [String]
         var children: [Child]
     }
+
+    /// Where a child's `summary.json` is looked for: the run's `output/`, then the model's own
+    /// `output/` inside the runner's copy of the working directory (`output/run/output/`).
+    static let summaryPaths = ["output/summary.json", "output/run/output/summary.json"]
 
     /// The most bytes of one `summary.json` read for the table.
     static let maximumSummaryBytes = 1 << 20
@@ -55,7 +59,8 @@ enum SweepBundle {
         var summaries: [[String: String]] = []
         var fields = Set<String>()
         for child in job.children {
-            let scalars = child.cleaned ? [:] : summaryScalars(child.directory.appendingPathComponent("output/summary.json"))
+            let scalars = child.cleaned ? [:] : summaryPaths.lazy.map { summaryScalars(child.directory.appendingPathComponent($0)) }
+                .first { !$0.isEmpty } ?? [:]
             summaries.append(scalars)
             fields.formUnion(scalars.keys)
         }
