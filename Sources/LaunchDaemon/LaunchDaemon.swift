@@ -27,6 +27,9 @@ public final class LaunchDaemon: Sendable {
         public static let probe = "gssa.probe"
         public static let author = "author"
         public static let org = "org"
+        public static let project = "project"
+        /// The project label of runs that name none.
+        public static let defaultProject = "default"
     }
 
     public let configuration: DaemonConfiguration

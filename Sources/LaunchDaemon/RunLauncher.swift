@@ -65,7 +65,10 @@ extension LaunchDaemon {
             }
             let user = await self.users.user(
                 for: image, reference: arguments.image, engine: self.engine,
-                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"]
+                labels: [
+                    Label.daemon: self.configuration.daemonID, Label.probe: "1", Label.author: self.configuration.author,
+                    Label.org: self.configuration.org, Label.project: Label.defaultProject,
+                ]
             ) { probe in
                 await self.removeContainer(probe, of: nil, reason: "image user probe")
             }
@@ -86,6 +89,7 @@ extension LaunchDaemon {
                 Label.ownerGID: String(peer.gid),
                 Label.author: Self.labelValue(arguments.author) ?? self.configuration.author,
                 Label.org: self.configuration.org,
+                Label.project: Self.labelValue(arguments.project) ?? Label.defaultProject,
                 Label.output: prepared.path, Label.deadline: String(Int64(deadline.timeIntervalSince1970.rounded(.up))),
                 Label.walltime: ArgumentBounds.format(walltime), Label.maxOutput: String(maxOutput),
             ]
