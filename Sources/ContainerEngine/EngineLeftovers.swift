@@ -10,9 +10,12 @@ public enum EngineLeftovers {
     /// The labels that mark a container as gssa's.
     public static let ownershipLabels = ["author", "org", "project", "gssa.daemon"]
 
-    /// gssa's stopped containers created before `cutoff`.
-    public static func find(on engine: any ContainerEngine, createdBefore cutoff: Date) async throws -> [ContainerSummary] {
-        try await engine.listContainers(labels: [:], all: true).filter { container in
+    /// gssa's stopped containers created before `cutoff`, narrowed to those carrying `matching`
+    /// (e.g. one daemon's `gssa.daemon`).
+    public static func find(on engine: any ContainerEngine, createdBefore cutoff: Date, matching: [String: String] = [:])
+        async throws -> [ContainerSummary]
+    {
+        try await engine.listContainers(labels: matching, all: true).filter { container in
             ownershipLabels.allSatisfy { container.labels[$0] != nil }
                 && !(container.state == .running || container.state == .paused || container.state == .restarting)
                 && (container.created.map { $0 < cutoff } ?? false)
@@ -20,9 +23,11 @@ public enum EngineLeftovers {
     }
 
     /// Removes what ``find(on:createdBefore:)`` returns; the IDs removed.
-    public static func prune(on engine: any ContainerEngine, createdBefore cutoff: Date) async throws -> [String] {
+    public static func prune(on engine: any ContainerEngine, createdBefore cutoff: Date, matching: [String: String] = [:])
+        async throws -> [String]
+    {
         var removed: [String] = []
-        for container in try await find(on: engine, createdBefore: cutoff) {
+        for container in try await find(on: engine, createdBefore: cutoff, matching: matching) {
             try await engine.removeContainer(container.id, force: false)
             removed.append(container.id)
         }

@@ -89,6 +89,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         @Option(help: "Age: 1d, 12h, 90m, 45s.") var olderThan = "1d"
         @Option(help: "The Docker engine's socket (default: DOCKER_HOST or /var/run/docker.sock).") var dockerSocket: String?
+        @Option(help: "Only the containers of this launch daemon (its daemon_id).") var daemon: String?
         @Flag(help: "Only list what would be removed.") var dryRun = false
         @OptionGroup var options: OutputOptions
 
@@ -96,10 +97,11 @@ struct AdminCommand: AsyncParsableCommand {
             let cutoff = Date().addingTimeInterval(-(try RunPruner.age(olderThan)))
             let engine = try await DockerEngine.connect(socketPath: dockerSocket)
             let ids: [String]
+            let matching = daemon.map { ["gssa.daemon": $0] } ?? [:]
             do {
                 ids = dryRun
-                    ? try await EngineLeftovers.find(on: engine, createdBefore: cutoff).map(\.id)
-                    : try await EngineLeftovers.prune(on: engine, createdBefore: cutoff)
+                    ? try await EngineLeftovers.find(on: engine, createdBefore: cutoff, matching: matching).map(\.id)
+                    : try await EngineLeftovers.prune(on: engine, createdBefore: cutoff, matching: matching)
             } catch {
                 await engine.shutdown()
                 throw error
