@@ -245,3 +245,55 @@ struct ArrayRefusalTests {
         }
     }
 }
+
+/// The CLI end to end, cancellation of a sweep and the events of the new states, on the in-memory launcher.
+@Suite("Arrays through the CLI, cancellation and events")
+struct ArrayLifecycleTests {
+    @Test("gssa launch --sweep/--after, suspend, resume; cancelling the parent cancels its children and its dependents; events carry waiting and suspended")
+    func lifecycle() async throws {
+        let launcher = InMemoryLauncher(capacity: 2) { _ in InMemoryLauncher.Script(hold: true) }
+        try await TestServer.withServer(launcher: launcher) { server in
+            let definition = scratchDirectory("cli-sweep").appendingPathComponent("def.xml")
+            try Data(arrayDefinition("pass").utf8).write(to: definition)
+            let parent = "CLISWEEP-" + UUID().uuidString.prefix(6)
+            let launched = try await ClientCommandTests.gssa(
+                ["launch", definition.path, "--guid", parent, "--sweep", "SETTING_A=1:4:1", "--json"], token: server.alice,
+                server: server.base)
+            #expect(launched.status == 0, "\(launched.stderr)")
+            let summary = try JSONDecoder().decode(SimulationSummary.self, from: Data(launched.stdout.utf8))
+            #expect(summary.sweep?.size == 4 && summary.sweep?.parameters == ["SETTING_A"])
+
+            let recorder = await EventRecorder.connect(base: server.base, token: server.alice, until: nil)
+            let dependent = "AFTER-" + UUID().uuidString.prefix(6)
+            let waiting = try await ClientCommandTests.gssa(
+                ["launch", definition.path, "--guid", dependent, "--after", parent, "--json"], token: server.alice, server: server.base)
+            #expect(waiting.status == 0, "\(waiting.stderr)")
+            #expect(try JSONDecoder().decode(SimulationSummary.self, from: Data(waiting.stdout.utf8)).state == .waiting)
+
+            // Two children hold the two slots; suspend and resume the first one.
+            let first = "\(parent)-1"
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await server.summary(first, token: server.alice).state != .running, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let suspended = try await ClientCommandTests.gssa(["suspend", first], token: server.alice, server: server.base)
+            #expect(suspended.status == 0 && suspended.stdout.contains("\(first): suspended"), "\(suspended.stderr)")
+            #expect(try await ClientCommandTests.gssa(["suspend", first], token: server.bob, server: server.base).status != 0,
+                    "another user cannot")
+            let resumed = try await ClientCommandTests.gssa(["resume", first], token: server.alice, server: server.base)
+            #expect(resumed.status == 0 && resumed.stdout.contains("\(first): running"), "\(resumed.stderr)")
+
+            let cancelled = try await ClientCommandTests.gssa(["cancel", parent], token: server.alice, server: server.base)
+            #expect(cancelled.status == 0, "\(cancelled.stderr)")
+            let children = try await server.request(.GET, "/api/v1/simulations?parent=\(parent)", token: server.alice)
+                .decode(API.SearchResult.self).simulations
+            #expect(children.map(\.guid) == (1...4).map { "\(parent)-\($0)" })
+            #expect(children.allSatisfy { $0.state == .cancelled }, "\(children.map(\.state))")
+            let ended = try await server.waitTerminal(dependent, token: server.alice, seconds: 60)
+            #expect(ended.state == .cancelled && ended.exitStatus?.message == "dependency \(parent) was cancelled")
+
+            let states = await recorder.events.compactMap { $0.guid == first || $0.guid == dependent ? $0.state : nil }
+            #expect(states.contains(.suspended) && states.contains(.waiting), "\(states)")
+        }
+    }
+}
