@@ -1,3 +1,4 @@
+import ContainerEngine
 import Foundation
 import GSSA
 import GSSAArchive
@@ -166,7 +167,13 @@ struct ArrayRunTests {
                 }
                 let suspend = try await server.request(.POST, "/api/v1/simulations/\(guid)/suspend", token: server.alice)
                 #expect(suspend.status == .ok, "\(String(decoding: suspend.body, as: UTF8.self))")
-                #expect(try suspend.decode(SimulationSummary.self).state == .suspended)
+                let paused = try suspend.decode(SimulationSummary.self)
+                #expect(paused.state == .suspended)
+                // The container is paused on the engine, and carries the ownership labels.
+                let container = try await daemon.engine.inspectContainer(try #require(paused.containerID))
+                #expect(container?.status == .paused)
+                #expect(container?.labels["author"] == "alice" && container?.labels["project"] == "default"
+                        && container?.labels["org"] != nil, "\(container?.labels ?? [:])")
                 let pausedAt = Date()
                 // Suspended for longer than the whole walltime: the run must survive it.
                 while Date().timeIntervalSince(pausedAt) < walltime + 1 {
