@@ -304,3 +304,33 @@ struct ArrayLifecycleTests {
         }
     }
 }
+
+/// Reconciling arrays and dependencies after a server restart (in-memory launcher, real SQLite).
+@Suite("Arrays and dependencies across a restart")
+struct ArrayRecoveryTests {
+    @Test("after a restart, a waiting run whose dependency ended meanwhile is queued, and a sweep whose children all ended settles")
+    func restart() async throws {
+        let launcher = InMemoryLauncher()
+        let dependency = "DEP-" + UUID().uuidString.prefix(6), waiting = "WAIT-" + UUID().uuidString.prefix(6)
+        let sweep = "SW-" + UUID().uuidString.prefix(6)
+        let (data, users) = try await TestServer.withServer(launcher: launcher) { first in
+            for guid in [dependency, waiting, sweep] { try await first.submit(guid: guid, xml: arrayDefinition("pass"), token: first.alice) }
+            let started = try await first.json(.POST, "/api/v1/simulations/\(waiting)/start", token: first.alice, ["after": [dependency]])
+            #expect(try started.decode(SimulationSummary.self).state == .waiting)
+            let swept = try await first.json(.POST, "/api/v1/simulations/\(sweep)/start", token: first.alice, ["sweep": ["SETTING_A": ["1", "2"]]])
+            #expect(swept.status == .accepted)
+            #expect(try await first.waitTerminal(sweep, token: first.alice).state == .succeeded)
+            return (first.data, (first.alice, first.bob, first.admin))
+        }
+        // While the server is down: the dependency succeeds (as if its run ended unseen), and the
+        // sweep's parent is left running, as a crash between its last child's end and its own would.
+        let store = try SQLiteSimulationStore(path: ServerConfiguration(dataDirectory: data, serverID: "t").databasePath)
+        try await store.update(guid: try await runKey(dependency, in: store)) { $0.state = .succeeded; $0.exitCode = "SUCCESS" }
+        try await store.update(guid: try await runKey(sweep, in: store)) { $0.state = .running; $0.exitCode = "IN_PROGRESS" }
+        try await TestServer.withServer(launcher: launcher, data: data, users: users) { second in
+            #expect(try await second.waitTerminal(waiting, token: second.alice).state == .succeeded)
+            let parent = try await second.waitTerminal(sweep, token: second.alice)
+            #expect(parent.state == .succeeded && parent.sweep?.counts == ["succeeded": 2])
+        }
+    }
+}
