@@ -86,6 +86,7 @@ let package = Package(
             dependencies: ["LaunchProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
+                "ContainerEngine",  // `gssa admin prune-engine`: gssa's leftovers on the engine
                 "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`
                 "GSSAAPI",  // the HTTP API's wire types: client commands
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -139,10 +139,13 @@ public struct ContainerSummary: Sendable, Hashable {
     public var id: String
     public var state: ContainerInspection.Status
     public var labels: [String: String]
-    public init(id: String, state: ContainerInspection.Status, labels: [String: String]) {
+    /// When the container was created, when the engine says.
+    public var created: Date?
+    public init(id: String, state: ContainerInspection.Status, labels: [String: String], created: Date? = nil) {
         self.id = id
         self.state = state
         self.labels = labels
+        self.created = created
     }
 }
 

@@ -273,9 +273,12 @@ public final class DockerEngine: ContainerEngine {
             var Id: String
             var State: String
             var Labels: [String: String]?
+            var Created: Int64?
         }
         return try Self.decode([Row].self, body, "list containers").map {
-            ContainerSummary(id: $0.Id, state: .init(rawValue: $0.State) ?? .dead, labels: $0.Labels ?? [:])
+            ContainerSummary(
+                id: $0.Id, state: .init(rawValue: $0.State) ?? .dead, labels: $0.Labels ?? [:],
+                created: $0.Created.map { Date(timeIntervalSince1970: TimeInterval($0)) })
         }
     }
 

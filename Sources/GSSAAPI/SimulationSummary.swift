@@ -59,6 +59,18 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var cleaned: Bool
     /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
     public var warnings: [String]?
+    /// For a child of a sweep: its parent's GUID.
+    public var parent: String?
+    /// For a child of a sweep: the values it was given, `{NAME: value}`.
+    public var sweepValues: [String: String]?
+    /// For the parent of a sweep: its size, its children's counts per state and overall progress.
+    public var sweep: SweepStatus?
+    /// The runs this one waits for (afterok): it is queued once each has succeeded.
+    public var after: [String]?
+    /// The run this one re-runs (`gssa reschedule`).
+    public var rescheduledFrom: String?
+    /// The run that re-runs this one (`gssa reschedule`).
+    public var rescheduledAs: String?
 
     /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
@@ -90,7 +102,10 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
-        case warnings
+        case warnings, parent, sweep, after
+        case sweepValues = "sweep_values"
+        case rescheduledFrom = "rescheduled_from"
+        case rescheduledAs = "rescheduled_as"
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

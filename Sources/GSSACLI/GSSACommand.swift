@@ -28,7 +28,7 @@ public struct GSSACommand: AsyncParsableCommand {
             // the simulation server and its clients
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, WaitCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
-            CleanCommand.self,
+            CleanCommand.self, SuspendCommand.self, ResumeCommand.self, RescheduleCommand.self, AdminCommand.self,
         ]
     )
 

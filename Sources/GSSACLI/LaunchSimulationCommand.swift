@@ -20,6 +20,12 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     @Option(name: .customLong("definition"), parsing: .upToNextOption, help: "Model files (start.py…) tarred into the definition archive.")
     var definitionFiles: [String] = []
     @Option(help: "GUID to use (default: a new UUID).") var guid: String?
+    @Option(help: ArgumentHelp(
+        "Sweep a global parameter: NAME=v1,v2,v3 or NAME=start:stop:step (stop included); repeat for a cartesian product.",
+        valueName: "NAME=VALUES"))
+    var sweep: [String] = []
+    @Option(help: ArgumentHelp("Start only once these runs have succeeded (afterok); comma-separated or repeated.", valueName: "GUID[,GUID]"))
+    var after: [String] = []
     @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
     @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
@@ -30,7 +36,8 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
         guard var xml = FileManager.default.contents(atPath: definition) else {
             throw GSSAError.client("definition file not found: \(definition)")
         }
-        _ = try SimulationDefinition.parse(xml)
+        let parsed = try SimulationDefinition.parse(xml)
+        let start = try Self.startOptions(sweep: sweep, after: after, definition: parsed)
         let guid = (self.guid ?? UUID().uuidString).uppercased()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-launch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -72,20 +79,49 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
             throw error
         }
         guard wait else {
-            let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+            let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
             return
         }
         // The GUID first, so that a reader can `gssa wait`/`logs`/`cancel` it while it runs.
         if !options.json { CLIOutput.printLine(guid) }
         let outcome = try await follow.follower(client: client, guid: guid, progress: options.json ? nil : ProgressLine()).run {
-            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
         }
         if options.json { CLIOutput.printJSON(try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))) }
         if outcome.code != .success {
             CLIOutput.standardError(outcome.description)
             throw ExitCode(1)
         }
+    }
+
+    /// The start body for `--sweep` and `--after`, checked before anything is sent: each swept
+    /// name must be a global parameter of the definition, each range non-empty.
+    static func startOptions(sweep: [String], after: [String], definition: SimulationDefinition) throws(GSSAError) -> API.Start {
+        var values: [String: [String]] = [:]
+        var order: [String] = []
+        for argument in sweep {
+            let (name, list) = try SweepRange.parse(argument)
+            guard definition.parameters.contains(name) else {
+                throw GSSAError.client(
+                    "--sweep \(name): the definition has no global parameter '\(name)'", attribute: "--sweep \(name)")
+            }
+            guard values[name] == nil else {
+                throw GSSAError.client("--sweep \(name) is given twice", attribute: "--sweep \(name)")
+            }
+            values[name] = list
+            order.append(name)
+        }
+        var guids: [String] = []
+        for item in after {
+            for part in item.split(separator: ",", omittingEmptySubsequences: false) {
+                let guid = part.trimmingCharacters(in: .whitespaces)
+                guard !guid.isEmpty else { throw GSSAError.client("--after: empty GUID in '\(item)'", attribute: "--after") }
+                guids.append(guid)
+            }
+        }
+        return API.Start(sweep: values.isEmpty ? nil : values, sweepOrder: order.isEmpty ? nil : order,
+                         after: guids.isEmpty ? nil : guids)
     }
 
     /// Adds a file (by base name) or a directory (as a tree) to an archive.

@@ -11,7 +11,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Argument(help: "GUID prefix (empty: all).") var prefix = ""
     @Option(help: "At most this many.") var limit = 10
     @Option(help: "Only this user's runs ('me' for yours; admins may name anyone).") var owner: String?
-    @Option(help: "Only runs in this state (repeatable or comma-separated: created, finalized, queued, starting, running, succeeded, failed, cancelled).")
+    @Option(help: "Only runs in this state (repeatable or comma-separated: created, finalized, waiting, queued, starting, running, suspended, succeeded, failed, cancelled).")
     var state: [String] = []
     @Option(help: "Only runs of this family.") var family: String?
     @Option(help: "Only runs created since: an ISO-8601 time or an age like 30m, 2h, 7d.") var since: String?

@@ -20,6 +20,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
     @Option(help: "How long a web dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
+    @Option(help: "Most children one sweep (`gssa launch --sweep`) may have.") var maxSweepSize = 1000
     @OptionGroup var options: CommonOptions
 
     /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
@@ -36,6 +37,9 @@ struct ServerCommand: AsyncParsableCommand {
         if !(1...(30 * 86_400)).contains(sessionLifetime) {
             throw ValidationError("--session-lifetime must be 1 to 2592000 seconds (30 days), not \(sessionLifetime)")
         }
+        if maxSweepSize < 1 || maxSweepSize > 1_000_000 {
+            throw ValidationError("--max-sweep-size must be from 1 to 1000000, not \(maxSweepSize)")
+        }
         if let meshThreads, meshThreads < 1 {
             throw ValidationError("--mesh-threads must be at least 1, not \(meshThreads)")
         }
@@ -47,7 +51,7 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
-            walltime: walltime, limits: try limits(), registry: options.registry(),
+            walltime: walltime, limits: try limits(), maximumSweepSize: maxSweepSize, registry: options.registry(),
             web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)))
     }
 

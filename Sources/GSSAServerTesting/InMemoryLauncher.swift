@@ -167,4 +167,16 @@ public actor InMemoryLauncher: SimulationLauncher {
     }
 
     public func usage() -> UsageReply { UsageReply(running: active, max: capacity) }
+
+    /// Runs paused by ``suspend(guid:)``.
+    public private(set) var suspended: Set<String> = []
+
+    public func suspend(guid: String) throws {
+        guard heldCount > 0, holding.withLock({ $0[guid] != nil }) else { throw GSSAError.client("SUSPEND: run \(guid) is not running") }
+        guard suspended.insert(guid).inserted else { throw GSSAError.client("SUSPEND: run \(guid) is suspended already") }
+    }
+
+    public func resume(guid: String) throws {
+        guard suspended.remove(guid) != nil else { throw GSSAError.client("RESUME: run \(guid) is not suspended") }
+    }
 }

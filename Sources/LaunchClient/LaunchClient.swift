@@ -104,6 +104,16 @@ public final class LaunchClient: Sendable {
         try await self.request(.destroy, RunArguments(guid: guid), RunResult.self)
     }
 
+    /// Pauses the run's container; its walltime clock stops until ``resume(guid:)``.
+    public func suspend(guid: String? = nil) async throws -> RunReply {
+        try await self.request(.suspend, RunArguments(guid: guid), RunReply.self)
+    }
+
+    /// Unpauses a run paused by ``suspend(guid:)``.
+    public func resume(guid: String? = nil) async throws -> RunReply {
+        try await self.request(.resume, RunArguments(guid: guid), RunReply.self)
+    }
+
     public func usage() async throws -> UsageReply {
         try await self.request(.usage, RunArguments?.none, UsageReply.self)
     }

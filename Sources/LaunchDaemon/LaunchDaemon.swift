@@ -27,6 +27,9 @@ public final class LaunchDaemon: Sendable {
         public static let probe = "gssa.probe"
         public static let author = "author"
         public static let org = "org"
+        public static let project = "project"
+        /// The project label of runs that name none.
+        public static let defaultProject = "default"
     }
 
     public let configuration: DaemonConfiguration
@@ -176,6 +179,11 @@ public final class LaunchDaemon: Sendable {
                     return .reply(Self.failure("Could not wait: run \(run.guid) did not stop after kill"))
                 }
                 return .reply(Self.success(result))
+            case .suspend, .resume:
+                let arguments = try self.optionalArguments(RunArguments.self, line, command)
+                let run = try await self.owned(try self.target(arguments?.guid, session), peer)
+                let updated = try await self.pause(run, command == .suspend)
+                return .reply(Self.success(Self.reply(for: updated)))
             case .destroy:
                 let arguments = try self.optionalArguments(RunArguments.self, line, command)
                 let run = try await self.owned(try self.target(arguments?.guid, session), peer)
@@ -243,11 +251,46 @@ public final class LaunchDaemon: Sendable {
     }
 
     static func reply(for run: RunRegistry.Run) -> RunReply {
-        RunReply(guid: run.guid, containerID: run.containerID, imageID: run.imageID, state: run.state, result: run.result)
+        RunReply(
+            guid: run.guid, containerID: run.containerID, imageID: run.imageID, state: run.state, result: run.result,
+            paused: run.pausedAt != nil ? true : nil)
+    }
+
+    /// SUSPEND (`pause` true) or RESUME: only a running run with a container; pausing a paused
+    /// run (or resuming a running one) is refused, so the walltime bookkeeping stays exact.
+    func pause(_ run: RunRegistry.Run, _ pause: Bool) async throws -> RunRegistry.Run {
+        let command = pause ? "SUSPEND" : "RESUME"
+        guard run.state == .running, run.result == nil, let id = run.containerID else {
+            throw GSSAError.client("\(command): run \(run.guid) is \(run.state.rawValue), not running")
+        }
+        if pause {
+            guard run.pausedAt == nil else { throw GSSAError.client("SUSPEND: run \(run.guid) is suspended already") }
+            try await self.engine.pauseContainer(id)
+            await self.registry.paused(run.guid)
+            self.logger.info("suspended run \(run.guid) (\(id.prefix(12)))")
+        } else {
+            guard run.pausedAt != nil else { throw GSSAError.client("RESUME: run \(run.guid) is not suspended") }
+            try await self.engine.unpauseContainer(id)
+            await self.registry.resumed(run.guid)
+            self.logger.info("resumed run \(run.guid) (\(id.prefix(12)))")
+        }
+        return await self.registry.run(run.guid) ?? run
+    }
+
+    /// A paused container does not act on SIGTERM: it is unpaused before it is stopped.
+    func unpauseToStop(_ run: RunRegistry.Run) async {
+        guard let id = run.containerID else { return }
+        do {
+            try await self.engine.unpauseContainer(id)
+        } catch {
+            self.logger.warning("unpausing run \(run.guid) to stop it: \(error)")
+        }
+        await self.registry.resumed(run.guid)
     }
 
     func kill(_ guid: String) async throws {
-        guard let id = await self.registry.run(guid)?.containerID else { return }
+        guard let run = await self.registry.run(guid), let id = run.containerID else { return }
+        if run.pausedAt != nil { await self.unpauseToStop(run) }
         await self.stop(containerID: id, reason: "run \(guid)")
     }
 

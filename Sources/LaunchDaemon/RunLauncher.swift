@@ -65,7 +65,10 @@ extension LaunchDaemon {
             }
             let user = await self.users.user(
                 for: image, reference: arguments.image, engine: self.engine,
-                labels: [Label.daemon: self.configuration.daemonID, Label.probe: "1"]
+                labels: [
+                    Label.daemon: self.configuration.daemonID, Label.probe: "1", Label.author: self.configuration.author,
+                    Label.org: self.configuration.org, Label.project: Label.defaultProject,
+                ]
             ) { probe in
                 await self.removeContainer(probe, of: nil, reason: "image user probe")
             }
@@ -86,6 +89,7 @@ extension LaunchDaemon {
                 Label.ownerGID: String(peer.gid),
                 Label.author: Self.labelValue(arguments.author) ?? self.configuration.author,
                 Label.org: self.configuration.org,
+                Label.project: Self.labelValue(arguments.project) ?? Label.defaultProject,
                 Label.output: prepared.path, Label.deadline: String(Int64(deadline.timeIntervalSince1970.rounded(.up))),
                 Label.walltime: ArgumentBounds.format(walltime), Label.maxOutput: String(maxOutput),
             ]
@@ -176,11 +180,7 @@ extension LaunchDaemon {
         self.supervisors.submit { [self] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    // Labels of adopted runs are read back from the engine: bound before sleeping.
-                    let remaining = min(deadline.timeIntervalSinceNow, ArgumentBounds.maxSeconds)
-                    if remaining > 0 {
-                        do { try await Task.sleep(for: .seconds(remaining)) } catch { return }
-                    }
+                    do { try await self.walltimeClock(guid: guid, deadline: deadline) } catch { return }
                     self.logger.info("run \(guid) reached its walltime; killing \(containerID.prefix(12))")
                     await self.registry.markTimedOut(guid, after: await self.registry.run(guid)?.walltime)
                     await self.stop(containerID: containerID, reason: "run \(guid) at its walltime")
@@ -203,6 +203,23 @@ extension LaunchDaemon {
             if await self.registry.claimCollection(guid) {
                 await self.collect(guid: guid, containerID: containerID)
             }
+        }
+    }
+
+    /// Returns when the run's walltime is used up. The clock stops while the run is paused: a
+    /// RESUME moves the run's deadline on by the pause, and the timer sleeps again.
+    func walltimeClock(guid: String, deadline initial: Date) async throws {
+        await self.registry.setDeadline(guid, initial)
+        while true {
+            guard let run = await self.registry.run(guid) else { return }
+            if run.pausedAt != nil {
+                try await Task.sleep(for: .milliseconds(250))
+                continue
+            }
+            // Labels of adopted runs are read back from the engine: bound before sleeping.
+            let remaining = min((run.deadline ?? initial).timeIntervalSinceNow, ArgumentBounds.maxSeconds)
+            guard remaining > 0 else { return }
+            try await Task.sleep(for: .seconds(remaining))
         }
     }
 

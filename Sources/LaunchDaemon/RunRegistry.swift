@@ -31,6 +31,10 @@ public actor RunRegistry {
         /// The limit the run hit when it was timed out (walltime or WAIT timeout), in seconds.
         public var timedOutAfter: Double?
         public var startedAt: Date?
+        /// When the walltime runs out; moved on by the time spent paused (``resumed(_:at:)``).
+        public var deadline: Date?
+        /// Since when the container is paused (`SUSPEND`); nil while it runs.
+        public var pausedAt: Date?
 
         /// The credentials the daemon uses for this run's files.
         public var caller: PeerCredentials {
@@ -113,6 +117,26 @@ public actor RunRegistry {
         self.runs[guid]?.imageID = imageID
         self.runs[guid]?.startedAt = Date()
         return self.runs[guid]?.cancelled ?? true
+    }
+
+    /// Sets the run's walltime deadline (at start and on adoption).
+    public func setDeadline(_ guid: String, _ deadline: Date) {
+        self.runs[guid]?.deadline = deadline
+    }
+
+    /// The container was paused: the walltime clock stops.
+    public func paused(_ guid: String, at time: Date = Date()) {
+        guard self.runs[guid] != nil, self.runs[guid]?.pausedAt == nil else { return }
+        self.runs[guid]?.pausedAt = time
+    }
+
+    /// The container was unpaused: the deadline moves on by the time it was paused.
+    public func resumed(_ guid: String, at time: Date = Date()) {
+        guard let run = self.runs[guid], let since = run.pausedAt else { return }
+        self.runs[guid]?.pausedAt = nil
+        if let deadline = run.deadline {
+            self.runs[guid]?.deadline = deadline.addingTimeInterval(max(0, time.timeIntervalSince(since)))
+        }
     }
 
     public func markExited(_ guid: String) {

@@ -18,6 +18,10 @@ public enum LaunchCommand: String, Codable, Sendable, CaseIterable {
     case usage = "USAGE"
     /// Re-subscribe to a run (after a client or daemon restart) and receive its events.
     case attach = "ATTACH"
+    /// Pause a running run's container (`docker pause`); its walltime clock stops until `RESUME`.
+    case suspend = "SUSPEND"
+    /// Unpause a run paused by `SUSPEND`; its walltime deadline moves by the time it was paused.
+    case resume = "RESUME"
 }
 
 /// The first thing the daemon decodes from a request line, to pick the argument type.

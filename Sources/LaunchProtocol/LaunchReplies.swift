@@ -48,18 +48,21 @@ public struct RunReply: Codable, Sendable, Hashable {
     public var state: RunState
     /// Present once the run has finished.
     public var result: RunResult?
+    /// True while the container is paused by `SUSPEND`; absent otherwise.
+    public var paused: Bool?
 
     /// Creates a run reply.
-    public init(guid: String, containerID: String?, imageID: String?, state: RunState, result: RunResult?) {
+    public init(guid: String, containerID: String?, imageID: String?, state: RunState, result: RunResult?, paused: Bool? = nil) {
         self.guid = guid
         self.containerID = containerID
         self.imageID = imageID
         self.state = state
         self.result = result
+        self.paused = paused
     }
 
     private enum CodingKeys: String, CodingKey {
-        case guid, state, result
+        case guid, state, result, paused
         case containerID = "container_id"
         case imageID = "image_id"
     }

@@ -31,13 +31,17 @@ public struct StartArguments: Codable, Sendable, Hashable {
     public var author: String?
     /// A lower output quota for this run than the daemon's `max_output_bytes` (never a higher one).
     public var maxOutputBytes: Int64?
+    /// The project the run is charged to, recorded as the container's `project` label; `default` when absent.
+    public var project: String?
 
     /// Creates start arguments; unset options take the daemon's defaults.
     public init(
         guid: String, image: String, input: String, output: String, limits: ContainerLimits? = nil,
         walltime: Double? = nil, archive: String? = nil, target: String? = nil,
-        interpreter: String? = nil, logs: Bool? = nil, author: String? = nil, maxOutputBytes: Int64? = nil
+        interpreter: String? = nil, logs: Bool? = nil, author: String? = nil, maxOutputBytes: Int64? = nil,
+        project: String? = nil
     ) {
+        self.project = project
         self.guid = guid
         self.image = image
         self.input = input
@@ -53,7 +57,7 @@ public struct StartArguments: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case guid, image, input, output, limits, walltime, archive, target, interpreter, logs, author
+        case guid, image, input, output, limits, walltime, archive, target, interpreter, logs, author, project
         case maxOutputBytes = "max_output_bytes"
     }
 }

@@ -26,6 +26,31 @@ struct ArgumentValidationTests {
         }
     }
 
+    @Test("gssa launch: a typo'd --sweep name, an empty range or an empty --after GUID is refused before the server is contacted")
+    func launchSweepOptions() async throws {
+        let definition = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-sweep-\(UUID().uuidString.prefix(8)).xml")
+        try Data("""
+            <?xml version="1.0"?>
+            <simulationDefinition><parameters><parameter name="SETTING_A" value="1" type="integer"/></parameters>
+            <numericalModel><needles/><regions/><definition family="python-demo">pass</definition></numericalModel>
+            </simulationDefinition>
+            """.utf8).write(to: definition)
+        defer { try? FileManager.default.removeItem(at: definition) }
+        let base = ["launch", definition.path, "--server", "http://127.0.0.1:9"]
+        let cases: [([String], String)] = [
+            (["--sweep", "SETTING_AA=1,2"], "--sweep SETTING_AA: the definition has no global parameter 'SETTING_AA'"),
+            (["--sweep", "SETTING_A=3:1:1"], "--sweep SETTING_A: range 3:1:1 is empty"),
+            (["--sweep", "SETTING_A=1:2:0"], "needs finite numbers and a non-zero step"),
+            (["--sweep", "SETTING_A=1,2", "--sweep", "SETTING_A=3"], "--sweep SETTING_A is given twice"),
+            (["--after", "A,,B"], "--after: empty GUID"),
+        ]
+        for (arguments, message) in cases {
+            let result = try await GSSABinary.run(base + arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("E_CLIENT") && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("gssa container run: a malformed --memory or --walltime is refused before the daemon is contacted")
     func containerRunOptions() async throws {
         let base = ["container", "run", "/nonexistent/input", "--image", "gssa/python:bookworm", "--out", "/nonexistent/out",

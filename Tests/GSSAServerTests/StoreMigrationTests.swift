@@ -75,3 +75,42 @@ struct StoreTimesMigrationTests {
         #expect(reread.startedAt != nil && reread.finishedAt != nil)
     }
 }
+
+@Suite("SQLite store migration v8 (real SQLite)")
+struct StoreArraysMigrationTests {
+    @Test("v6 rows survive v8 unchanged, with no sweep, dependency or reschedule links; the new fields then round-trip")
+    func sweepsAndLinks() async throws {
+        let path = scratchDirectory("migration8").appendingPathComponent("gssa.sqlite3").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSimulationStore.migrator.migrate(pool, upTo: "v6: mesh quality warnings")
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO runs (guid, name, owner, state, createdAt, updatedAt, directory, cleaned, warnings)
+                    VALUES ('K1', 'OLD', 'alice', 'succeeded', '2026-01-01 00:00:00.000', '2026-01-01 00:05:00.000', '/d/K1', 0, '["w"]')
+                    """)
+            }
+            try pool.close()
+        }
+        let store = try SQLiteSimulationStore(path: path)
+        let old = try #require(try await store.record(owner: "alice", name: "OLD"))
+        #expect(old.state == .succeeded && old.warnings == ["w"] && old.directory == "/d/K1")
+        #expect(old.parent == nil && old.sweepSize == nil && old.after == nil && old.rescheduledAs == nil && !old.isSweepParent)
+        var child = SimulationRecord(guid: "K2", name: "OLD-1", owner: "alice", directory: "/d/K2", state: .waiting)
+        child.parent = "OLD"
+        child.sweepValues = ["A": "1"]
+        child.after = ["X", "Y"]
+        child.rescheduledFrom = "Z"
+        try await store.insert(child)
+        _ = try await store.update(guid: "K1") {
+            $0.sweepSize = 1
+            $0.sweepParameters = ["A"]
+        }
+        let reread = try #require(try await store.record(guid: "K2"))
+        #expect(reread.state == .waiting && reread.parent == "OLD" && reread.sweepValues == ["A": "1"])
+        #expect(reread.after == ["X", "Y"] && reread.rescheduledFrom == "Z" && reread.rescheduledAs == nil)
+        #expect(try await store.children(owner: "alice", parent: "OLD").map(\.guid) == ["K2"])
+        #expect(try await store.children(owner: "bob", parent: "OLD").isEmpty)
+        #expect(try await store.record(guid: "K1")?.isSweepParent == true)
+    }
+}

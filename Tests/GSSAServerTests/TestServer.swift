@@ -36,12 +36,13 @@ final class TestServer: APITarget, Sendable {
     static func withServer<T>(
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
-        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(), web: WebConfiguration = WebConfiguration(),
+        limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(), walltime: Double? = nil,
+        web: WebConfiguration = WebConfiguration(),
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
-            dataDirectory: data, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
+            dataDirectory: data, walltime: walltime, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
             queuePollInterval: .milliseconds(100), limits: limits)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         var logger = Logger(label: "gssa.test.server")

@@ -151,6 +151,8 @@ struct DaemonLogicTests {
                 (.wait, try await bob.request(.wait, WaitArguments(guid: "alice-run", timeout: 0))),
                 (.logs, try await bob.request(.logs, LogsArguments(guid: "alice-run"))),
                 (.container, try await bob.request(.container, RunArguments(guid: "alice-run"))),
+                (.suspend, try await bob.request(.suspend, RunArguments(guid: "alice-run"))),
+                (.resume, try await bob.request(.resume, RunArguments(guid: "alice-run"))),
             ]
             for (command, reply) in attempts {
                 #expect(!reply.success, "\(command.rawValue) by another uid must fail")
@@ -177,6 +179,33 @@ struct DaemonLogicTests {
             #expect(result.timedOut)
             #expect(result.exitCode == 137)
             #expect(!result.oomKilled)
+            await client.close()
+        }
+    }
+
+    @Test("SUSPEND stops the walltime clock: a run paused past its deadline is not killed; RESUME moves the deadline on")
+    func suspendStopsTheWalltimeClock() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try await withRunning(try memoryDaemon(memoryEngine(), scratch: scratch)) { daemon in
+            let client = Harness(daemon, uid: 7)
+            #expect(try await client.request(.start, try job(scratch, "paused", "hang", walltime: 1)).success)
+            let suspended = try await client.request(.suspend, RunArguments(guid: "paused"))
+            #expect(suspended.success && suspended.line.contains("\"paused\":true"), "\(suspended.line)")
+            #expect(try await client.request(.suspend, RunArguments(guid: "paused")).line.contains("suspended already"))
+            let deadline = try #require(await daemon.registry.run("paused")?.deadline)
+            // Paused past the deadline: the run is still there, not timed out.
+            while Date() < deadline.addingTimeInterval(0.5) { try await Task.sleep(for: .milliseconds(50)) }
+            let run = try #require(await daemon.registry.run("paused"))
+            #expect(run.result == nil && !run.timedOut)
+            let resumed = try await client.request(.resume, RunArguments(guid: "paused"))
+            #expect(resumed.success && !resumed.line.contains("\"paused\":true"), "\(resumed.line)")
+            let moved = try #require(await daemon.registry.run("paused")?.deadline)
+            #expect(moved.timeIntervalSince(deadline) >= 0.5, "the deadline moved by the pause")
+            #expect(try await client.request(.resume, RunArguments(guid: "paused")).line.contains("not suspended"))
+            // The rest of its walltime then runs out as usual.
+            let result = try await client.exit(of: "paused")
+            #expect(result.timedOut && result.timedOutAfter == 1)
             await client.close()
         }
     }

@@ -13,7 +13,9 @@ enum APIRoutes {
         ("/api/v1/simulations/:guid/init", ["POST"]), ("/api/v1/simulations/:guid/definition", ["PUT"]),
         ("/api/v1/simulations/:guid/archive", ["PUT"]), ("/api/v1/simulations/:guid/files", ["POST"]),
         ("/api/v1/simulations/:guid/finalize", ["POST"]), ("/api/v1/simulations/:guid/start", ["POST"]),
-        ("/api/v1/simulations/:guid/cancel", ["POST"]), ("/api/v1/simulations/:guid/logs", ["GET"]),
+        ("/api/v1/simulations/:guid/cancel", ["POST"]),
+        ("/api/v1/simulations/:guid/suspend", ["POST"]), ("/api/v1/simulations/:guid/resume", ["POST"]),
+        ("/api/v1/simulations/:guid/reschedule", ["POST"]), ("/api/v1/simulations/:guid/logs", ["GET"]),
         ("/api/v1/simulations/:guid/properties", ["GET"]), ("/api/v1/simulations/:guid/events", ["GET"]),
         ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
         ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
@@ -41,11 +43,17 @@ enum APIRoutes {
         api.get("simulations") { request, context in
             let user = try context.requireUser()
             let query = request.uri.queryParameters
-            let known = ["prefix", "limit", "owner", "state", "family", "since"]
+            let known = ["prefix", "limit", "owner", "state", "family", "since", "parent"]
             for (key, _) in query where !known.contains(String(key)) {
                 throw APIFailure(.badRequest, .client("unknown query parameter '\(key.prefix(64))' (known: \(known.joined(separator: ", ")))"))
             }
-            let (owner, filter) = try searchFilter(request, user: user)
+            var (owner, filter) = try searchFilter(request, user: user)
+            if let parent = query.get("parent") {
+                // The sweep's children: its owner's runs whose parent is its GUID.
+                let record = try await manager.resolve(parent, user: user)
+                owner = record.owner
+                filter.parent = record.name
+            }
             let prefix = query.get("prefix") ?? ""
             var limit: Int?
             if let text = request.uri.queryParameters.get("limit") {
@@ -111,9 +119,25 @@ enum APIRoutes {
             let record = try await manager.finalize(guid: try guid(context), remoteDirectory: body?.directory, user: user)
             return try JSONResponse.make(SimulationSummary(record: record, serverID: manager.configuration.serverID))
         }
-        run.post("start") { _, context in
+        run.post("start") { request, context in
             let user = try context.requireUser()
-            let record = try await manager.start(guid: try guid(context), user: user)
+            let options = try await decodeOptional(API.Start.self, request, context) ?? API.Start()
+            let record = try await manager.start(guid: try guid(context), user: user, options: options)
+            return try JSONResponse.make(try await manager.summary(of: record), status: .accepted)
+        }
+        run.post("suspend") { _, context in
+            let user = try context.requireUser()
+            let record = try await manager.suspend(guid: try guid(context), user: user)
+            return try JSONResponse.make(try await manager.summary(of: record))
+        }
+        run.post("resume") { _, context in
+            let user = try context.requireUser()
+            let record = try await manager.resume(guid: try guid(context), user: user)
+            return try JSONResponse.make(try await manager.summary(of: record))
+        }
+        run.post("reschedule") { _, context in
+            let user = try context.requireUser()
+            let record = try await manager.reschedule(guid: try guid(context), user: user)
             return try JSONResponse.make(try await manager.summary(of: record), status: .accepted)
         }
         run.post("cancel") { _, context in

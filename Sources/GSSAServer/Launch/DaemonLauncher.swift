@@ -91,6 +91,26 @@ public struct DaemonLauncher: SimulationLauncher {
         }
     }
 
+    public func suspend(guid: String) async throws {
+        _ = try await connected { client in
+            do {
+                return try await client.suspend(guid: guid)
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
+        }
+    }
+
+    public func resume(guid: String) async throws {
+        _ = try await connected { client in
+            do {
+                return try await client.resume(guid: guid)
+            } catch {
+                throw await Self.classify(error, client: client, started: true)
+            }
+        }
+    }
+
     public func logs(guid: String) async throws -> LogsReply {
         try await connected { client in
             do {

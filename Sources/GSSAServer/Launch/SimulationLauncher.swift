@@ -100,4 +100,20 @@ public protocol SimulationLauncher: Sendable {
     func cancel(guid: String) async throws
     func logs(guid: String) async throws -> LogsReply
     func usage() async throws -> UsageReply
+    /// Pauses the run's container; its walltime clock stops until ``resume(guid:)``.
+    func suspend(guid: String) async throws
+    /// Unpauses a run paused by ``suspend(guid:)``.
+    func resume(guid: String) async throws
+}
+
+extension SimulationLauncher {
+    /// Launchers that cannot pause runs refuse, saying so.
+    public func suspend(guid: String) async throws {
+        throw GSSAError.server("this launcher cannot suspend runs")
+    }
+
+    /// Launchers that cannot pause runs refuse, saying so.
+    public func resume(guid: String) async throws {
+        throw GSSAError.server("this launcher cannot resume runs")
+    }
 }

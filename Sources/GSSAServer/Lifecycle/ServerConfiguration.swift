@@ -21,13 +21,16 @@ public struct ServerConfiguration: Sendable {
     public var apiVersion: String
     /// Bounds on what clients upload.
     public var limits: UploadLimits
+    /// The most children one sweep may have (`gssa server --max-sweep-size`).
+    public var maximumSweepSize: Int
 
     public init(
         dataDirectory: URL, serverID: String? = nil, walltime: Double? = nil,
         statusPersistInterval: Duration = .milliseconds(500), transferTimeout: TimeAmount = .seconds(30),
         queuePollInterval: Duration = .milliseconds(500), apiVersion: String = ServerConfiguration.currentAPIVersion,
-        limits: UploadLimits = UploadLimits()
+        limits: UploadLimits = UploadLimits(), maximumSweepSize: Int = 1000
     ) {
+        self.maximumSweepSize = maximumSweepSize
         self.dataDirectory = dataDirectory
         self.serverID = serverID ?? Self.loadOrCreateIdentity(in: dataDirectory)
         self.walltime = walltime

@@ -10,15 +10,15 @@ extension SimulationManager {
 
     /// `retrieve_status`: the summary of one run (never a crash, unlike the original's bug 3).
     public func summary(guid: String, user: UserRecord) async throws -> SimulationSummary {
-        let record = try await resolve(guid, user: user)
-        let position = record.state == .queued ? try await queuePosition(of: record.guid) : nil
-        return SimulationSummary(record: record, serverID: configuration.serverID, position: position)
+        try await summary(of: try await resolve(guid, user: user))
     }
 
     /// The summary of a record already resolved for the caller.
     public func summary(of record: SimulationRecord) async throws -> SimulationSummary {
         let position = record.state == .queued ? try await queuePosition(of: record.guid) : nil
-        return SimulationSummary(record: record, serverID: configuration.serverID, position: position)
+        var summary = SimulationSummary(record: record, serverID: configuration.serverID, position: position)
+        if record.isSweepParent { summary.sweep = try await sweepStatus(of: record) }
+        return summary
     }
 
     /// `search`: the user's runs (an admin's: everyone's) whose GUID starts with `prefix`.
@@ -36,7 +36,13 @@ extension SimulationManager {
         for record in records where record.state == .queued {
             positions[record.guid] = try await store.queuePosition(guid: record.guid)
         }
-        return records.map { SimulationSummary(record: $0, serverID: configuration.serverID, position: positions[$0.guid]) }
+        var summaries: [SimulationSummary] = []
+        for record in filter.parent == nil ? records : records.reversed() {
+            var summary = SimulationSummary(record: record, serverID: configuration.serverID, position: positions[record.guid])
+            if record.isSweepParent { summary.sweep = try await sweepStatus(of: record) }
+            summaries.append(summary)
+        }
+        return summaries
     }
 
     /// `properties`: where the run lives on the server.
@@ -71,7 +77,9 @@ extension SimulationManager {
         var reply: LogsReply
         if let out = read("job.out"), let err = read("job.err") {
             reply = LogsReply(stdout: out, stderr: err)
-        } else if record.state == .running || record.state == .starting {
+        } else if record.isSweepParent {
+            throw APIFailure(.notFound, .client("simulation \(record.name) is a sweep: its children have the logs"))
+        } else if record.state == .running || record.state == .starting || record.state == .suspended {
             do {
                 reply = try await launcher.logs(guid: record.guid)
             } catch {
@@ -104,6 +112,7 @@ extension SimulationManager {
         if kind == .results && !record.state.isTerminal {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); results exist once it has finished")
         }
+        if kind == .results && record.isSweepParent { return try await sweepBundle(record) }
         let directory = URL(fileURLWithPath: record.directory)
         var status: Data?
         if kind == .diagnostic {
@@ -186,7 +195,7 @@ extension SimulationManager {
             record.cleaned = true
             return record
         }
-        if record.state.isActive || record.state == .created || record.state == .finalized {
+        if record.state.isActive || record.state == .created || record.state == .finalized || record.state == .waiting {
             if !record.state.isTerminal { record = try await cancel(guid: record.name, user: user) }
             await waitForTask(guid: record.guid)
         }

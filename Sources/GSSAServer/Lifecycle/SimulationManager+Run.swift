@@ -11,8 +11,12 @@ extension SimulationManager {
 
     /// `start`: puts the run at the back of the persistent FIFO queue and wakes the pump.
     /// A full daemon never fails a run; the run waits, visibly `queued` with its position.
+    ///
+    /// With `options.after` the run first waits (`waiting`) until each named run has
+    /// succeeded; with `options.sweep` it becomes the parent of an array of children (see
+    /// ``startSweep(_:plan:after:)``). Everything is checked before anything changes.
     @discardableResult
-    public func start(guid: String, user: UserRecord) async throws -> SimulationRecord {
+    public func start(guid: String, user: UserRecord, options: API.Start = API.Start()) async throws -> SimulationRecord {
         let record = try await resolve(guid, user: user)
         guard record.state == .finalized else {
             throw APIFailure.conflict(
@@ -20,15 +24,29 @@ extension SimulationManager {
                     ? "simulation \(record.name) must be finalized before it starts"
                     : "simulation \(record.name) is \(record.state.rawValue) and cannot start again")
         }
+        let after = try await dependencies(options.after ?? [], of: record)
+        if let sweep = options.sweep, !sweep.isEmpty {
+            let plan = try SweepPlan(sweep: sweep, order: options.sweepOrder, maximum: configuration.maximumSweepSize)
+            return try await startSweep(record, plan: plan, after: after)
+        }
+        if !after.isEmpty { return try await wait(record, after: after) }
+        return try await enqueue(record)
+    }
+
+    /// Puts a finalized (or waiting) run at the back of the queue and wakes the pump.
+    @discardableResult
+    func enqueue(_ record: SimulationRecord) async throws -> SimulationRecord {
         let sequence = nextSequence()
         let message = daemonWaiting.map { Self.waitingMessage($0) } ?? "Queued"
         let updated = try await store.update(guid: record.guid) {
+            guard $0.state == .finalized || $0.state == .waiting else { return }
             $0.state = .queued
             $0.queueSequence = sequence
             $0.message = message
             $0.exitCode = ErrorCode.inProgress.name
             $0.updatedAt = Date()
         } ?? record
+        guard updated.state == .queued else { return updated }
         let position = try await queuePosition(of: record.guid)
         await hub.publish(ServerEvent(type: .status, guid: record.guid, state: .queued, percentage: 0,
                                       status: GSSAError(.inProgress, message), position: position), owner: record.owner)
@@ -354,7 +372,8 @@ extension SimulationManager {
         do {
             try await store.update(guid: guid) {
                 guard !$0.state.isTerminal else { return }
-                $0.state = .running
+                // Re-attached after a restart while suspended: it stays suspended.
+                if $0.state != .suspended { $0.state = .running }
                 $0.containerID = containerID ?? $0.containerID
                 $0.imageID = imageID ?? $0.imageID
                 $0.message = "Running"
@@ -424,6 +443,7 @@ extension SimulationManager {
         guard !record.state.isTerminal else {
             throw APIFailure.conflict("simulation \(record.guid) has already finished (\(record.state.rawValue))")
         }
+        if record.isSweepParent { return try await cancelSweep(record) }
         let launched = record.state == .starting || record.state == .running || tasks[record.guid] != nil
         cancelled.insert(record.guid)
         // Meshing, waiting or following: stop now. A START in flight is let through to its answer
@@ -486,16 +506,19 @@ extension SimulationManager {
     public func recover() async {
         let active: [SimulationRecord]
         do {
-            active = try await store.records(in: [.starting, .running])
+            active = try await store.records(in: [.starting, .running, .suspended])
         } catch {
             logger.error("cannot list active runs for recovery", metadata: ["error": "\(error)"])
             active = []
         }
-        for record in active where tasks[record.guid] == nil && !starting.contains(record.guid) {
+        // Sweep parents have no container: they settle from their children. Waiting runs are
+        // checked again against their dependencies (one may have ended while the server was down).
+        await recoverArrays()
+        for record in active where tasks[record.guid] == nil && !starting.contains(record.guid) && !record.isSweepParent {
             let guid = record.guid
             let owner = record.owner
             let directory = URL(fileURLWithPath: record.directory)
-            let confirmed = record.state == .running || record.containerID != nil
+            let confirmed = record.state == .running || record.state == .suspended || record.containerID != nil
             if !confirmed { starting.insert(guid) }
             let sequence = record.queueSequence
             logger.info("re-attaching run after restart", metadata: ["guid": "\(guid)"])

@@ -27,6 +27,8 @@ public actor SimulationManager {
     public nonisolated let work: BlockingWork
     /// Runs being finalized (the actor is free while their inputs are pulled).
     var finalizing: Set<String> = []
+    /// Sweep parents whose children are still being made: they do not settle meanwhile.
+    var creatingSweeps: Set<String> = []
 
     /// Every task the manager starts, by key: a run's supervision (its GUID), `destroy:GUID`,
     /// `flush:GUID`, `pump`. Each runs as a child of ``run()`` and removes itself when done;
@@ -587,5 +589,7 @@ public actor SimulationManager {
         await publish(ServerEvent(type: state == .succeeded ? .complete : .fail, guid: guid, state: state,
                                   percentage: record.percentage, status: outcome, directory: record.directory),
                       owner: record.owner)
+        // Runs waiting for this one, and the sweep it belongs to, follow.
+        await ended(record)
     }
 }

@@ -56,6 +56,23 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     public var cleaned: Bool
     /// Warnings about the run's inputs, such as a host mesh under the quality gate (stored as JSON).
     public var warnings: [String]?
+    /// For a child of a sweep: its parent's ``name`` (same owner). Columns from migration v8 on.
+    public var parent: String?
+    /// For a child of a sweep: the values it was given, `{NAME: value}` (stored as JSON).
+    public var sweepValues: [String: String]?
+    /// For the parent of a sweep: how many children it has; nil for every other run.
+    public var sweepSize: Int?
+    /// For the parent of a sweep: the swept parameters in numbering order (stored as JSON).
+    public var sweepParameters: [String]?
+    /// Names of the runs (same owner) that must succeed before this one is queued (stored as JSON).
+    public var after: [String]?
+    /// The name of the run this one re-runs.
+    public var rescheduledFrom: String?
+    /// The name of the run that re-runs this one.
+    public var rescheduledAs: String?
+
+    /// True for the parent of a sweep: it has children and no container of its own.
+    public var isSweepParent: Bool { sweepSize != nil }
 
     public init(
         guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,

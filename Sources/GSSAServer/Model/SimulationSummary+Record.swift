@@ -13,5 +13,10 @@ extension SimulationSummary {
             position: position, imageID: record.imageID, containerID: record.containerID,
             created: Timestamp(record.createdAt), started: record.startedAt.map(Timestamp.init),
             finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned, warnings: record.warnings)
+        self.parent = record.parent
+        self.sweepValues = record.sweepValues
+        self.after = record.after?.isEmpty == false ? record.after : nil
+        self.rescheduledFrom = record.rescheduledFrom
+        self.rescheduledAs = record.rescheduledAs
     }
 }

@@ -101,6 +101,19 @@ public final class SQLiteSimulationStore: SimulationStore {
         migrator.registerMigration("v6: mesh quality warnings") { db in
             try db.alter(table: "runs") { t in t.add(column: "warnings", .text) }
         }
+        migrator.registerMigration("v8: sweeps, dependencies, reschedule links") { db in
+            // New columns only, all NULL for existing runs: nothing is reset.
+            try db.alter(table: "runs") { t in
+                t.add(column: "parent", .text)
+                t.add(column: "sweepValues", .text)
+                t.add(column: "sweepSize", .integer)
+                t.add(column: "sweepParameters", .text)
+                t.add(column: "after", .text)
+                t.add(column: "rescheduledFrom", .text)
+                t.add(column: "rescheduledAs", .text)
+            }
+            try db.create(index: "runs_owner_parent", on: "runs", columns: ["owner", "parent", "createdAt"])
+        }
         return migrator
     }
 
@@ -159,6 +172,7 @@ public final class SQLiteSimulationStore: SimulationStore {
             if let states = filter.states { request = request.filter(states.map(\.rawValue).contains(Column("state"))) }
             if let family = filter.family { request = request.filter(Column("family") == family) }
             if let since = filter.since { request = request.filter(Column("createdAt") >= since) }
+            if let parent = filter.parent { request = request.filter(Column("parent") == parent) }
             request = request.order(Column("createdAt").desc, Column("guid").desc)
             if let limit { request = request.limit(limit) }
             return try request.fetchAll(db)
@@ -204,6 +218,13 @@ public final class SQLiteSimulationStore: SimulationStore {
                 if let state = SimulationState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts
+        }
+    }
+
+    public func children(owner: String, parent: String) async throws -> [SimulationRecord] {
+        try await pool.read { db in
+            try SimulationRecord.filter(Column("owner") == owner && Column("parent") == parent)
+                .order(Column("createdAt"), Column("name")).fetchAll(db)
         }
     }
 

@@ -33,6 +33,9 @@ public protocol SimulationStore: Sendable {
     /// Number of runs per state.
     func countByState() async throws -> [SimulationState: Int]
 
+    /// The children of `owner`'s sweep `parent` (its name), in the order they were made.
+    func children(owner: String, parent: String) async throws -> [SimulationRecord]
+
     /// Forgets a run and its event log (a never-finalized run cleaned, `gssa runs clean`).
     func removeRun(guid: String) async throws
 
@@ -45,6 +48,12 @@ public protocol SimulationStore: Sendable {
 }
 
 extension SimulationStore {
+    /// Scans the owner's runs; the SQLite store uses its (owner, parent) index.
+    public func children(owner: String, parent: String) async throws -> [SimulationRecord] {
+        try await search(prefix: "", owner: owner, limit: nil).filter { $0.parent == parent }
+            .sorted { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }
+    }
+
     /// Filters the unlimited search in memory; the SQLite store does it in SQL.
     public func search(prefix: String, owner: String?, limit: Int?, filter: RunFilter) async throws -> [SimulationRecord] {
         guard !filter.isEmpty else { return try await search(prefix: prefix, owner: owner, limit: limit) }
