@@ -82,3 +82,39 @@ struct SchemaUpgradeTests {
         #expect(try SQLiteSimulationStore.schemaStatus(path: path + ".absent") == nil)
     }
 }
+
+/// The same through the real binary: `gssa admin migrate --dry-run` lists what an upgrade would
+/// apply and changes nothing; `gssa admin migrate` applies it; a newer database stops both.
+@Suite("gssa admin migrate (real binary, real SQLite)")
+struct AdminMigrateCommandTests {
+    @Test("--dry-run lists the pending migrations and changes nothing; migrate applies them; a newer schema is E_SERVER")
+    func dryRunThenMigrate() async throws {
+        let data = scratchDirectory("admin-migrate")
+        let path = ServerConfiguration(dataDirectory: data, serverID: "test").databasePath
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSimulationStore.migrator.migrate(pool, upTo: "v4: GUIDs namespaced per owner")
+            try pool.close()
+        }
+        let pending = Array(SQLiteSimulationStore.knownMigrations.dropFirst(4))
+        let dryRun = try await ClientCommandTests.gssa(["admin", "migrate", "--dry-run", "--data", data.path], token: nil, server: "http://127.0.0.1:9")
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect(dryRun.stdout.contains("would apply, in order:"))
+        for name in pending { #expect(dryRun.stdout.contains(name)) }
+        #expect(try SQLiteSimulationStore.schemaStatus(path: path)?.pending == pending)
+
+        let migrate = try await ClientCommandTests.gssa(["admin", "migrate", "--data", data.path, "--json"], token: nil, server: "http://127.0.0.1:9")
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.stdout.contains("\"migrated\""))
+        #expect(try SQLiteSimulationStore.schemaStatus(path: path)?.isCurrent == true)
+
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')") }
+            try queue.close()
+        }
+        let refused = try await ClientCommandTests.gssa(["admin", "migrate", "--dry-run", "--data", data.path], token: nil, server: "http://127.0.0.1:9")
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("E_SERVER") && refused.stderr.contains("newer gssa") && refused.stderr.contains("v99: from the future"))
+    }
+}
