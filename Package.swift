@@ -68,6 +68,8 @@ let package = Package(
         .target(name: "GSSAWire"),
         // The error type and path rules (re-exports GSSAWire): no XML, so static executables can link it.
         .target(name: "GSSACore", dependencies: ["GSSAWire"]),
+        // Log output of the services (text or JSON lines on stdout, for journald): shared by `gssa server` and the daemon.
+        .target(name: "GSSALogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // GSSA-XML model, parser and comparator (re-exports GSSACore).
         .target(name: "GSSA", dependencies: ["GSSACore", "CLibXML2"]),
         // Safe tar.gz reading and writing on top of libarchive.
@@ -83,7 +85,8 @@ let package = Package(
         // The `gssa` command tree; a library so that tests can drive it in-process.
         .target(
             name: "GSSACLI",
-            dependencies: ["LaunchProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
+            dependencies: ["LaunchProtocol", "GSSALogging",
+                "ContainerEngine",  // `gssa admin doctor` asks the engine directly .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
                 "ContainerEngine",  // `gssa admin prune-engine`: gssa's leftovers on the engine
@@ -143,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "gssa-dockerlaunch",
             dependencies: ["ContainerEngine", "GSSACore", .product(name: "UnixSignals", package: "swift-service-lifecycle"), 
-                "LaunchDaemon",
+                "LaunchDaemon", "GSSALogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,7 +279,7 @@ let package = Package(
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "GSSAWireTests", dependencies: ["GSSAWire"]),
-        .testTarget(name: "GSSACLITests", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "GSSACLITests", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "GSSACLI", "GSSA", "GSSATestSupport", .product(name: "Yams", package: "Yams"), "GSSALogging", "GSSAServer", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
     ]
 )
 

@@ -83,6 +83,23 @@ public final class DockerEngine: ContainerEngine {
         return EngineInfo(version: version.version, apiVersion: self.apiVersion.description)
     }
 
+    /// The engine host's clock (`SystemTime` of `/info`), for `gssa admin doctor`'s skew check:
+    /// container timestamps and the server's records disagree when the two clocks do.
+    public func systemTime() async throws -> Date? {
+        let (status, body) = try await self.send(.GET, "/info")
+        try Self.check(status, body, "query engine info")
+        struct Info: Decodable { var SystemTime: String? }
+        guard let text = try Self.decode(Info.self, body, "engine info").SystemTime else { return nil }
+        // RFC 3339 with up to nanoseconds and an offset; Foundation parses at most milliseconds.
+        var trimmed = text
+        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            let fraction = text[text.index(after: dot)..<end].prefix(3)
+            trimmed = String(text[..<dot]) + "." + fraction.padding(toLength: 3, withPad: "0", startingAt: 0) + String(text[end...])
+        }
+        if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(trimmed, strategy: Date.ISO8601FormatStyle())
+    }
+
     public func inspectImage(_ reference: String) async throws -> ImageInfo? {
         let (status, body) = try await self.send(.GET, "/images/\(Self.escape(reference))/json")
         if status == .notFound { return nil }

@@ -114,7 +114,7 @@ public final class TarGzWriter {
     /// Adds a regular file from disk, copied in 1 MiB chunks (a large output is never held in
     /// memory). A file that shrinks meanwhile is padded with zeros; one that grows is cut at
     /// the size it had when it was opened.
-    func addFile(_ name: String, from url: URL, mode: Int32) throws(GSSAError) {
+    public func addFile(_ name: String, from url: URL, mode: Int32) throws(GSSAError) {
         guard SafePath.isSafeRelative(name) else {
             throw GSSAError.client("refusing to archive unsafe member name '\(name)'")
         }

@@ -5,11 +5,16 @@ import GSSA
 import GSSAServer
 
 /// `gssa admin …`: the host administrator's commands. They act on the server's data directory
-/// (and, for `prune-engine`, on the Docker engine) directly, like `gssa users`.
+/// (`--data`, or the `data` key of the server's configuration) and, for `prune-engine`, on the
+/// Docker engine, directly, like `gssa users`.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Administer the server's data and the engine.",
-        subcommands: [Archive.self, Restore.self, Prune.self, PruneEngine.self])
+        commandName: "admin", abstract: "Administer an installed server: its data, its users' archives and the engine.",
+        discussion: "One file per subcommand where it grows (`Admin*Command.swift`); the small ones live here.",
+        subcommands: [
+            AdminMigrateCommand.self, AdminBackupCommand.self, AdminRestoreCommand.self, AdminDoctorCommand.self,
+            Archive.self, Prune.self, PruneEngine.self,
+        ])
 
     struct Listed: Encodable {
         var simulations: [String]
@@ -29,31 +34,13 @@ struct AdminCommand: AsyncParsableCommand {
 
         @Argument(help: "The user.") var user: String
         @Option(help: "The archive to write (must not exist).") var to: String
-        @OptionGroup var data: UsersCommand.DataOption
+        @OptionGroup var data: AdminDataOptions
         @OptionGroup var options: OutputOptions
 
         func run() async throws {
             let names = try await RunArchive.archive(
-                user: user, to: URL(fileURLWithPath: to), store: try data.store(), data: URL(fileURLWithPath: data.data))
+                user: user, to: URL(fileURLWithPath: to), store: try data.store(), data: try data.directory())
             AdminCommand.report(names, "archived", json: options.json)
-        }
-    }
-
-    struct Restore: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "restore", abstract: "Bring back a user and their runs from an archive made by `gssa admin archive`.")
-
-        @Argument(help: "The archive.") var archive: String
-        @Option(help: "Largest total the archive may expand to (bytes).") var maxExpandedBytes: Int64 = 64 << 30
-        @Option(help: "Most members the archive may hold.") var maxArchiveEntries = 10_000_000
-        @OptionGroup var data: UsersCommand.DataOption
-        @OptionGroup var options: OutputOptions
-
-        func run() async throws {
-            let names = try await RunArchive.restore(
-                from: URL(fileURLWithPath: archive), store: try data.store(), data: URL(fileURLWithPath: data.data),
-                limits: ArchiveLimits(maximumEntries: maxArchiveEntries, maximumExpandedBytes: maxExpandedBytes))
-            AdminCommand.report(names, "restored", json: options.json)
         }
     }
 
@@ -63,7 +50,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         @Option(help: "Age: 30d, 12h, 90m, 45s.") var olderThan: String
         @Option(help: "Only runs in these end states (comma-separated: succeeded, failed, cancelled).") var state: String?
-        @OptionGroup var data: UsersCommand.DataOption
+        @OptionGroup var data: AdminDataOptions
         @OptionGroup var options: OutputOptions
 
         func run() async throws {

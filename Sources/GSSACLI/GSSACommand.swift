@@ -28,7 +28,9 @@ public struct GSSACommand: AsyncParsableCommand {
             // the simulation server and its clients
             ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, WaitCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
-            CleanCommand.self, SuspendCommand.self, ResumeCommand.self, RescheduleCommand.self, AdminCommand.self,
+            CleanCommand.self, SuspendCommand.self, ResumeCommand.self, RescheduleCommand.self,
+            // operating an installation: backups, schema migrations, checks, archives
+            AdminCommand.self,
         ]
     )
 
@@ -46,7 +48,8 @@ public struct GSSACommand: AsyncParsableCommand {
             Foundation.exit(0)
         }
         do {
-            var command = try parseAsRoot(arguments)
+            // `server --config FILE`: the file's keys become options before parsing (ConfigurationFile).
+            var command = try parseAsRoot(try ConfigurationFile.expand(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -1,14 +1,47 @@
 import ArgumentParser
 import Foundation
 import GSSA
+import GSSALogging
 import GSSAServer
 import Logging
 
 /// `gssa server --listen HOST:PORT --data DIR [--daemon-socket SOCKET]`: the simulation server.
+///
+/// `--config FILE` reads the same options from YAML (see `configurationKeys`); options typed on
+/// the command line win over the file.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "server", abstract: "Run the GSSA simulation server (HTTP/JSON API, WebSocket events).")
+        commandName: "server", abstract: "Run the GSSA simulation server (HTTP/JSON API, WebSocket events).",
+        discussion: """
+            --config FILE reads options from YAML: each key is an option's long name without -- and with _ for - \
+            (max_upload_bytes: 256M is --max-upload-bytes 256M; families takes a list; json: true sets --json). \
+            Options on the command line win over the file. An unknown key or a bad value stops the server at \
+            start-up, naming the file, the line and the key. The package's /etc/gssa/server.yml shows them all.
+            """)
 
+    /// Every option as a key of `--config FILE`, in one place: an option added to this command
+    /// gets its key with one line here (a test fails while `gssa server --help` shows an option
+    /// without one).
+    static let configurationKeys: [ConfigurationKey] = [
+        ConfigurationKey("listen", .checked { text throws(GSSAError) in _ = try ServerCommand.parseListen(text) }),
+        ConfigurationKey("data", .text),
+        ConfigurationKey("daemon_socket", .text, aliases: ["--socket", "--launcher"]),
+        ConfigurationKey("walltime", .positiveNumber),
+        ConfigurationKey("mesher", .text),
+        ConfigurationKey("mesh_threads", .integer(minimum: 1)),
+        ConfigurationKey("max_upload_bytes", .size),
+        ConfigurationKey("max_expanded_bytes", .size),
+        ConfigurationKey("max_archive_entries", .integer(minimum: 1)),
+        ConfigurationKey("session_lifetime", .integer(minimum: 1)),
+        ConfigurationKey("max_sweep_size", .integer(minimum: 1)),
+        ConfigurationKey("log_format", .choice(LogFormat.allCases.map(\.rawValue))),
+        ConfigurationKey("log_level", .choice(Logger.Level.allCases.map(\.rawValue))),
+        ConfigurationKey("families", .list),
+        ConfigurationKey("json", .flag),
+    ]
+
+    @Option(help: ArgumentHelp("YAML configuration: a key per option (e.g. /etc/gssa/server.yml); options given here win.", valueName: "file"))
+    var config: String?
     @Option(help: "Address to listen on, HOST:PORT.") var listen = "127.0.0.1:8080"
     @Option(help: "Directory for the SQLite database and the working directories.") var data: String
     @OptionGroup var daemonSocket: DaemonSocketOptions
@@ -21,6 +54,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
     @Option(help: "How long a web dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
     @Option(help: "Most children one sweep (`gssa launch --sweep`) may have.") var maxSweepSize = 1000
+    @Option(help: "Log records on stdout as text (for journalctl) or json (one object per line).") var logFormat = "text"
+    @Option(help: "Least severe log level written: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var options: CommonOptions
 
     /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
@@ -43,16 +78,25 @@ struct ServerCommand: AsyncParsableCommand {
         if let meshThreads, meshThreads < 1 {
             throw ValidationError("--mesh-threads must be at least 1, not \(meshThreads)")
         }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not '\(logLevel)'")
+        }
     }
 
     func run() async throws {
+        (LogFormat(rawValue: logFormat) ?? .text).bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        var logger = Logger(label: "gssa.server")
+        if let config { logger[metadataKey: "config"] = "\(config)" }
         let (host, port) = try Self.parseListen(listen)
         let mesher: any HostMesher = self.mesher.map { CommandHostMesher(executable: $0, arguments: ["{run}"]) }
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
             walltime: walltime, limits: try limits(), maximumSweepSize: maxSweepSize, registry: options.registry(),
-            web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)))
+            web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)), logger: logger)
     }
 
     func limits() throws(GSSAError) -> UploadLimits {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ContainerEngine
 import Foundation
 import GSSACore
+import GSSALogging
 import LaunchDaemon
 import Logging
 import ServiceLifecycle
@@ -24,11 +25,18 @@ struct DockerLaunchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Log records on stdout as text (for journalctl) or json (one object per line).")
+    var logFormat = "text"
+
     func validate() throws {
         guard !self.config.isEmpty else { throw ValidationError("--config needs a file name") }
+        guard LogFormat(rawValue: self.logFormat) != nil else {
+            throw ValidationError("--log-format must be text or json, not '\(self.logFormat)'")
+        }
     }
 
     func run() async throws {
+        (LogFormat(rawValue: self.logFormat) ?? .text).bootstrap(level: self.logLevel)
         var logger = Logger(label: "gssa.dockerlaunch")
         logger.logLevel = self.logLevel
         do {

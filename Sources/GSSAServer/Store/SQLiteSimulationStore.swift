@@ -29,7 +29,12 @@ public final class SQLiteSimulationStore: SimulationStore {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             pool = try DatabasePool(path: path, configuration: configuration)
+            // A database a newer gssa migrated is refused before anything touches it.
+            let status = try pool.read { db in try Self.schemaStatus(db) }
+            if !status.unknown.isEmpty { throw Self.newerSchemaError(path: path, unknown: status.unknown) }
             try Self.migrator.migrate(pool)
+        } catch let error as GSSAError {
+            throw error
         } catch {
             throw GSSAError.server("cannot open the database \(path): \(error)")
         }
