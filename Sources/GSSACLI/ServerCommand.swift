@@ -53,7 +53,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
     @Option(help: "How long a web dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
-    @Option(help: "Most children one sweep (`gssa launch --sweep`) may have.") var maxSweepSize = 1000
+    @Option(help: "Most children one sweep (a launch with sweep values) may have.") var maxSweepSize = 1000
     @Option(help: "Log records on stdout as text (for journalctl) or json (one object per line).") var logFormat = "text"
     @Option(help: "Least severe log level written: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var options: CommonOptions
