@@ -59,6 +59,20 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var cleaned: Bool
     /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
     public var warnings: [String]?
+    /// The project the run is charged to; nil before it is started on a server with projects.
+    public var project: String?
+    /// The priority given at start (0–100).
+    public var priority: Int?
+    /// When `start` put the run in the queue; nil until then.
+    public var queued: Timestamp?
+    /// Why a queued run waits, e.g. `waiting: project liver-lab uses 4 of 4 cores`.
+    public var queueReason: String?
+    /// Cores the run asks for (fixed at finalize).
+    public var cores: Double?
+    /// Bytes of memory the run asks for (fixed at finalize).
+    public var memory: Int64?
+    /// Walltime the run asks for, in seconds; nil: the server's default.
+    public var walltime: Double?
 
     /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
@@ -90,7 +104,8 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
-        case warnings
+        case warnings, project, priority, queued, cores, memory, walltime
+        case queueReason = "queue_reason"
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

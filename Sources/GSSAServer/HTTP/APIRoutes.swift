@@ -18,6 +18,9 @@ enum APIRoutes {
         ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
         ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
         ("/api/v1/events", ["GET"]), ("/api/v1/admin/families/reload", ["POST"]), ("/metrics", ["GET"]),
+        ("/api/v1/admin/users", ["GET"]), ("/api/v1/admin/projects", ["GET", "POST"]),
+        ("/api/v1/admin/projects/:guid/members", ["POST"]), ("/api/v1/admin/quotas/:guid/:guid", ["PUT"]),
+        ("/api/v1/admin/usage", ["GET"]),
     ]
 
     /// The methods `path` answers to; nil when no route has that path.
@@ -111,9 +114,10 @@ enum APIRoutes {
             let record = try await manager.finalize(guid: try guid(context), remoteDirectory: body?.directory, user: user)
             return try JSONResponse.make(SimulationSummary(record: record, serverID: manager.configuration.serverID))
         }
-        run.post("start") { _, context in
+        run.post("start") { request, context in
             let user = try context.requireUser()
-            let record = try await manager.start(guid: try guid(context), user: user)
+            let body = try await decodeOptional(API.Start.self, request, context)
+            let record = try await manager.start(guid: try guid(context), user: user, options: body)
             return try JSONResponse.make(try await manager.summary(of: record), status: .accepted)
         }
         run.post("cancel") { _, context in
@@ -167,6 +171,8 @@ enum APIRoutes {
             }
             return try JSONResponse.make(await manager.reloadFamilies())
         }
+
+        AdminRoutes.add(to: api, manager: manager)
 
         api.post("compare") { request, context in
             _ = try context.requireUser()

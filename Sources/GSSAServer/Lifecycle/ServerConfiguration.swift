@@ -21,13 +21,16 @@ public struct ServerConfiguration: Sendable {
     public var apiVersion: String
     /// Bounds on what clients upload.
     public var limits: UploadLimits
+    /// The scheduler, the host's capacity, resource requests, pools and rate limits.
+    public var scheduling: SchedulingConfiguration
 
     public init(
         dataDirectory: URL, serverID: String? = nil, walltime: Double? = nil,
         statusPersistInterval: Duration = .milliseconds(500), transferTimeout: TimeAmount = .seconds(30),
         queuePollInterval: Duration = .milliseconds(500), apiVersion: String = ServerConfiguration.currentAPIVersion,
-        limits: UploadLimits = UploadLimits()
+        limits: UploadLimits = UploadLimits(), scheduling: SchedulingConfiguration = SchedulingConfiguration()
     ) {
+        self.scheduling = scheduling
         self.dataDirectory = dataDirectory
         self.serverID = serverID ?? Self.loadOrCreateIdentity(in: dataDirectory)
         self.walltime = walltime

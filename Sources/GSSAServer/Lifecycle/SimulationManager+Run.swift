@@ -9,10 +9,11 @@ import Logging
 extension SimulationManager {
     // MARK: start and the queue
 
-    /// `start`: puts the run at the back of the persistent FIFO queue and wakes the pump.
+    /// `start`: puts the run in the persistent queue, charged to a project with a priority, and
+    /// wakes the pump; the scheduler decides when it leaves the queue.
     /// A full daemon never fails a run; the run waits, visibly `queued` with its position.
     @discardableResult
-    public func start(guid: String, user: UserRecord) async throws -> SimulationRecord {
+    public func start(guid: String, user: UserRecord, options: API.Start? = nil) async throws -> SimulationRecord {
         let record = try await resolve(guid, user: user)
         guard record.state == .finalized else {
             throw APIFailure.conflict(
@@ -20,10 +21,15 @@ extension SimulationManager {
                     ? "simulation \(record.name) must be finalized before it starts"
                     : "simulation \(record.name) is \(record.state.rawValue) and cannot start again")
         }
+        let (project, priority) = try await admitStart(record, options: options, user: user)
         let sequence = nextSequence()
         let message = daemonWaiting.map { Self.waitingMessage($0) } ?? "Queued"
         let updated = try await store.update(guid: record.guid) {
             $0.state = .queued
+            $0.project = project
+            $0.priority = priority
+            $0.queuedAt = Date()
+            $0.queueReason = nil
             $0.queueSequence = sequence
             $0.message = message
             $0.exitCode = ErrorCode.inProgress.name
@@ -51,7 +57,8 @@ extension SimulationManager {
         "Queued (waiting for the launch daemon: \(reason))"
     }
 
-    /// Starts queued runs while the daemon has free slots, oldest first. While the daemon does
+    /// Starts queued runs while the scheduler finds one that fits (slots, cores, memory, quotas,
+    /// pools), in the scheduler's order. While the daemon does
     /// not answer, nothing starts: queued runs stay queued and say so, and the pump retries.
     public func pump() async {
         if pumping {
@@ -63,9 +70,9 @@ extension SimulationManager {
         repeat {
             pumpAgain = false
             while !shuttingDown {
-                let next: SimulationRecord?
+                let waiting: Bool
                 do {
-                    next = try await store.nextQueued()
+                    waiting = try await store.nextQueued() != nil
                 } catch {
                     if !(error is CancellationError) {
                         logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
@@ -73,7 +80,10 @@ extension SimulationManager {
                     schedulePump()
                     break
                 }
-                guard let next else { break }
+                guard waiting else {
+                    metrics.setQueue([])
+                    break
+                }
                 let usage: UsageReply
                 do {
                     usage = try await launcher.usage()
@@ -85,11 +95,22 @@ extension SimulationManager {
                 await daemonAvailable()
                 let free = usage.max - usage.running - starting.count
                 metrics.slotsInUse.record(usage.running + starting.count)
-                guard free > 0 else { break }
+                let chosen: SimulationRecord?
+                do {
+                    chosen = try await nextToStart(freeSlots: free)
+                } catch {
+                    if !(error is CancellationError) {
+                        logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
+                    }
+                    schedulePump()
+                    break
+                }
+                guard let next = chosen else { break }
                 starting.insert(next.guid)
                 do {
                     try await store.update(guid: next.guid) {
                         $0.state = .starting
+                        $0.queueReason = nil
                         $0.message = "Starting simulation..."
                         $0.percentage = 0
                         $0.updatedAt = Date()
@@ -195,7 +216,8 @@ extension SimulationManager {
             let specification = LaunchSpecification(
                 guid: guid, image: configuration.image, input: directory.appendingPathComponent("input"),
                 output: directory.appendingPathComponent("output"), interpreter: configuration.interpreter,
-                walltime: self.configuration.walltime, author: owner)
+                walltime: record.walltime ?? self.configuration.walltime, author: owner,
+                limits: ContainerLimits(memory: record.memory, cpus: record.cores))
             metrics.runsStarted.increment()
             switch try await supervise(guid: guid, owner: owner, contact: .start(specification),
                                        lost: "lost: the launch daemon no longer knows this run") {

@@ -347,6 +347,15 @@ public actor SimulationManager {
         } catch {
             throw APIFailure.from(error)
         }
+        // A request above the server's bounds is refused now, not left queued forever.
+        let request: ResourceRequest
+        do {
+            request = try ResourceRequest.resolve(
+                definition.parameters, defaults: self.configuration.scheduling.defaultRequest,
+                bounds: self.configuration.scheduling.bounds)
+        } catch {
+            throw APIFailure(.badRequest, error)
+        }
         let staging = directory.appendingPathComponent("transfer")
         var written: [String] = []
         do {
@@ -377,6 +386,9 @@ public actor SimulationManager {
             let updated = try await store.update(guid: record.guid) {
                 guard $0.state == .created, !$0.cleaned else { return }
                 $0.state = .finalized
+                $0.cores = request.cores
+                $0.memory = request.memory
+                $0.walltime = request.walltime
                 $0.family = family
                 $0.remoteDirectory = remoteRoot
                 $0.message = "Finalized"

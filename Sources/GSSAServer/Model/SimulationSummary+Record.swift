@@ -13,5 +13,12 @@ extension SimulationSummary {
             position: position, imageID: record.imageID, containerID: record.containerID,
             created: Timestamp(record.createdAt), started: record.startedAt.map(Timestamp.init),
             finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned, warnings: record.warnings)
+        project = record.project
+        priority = record.priority
+        queued = record.queuedAt.map(Timestamp.init)
+        queueReason = record.state == .queued ? record.queueReason : nil
+        cores = record.cores
+        memory = record.memory
+        walltime = record.walltime
     }
 }
