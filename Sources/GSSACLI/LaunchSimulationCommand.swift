@@ -20,6 +20,8 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     @Option(name: .customLong("definition"), parsing: .upToNextOption, help: "Model files (start.py…) tarred into the definition archive.")
     var definitionFiles: [String] = []
     @Option(help: "GUID to use (default: a new UUID).") var guid: String?
+    @Option(help: "The project the run is charged to (default: your first).") var project: String?
+    @Option(help: "Priority from 0 to 100 (users up to 50); higher goes first under the fairshare scheduler.") var priority: Int?
     @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
     @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
@@ -71,15 +73,16 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
             }
             throw error
         }
+        let start = API.Start(project: project, priority: priority)
         guard wait else {
-            let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+            let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
             return
         }
         // The GUID first, so that a reader can `gssa wait`/`logs`/`cancel` it while it runs.
         if !options.json { CLIOutput.printLine(guid) }
         let outcome = try await follow.follower(client: client, guid: guid, progress: options.json ? nil : ProgressLine()).run {
-            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"))
+            _ = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
         }
         if options.json { CLIOutput.printJSON(try await client.json(SimulationSummary.self, .GET, ServerClient.runPath(guid))) }
         if outcome.code != .success {

@@ -19,6 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Largest input archive accepted, compressed (bytes; K, M, G suffixes).") var maxUploadBytes = "256M"
     @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
+    @OptionGroup(title: "Scheduling") var scheduling: SchedulingOptions
     @OptionGroup var options: CommonOptions
 
     /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
@@ -43,7 +44,7 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
-            walltime: walltime, limits: try limits(), registry: options.registry())
+            walltime: walltime, limits: try limits(), scheduling: try scheduling.configuration(), registry: options.registry())
     }
 
     func limits() throws(GSSAError) -> UploadLimits {

@@ -43,11 +43,12 @@ public enum SimulationServer {
     /// SIGTERM/SIGINT. Runs survive a stop: they are re-attached at the next start.
     public static func run(
         listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
-        walltime: Double? = nil, limits: UploadLimits = UploadLimits(), registry: FamilyRegistry = .standard(),
+        walltime: Double? = nil, limits: UploadLimits = UploadLimits(), scheduling: SchedulingConfiguration = SchedulingConfiguration(),
+        registry: FamilyRegistry = .standard(),
         logger: Logger = Logger(label: "gssa.server")
     ) async throws {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime, limits: limits)
+        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime, limits: limits, scheduling: scheduling)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),
