@@ -8,11 +8,11 @@ import LaunchProtocol
 /// fair-share weights, pools and rate limits (docs/administration.md).
 struct SchedulingOptions: ParsableArguments {
     @Option(help: "Scheduler: fifo (first queued, first started) or fairshare.") var scheduler = "fifo"
-    @Option(help: "Cores runs may use on this host (default: this machine's).") var cores: Double?
+    @Option(help: "Cores runs are packed into (default: no packing by cores, only the daemon's container cap).") var cores: Double?
     @Option(help: "Cores are counted this many times (1 = no overcommit).") var overcommit: Double = 1
-    @Option(help: "Memory runs may use on this host, e.g. 16G (default: this machine's).") var memory: String?
+    @Option(help: "Memory runs are packed into, e.g. 16G (default: no packing by memory).") var memory: String?
     @Option(help: "Cores a run asks for when neither its family nor its definition says.") var defaultRunCores: Double = 1
-    @Option(help: "Memory a run asks for when neither its family nor its definition says.") var defaultRunMemory = "1G"
+    @Option(help: "Memory a run asks for when neither its family nor its definition says.") var defaultRunMemory = "2G"
     @Option(help: "Most cores one run may ask for (default: the host's capacity).") var maxRunCores: Double?
     @Option(help: "Most memory one run may ask for (default: the host's).") var maxRunMemory: String?
     @Option(help: "Half-life of past usage under fairshare, in seconds.") var fairshareHalfLife: Double = 86_400
@@ -80,9 +80,9 @@ struct SchedulingOptions: ParsableArguments {
             defaultRequest: ResourceRequest(cores: defaultRunCores, memory: try size(defaultRunMemory, "--default-run-memory")),
             halfLife: fairshareHalfLife, pools: pools, maximumPendingPerUser: maxPendingPerUser, maximumPending: maxPending)
         if maxRunCores != nil || maxRunMemory != nil {
-            var runMemory = configuration.hostMemory
+            var runMemory = configuration.bounds.memory
             if let maxRunMemory { runMemory = try size(maxRunMemory, "--max-run-memory") }
-            configuration.maximumRequest = ResourceBounds(cores: maxRunCores ?? configuration.capacityCores, memory: runMemory)
+            configuration.maximumRequest = ResourceBounds(cores: maxRunCores ?? configuration.bounds.cores, memory: runMemory)
         }
         return configuration
     }

@@ -37,12 +37,13 @@ final class TestServer: APITarget, Sendable {
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
         limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(),
+        scheduling: SchedulingConfiguration = SchedulingConfiguration(),
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
             dataDirectory: data, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
-            queuePollInterval: .milliseconds(100), limits: limits)
+            queuePollInterval: .milliseconds(100), limits: limits, scheduling: scheduling)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning

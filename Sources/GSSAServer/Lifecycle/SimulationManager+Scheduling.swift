@@ -44,7 +44,7 @@ extension SimulationManager {
         }
         return SchedulingSnapshot(
             now: now,
-            capacity: HostCapacity(cores: scheduling.capacityCores, memory: scheduling.hostMemory, freeSlots: freeSlots),
+            capacity: HostCapacity(cores: scheduling.capacityCores, memory: scheduling.capacityMemory, freeSlots: freeSlots),
             active: active, userQuotas: try await store.quotas(.user), projectQuotas: try await store.quotas(.project),
             pools: scheduling.pools, usage: usage)
     }

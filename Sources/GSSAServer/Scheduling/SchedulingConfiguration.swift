@@ -5,13 +5,14 @@ import Foundation
 public struct SchedulingConfiguration: Sendable {
     /// `--scheduler fifo|fairshare`.
     public var scheduler: any Scheduler
-    /// The host's cores (`--cores`; default: this machine's).
-    public var hostCores: Double
+    /// The cores runs are packed into (`--cores`); nil: runs are not packed by cores, only the
+    /// daemon's container cap applies (the behaviour before schedulers).
+    public var hostCores: Double?
     /// Cores are counted `overcommit` times (`--overcommit`, default 1).
     public var overcommit: Double
-    /// The host's memory for runs (`--memory`; default: this machine's).
-    public var hostMemory: Int64
-    /// What a run asks for when neither its family nor its definition says (1 core, 1 GiB).
+    /// The memory runs are packed into (`--memory`); nil: not packed by memory.
+    public var hostMemory: Int64?
+    /// What a run asks for when neither its family nor its definition says: 1 core, 2 GiB (the daemon's default limits).
     public var defaultRequest: ResourceRequest
     /// Most one run may ask for (`--max-run-cores`, `--max-run-memory`); nil: the whole host.
     public var maximumRequest: ResourceBounds?
@@ -26,13 +27,13 @@ public struct SchedulingConfiguration: Sendable {
 
     public init(
         scheduler: any Scheduler = FIFOScheduler(), hostCores: Double? = nil, overcommit: Double = 1, hostMemory: Int64? = nil,
-        defaultRequest: ResourceRequest = ResourceRequest(cores: 1, memory: 1 << 30), maximumRequest: ResourceBounds? = nil,
+        defaultRequest: ResourceRequest = ResourceRequest(cores: 1, memory: 2 << 30), maximumRequest: ResourceBounds? = nil,
         halfLife: Double = 86_400, pools: [String: Int] = [:], maximumPendingPerUser: Int = 1_000, maximumPending: Int = 10_000
     ) {
         self.scheduler = scheduler
-        self.hostCores = hostCores ?? Double(ProcessInfo.processInfo.activeProcessorCount)
+        self.hostCores = hostCores
         self.overcommit = overcommit
-        self.hostMemory = hostMemory ?? Int64(clamping: ProcessInfo.processInfo.physicalMemory)
+        self.hostMemory = hostMemory
         self.defaultRequest = defaultRequest
         self.maximumRequest = maximumRequest
         self.halfLife = halfLife
@@ -41,13 +42,17 @@ public struct SchedulingConfiguration: Sendable {
         self.maximumPending = maximumPending
     }
 
-    /// Cores runs may hold at once: the host's times the overcommit.
-    public var capacityCores: Double { hostCores * overcommit }
+    /// Cores runs may hold at once: `--cores` times the overcommit (infinite without `--cores`).
+    public var capacityCores: Double { hostCores.map { $0 * overcommit } ?? .infinity }
+    /// Memory runs may hold at once (unbounded without `--memory`).
+    public var capacityMemory: Int64 { hostMemory ?? .max }
 
     /// The bounds a request is checked against at finalize: the configured maximum, never more
-    /// than the whole host.
+    /// than the whole host (the packed capacity, or this machine's cores and memory).
     public var bounds: ResourceBounds {
-        let host = ResourceBounds(cores: capacityCores, memory: hostMemory)
+        let machineCores = Double(ProcessInfo.processInfo.activeProcessorCount) * overcommit
+        let machineMemory = Int64(clamping: ProcessInfo.processInfo.physicalMemory)
+        let host = ResourceBounds(cores: hostCores.map { $0 * overcommit } ?? machineCores, memory: hostMemory ?? machineMemory)
         guard let maximumRequest else { return host }
         return ResourceBounds(cores: min(maximumRequest.cores, host.cores), memory: min(maximumRequest.memory, host.memory),
                               walltime: maximumRequest.walltime)
