@@ -21,7 +21,7 @@ struct SchedulingOptions: ParsableArguments {
     @Option(help: "Fair-share weight of the user's and project's recent usage.") var fairshareUsageWeight: Double = 4
     @Option(help: "Fair-share weight against the cores asked for.") var fairshareSizeWeight: Double = 0.5
     @Option(help: "Seconds of waiting after which the fair-share age term is full.") var fairshareAgeHorizon: Double = 3600
-    @Option(help: "Most runs of a family at once, FAMILY=N (repeatable; adds to family.yml's pool).") var pool: [String] = []
+    @Option(help: "Most runs of a family at once, FAMILY=N (repeatable; overrides family.yml's pool).") var pool: [String] = []
     @Option(help: "Most queued runs per user; over it, start answers HTTP 429.") var maxPendingPerUser = 1_000
     @Option(help: "Most queued runs in total; over it, start answers HTTP 429.") var maxPending = 10_000
 

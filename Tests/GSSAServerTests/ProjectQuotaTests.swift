@@ -3,6 +3,8 @@ import GRDB
 import GSSA
 @testable import GSSAServer
 import GSSAServerTesting
+import LaunchProtocol
+import Families
 import Testing
 import NIOHTTP1
 
@@ -120,6 +122,42 @@ struct ProjectQuotaTests {
                 try await server.summary(guids[1], token: server.alice).queueReason?.contains("the host's cores are in use (1 of 1 held") == true
             })
         }
+    }
+
+    @Test("family.yml resources set a run's default request and its pool caps the family; a bad manifest names the field")
+    func familyResourcesAndPool() async throws {
+        let folder = scratchDirectory("families").appendingPathComponent("pooled")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let demo = TestServer.repositoryRoot.appendingPathComponent("families/python-demo")
+        try FileManager.default.copyItem(at: demo.appendingPathComponent("start.py"), to: folder.appendingPathComponent("start.py"))
+        let manifest = try String(contentsOf: demo.appendingPathComponent("family.yml"), encoding: .utf8)
+            .replacingOccurrences(of: "image:", with: "name: pooled\nresources: {cores: 0.5, memory: 256m, walltime: 120}\npool: {max_running: 1}\nimage:")
+        try manifest.write(to: folder.appendingPathComponent("family.yml"), atomically: true, encoding: .utf8)
+        var registry = TestServer.registry()
+        registry.register(try DropInFamily(folder: folder))
+        let launcher = Self.held()
+        try await TestServer.withServer(launcher: launcher, registry: registry) { server in
+            let xml = try Self.sleepXML().replacingOccurrences(of: "family=\"python-demo\"", with: "family=\"pooled\"")
+            let guids = [newGUID(), newGUID()]
+            for guid in guids {
+                #expect(try await server.submit(guid: guid, xml: xml, token: server.alice).status == .ok)
+                #expect(try await server.start(guid: guid, token: server.alice).status == .accepted)
+            }
+            let first = try await server.summary(guids[0], token: server.alice)
+            #expect(first.cores == 0.5 && first.memory == 256 << 20 && first.walltime == 120)
+            #expect(try await eventually(60) {
+                try await server.summary(guids[1], token: server.alice).queueReason == "waiting: family pooled's pool runs 1 of 1 runs"
+            })
+            let launched = await launcher.launched
+            #expect(launched.first?.limits?.cpus == 0.5 && launched.first?.limits?.memory == 256 << 20 && launched.first?.walltime == 120)
+            await launcher.release(guid: try await runKey(guids[0], in: server.store))
+            #expect(try await eventually(60) { try await server.summary(guids[1], token: server.alice).state == .running })
+            await launcher.release(guid: try await runKey(guids[1], in: server.store))
+        }
+        let bad = try manifest.replacingOccurrences(of: "max_running: 1", with: "max_running: 0")
+        try bad.write(to: folder.appendingPathComponent("family.yml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: GSSAError.self) { try DropInFamily(folder: folder) }
+        #expect(error?.message.contains("pool.max_running must be at least 1") == true, "\(error?.message ?? "")")
     }
 
     @Test("admin usage: per user and per project, with core-seconds and runs by state; admin users list their projects")

@@ -37,7 +37,7 @@ final class TestServer: APITarget, Sendable {
         launcher: any SimulationLauncher, data: URL? = nil, mesher: any HostMesher = InMemoryHostMesher(),
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
         limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(),
-        scheduling: SchedulingConfiguration = SchedulingConfiguration(),
+        scheduling: SchedulingConfiguration = SchedulingConfiguration(), registry: FamilyRegistry? = nil,
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
@@ -48,7 +48,7 @@ final class TestServer: APITarget, Sendable {
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning
         let manager = try SimulationManager(
-            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger,
+            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry ?? Self.registry(), logger: logger,
             work: work)
         var tokens = users
         if tokens == nil {

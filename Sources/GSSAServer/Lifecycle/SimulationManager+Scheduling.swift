@@ -1,4 +1,5 @@
 import Foundation
+import Families
 import GSSA
 import LaunchProtocol
 import Logging
@@ -18,6 +19,30 @@ extension SimulationManager {
         let defaults = configuration.scheduling.defaultRequest
         return ResourceRequest(cores: record.cores ?? defaults.cores, memory: record.memory ?? defaults.memory,
                                walltime: record.walltime)
+    }
+
+    /// A family's default request (`family.yml` `resources`), the server's where it says nothing.
+    func familyRequest(_ name: String) throws(GSSAError) -> ResourceRequest {
+        var request = configuration.scheduling.defaultRequest
+        guard let family = try? registry.family(named: name), let resources = family.resources else { return request }
+        if let cores = resources.cores { request.cores = cores }
+        if let memory = resources.memory {
+            guard let bytes = ByteSize.parse(memory) else {
+                throw GSSAError.client("family \(name): resources.memory '\(memory.prefix(64))' is not a size such as 4g")
+            }
+            request.memory = bytes
+        }
+        if let walltime = resources.walltime { request.walltime = walltime }
+        return request
+    }
+
+    /// Pools: `family.yml` `pool`, overridden by `gssa server --pool`.
+    func pools() -> [String: Int] {
+        var pools = configuration.scheduling.pools
+        for family in registry.families {
+            if let limit = family.maximumRunning, pools[family.name] == nil { pools[family.name] = limit }
+        }
+        return pools
     }
 
     /// The snapshot one decision looks at: active runs, quotas, pools and the usage history.
@@ -46,7 +71,7 @@ extension SimulationManager {
             now: now,
             capacity: HostCapacity(cores: scheduling.capacityCores, memory: scheduling.capacityMemory, freeSlots: freeSlots),
             active: active, userQuotas: try await store.quotas(.user), projectQuotas: try await store.quotas(.project),
-            pools: scheduling.pools, usage: usage)
+            pools: pools(), usage: usage)
     }
 
     /// The queued run to start now, or nil; the runs left waiting are told why (once per change).

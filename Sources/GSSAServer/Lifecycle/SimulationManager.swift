@@ -351,7 +351,7 @@ public actor SimulationManager {
         let request: ResourceRequest
         do {
             request = try ResourceRequest.resolve(
-                definition.parameters, defaults: self.configuration.scheduling.defaultRequest,
+                definition.parameters, defaults: try familyRequest(configuration.family),
                 bounds: self.configuration.scheduling.bounds)
         } catch {
             throw APIFailure(.badRequest, error)
