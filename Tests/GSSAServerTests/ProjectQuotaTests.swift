@@ -160,6 +160,75 @@ struct ProjectQuotaTests {
         #expect(error?.message.contains("pool.max_running must be at least 1") == true, "\(error?.message ?? "")")
     }
 
+    @Test("over the stored-bytes quota, new uploads are refused with E_CLIENT naming the quota and the usage")
+    func storedBytes() async throws {
+        try await TestServer.withServer(launcher: Self.held()) { server in
+            let first = newGUID()
+            #expect(try await server.submit(guid: first, xml: try Self.sleepXML(), token: server.alice).status == .ok)
+            let set = try await server.json(.PUT, "/api/v1/admin/quotas/user/alice", token: server.admin, ["stored_bytes": 1])
+            #expect(set.status == .ok)
+            let second = newGUID()
+            let refused = try await server.request(.PUT, "/api/v1/simulations/\(second)/definition", token: server.alice,
+                                                   body: Data(try Self.sleepXML().utf8), contentType: "application/xml")
+            #expect(refused.status == .payloadTooLarge && refused.errorCode == "E_CLIENT")
+            #expect(refused.errorMessage.contains("user alice keeps") && refused.errorMessage.contains("stored_bytes quota of 1"),
+                    "\(refused.errorMessage)")
+            // Bob is not concerned.
+            #expect(try await server.submit(guid: newGUID(), xml: try Self.sleepXML(), token: server.bob).status == .ok)
+            // Unlimited again: accepted.
+            #expect(try await server.json(.PUT, "/api/v1/admin/quotas/user/alice", token: server.admin, [String: Any]()).status == .ok)
+            #expect(try await server.request(.PUT, "/api/v1/simulations/\(second)/definition", token: server.alice,
+                                             body: Data(try Self.sleepXML().utf8), contentType: "application/xml").status == .ok)
+        }
+    }
+
+    @Test("CLI: gssa projects add|members|quota|list, launch --project --priority, search --all-users, admin usage")
+    func cli() async throws {
+        try await TestServer.withServer(launcher: InMemoryLauncher()) { server in
+            let data = server.data.path
+            func gssa(_ arguments: [String], token: String? = nil) async throws -> ClientCommandTests.Result {
+                try await ClientCommandTests.gssa(arguments, token: token, server: server.base)
+            }
+            var result = try await gssa(["projects", "add", "liver-lab", "--member", "alice", "--data", data])
+            #expect(result.status == 0, "\(result.stderr)")
+            result = try await gssa(["projects", "members", "liver-lab", "--add", "bob", "--data", data])
+            #expect(result.status == 0 && result.stdout.contains("alice,bob"), "\(result.stdout) \(result.stderr)")
+            result = try await gssa(["projects", "quota", "liver-lab", "--cores", "4", "--memory", "8g", "--data", data])
+            #expect(result.status == 0 && result.stdout.contains("4.0 cores, 8 GiB memory"), "\(result.stdout) \(result.stderr)")
+            result = try await gssa(["projects", "quota", "liver-lab", "--runs=-1", "--data", data])
+            #expect(result.status == 2 && result.stderr.contains("'runs'"), "\(result.stderr)")
+            result = try await gssa(["projects", "members", "nowhere", "--add", "bob", "--data", data])
+            #expect(result.status == 2 && result.stderr.contains("project 'nowhere' does not exist"), "\(result.stderr)")
+            result = try await gssa(["projects", "list", "--data", data, "--json"])
+            let projects = try JSONDecoder().decode([API.Project].self, from: Data(result.stdout.utf8))
+            #expect(projects.first { $0.name == "liver-lab" } == API.Project(name: "liver-lab", members: ["alice", "bob"], quota: Quota(cores: 4, memory: 8 << 30)))
+
+            let definition = scratchDirectory("cli-def").appendingPathComponent("run.xml")
+            try Self.sleepXML().write(to: definition, atomically: true, encoding: .utf8)
+            result = try await gssa(["launch", definition.path, "--project", "liver-lab", "--priority", "20", "--wait", "--json"], token: server.alice)
+            #expect(result.status == 0, "\(result.stderr)")
+            let launched = try JSONDecoder().decode(SimulationSummary.self, from: Data(result.stdout.utf8))
+            #expect(launched.project == "liver-lab" && launched.priority == 20 && launched.state == .succeeded)
+            result = try await gssa(["launch", definition.path, "--priority", "70"], token: server.alice)
+            #expect(result.status == 2 && result.stderr.contains("priority must be from 0 to 50"), "\(result.stderr)")
+
+            #expect(try await server.submit(guid: newGUID(), xml: try Self.sleepXML(), token: server.bob).status == .ok)
+            result = try await gssa(["search", "--all-users"], token: server.admin)
+            let owners = Set(result.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+            #expect(result.status == 0 && owners == ["alice", "bob"], "\(result.stdout) \(result.stderr)")
+            result = try await gssa(["search"], token: server.admin)
+            #expect(result.status == 0 && result.stdout.isEmpty, "admins see their own runs without --all-users: \(result.stdout)")
+
+            result = try await gssa(["admin", "usage", "--since", "1h", "--data", data, "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let usage = try JSONDecoder().decode(API.Usage.self, from: Data(result.stdout.utf8))
+            #expect(usage.projects.first { $0.name == "liver-lab" }?.runs["succeeded"] == 1)
+            #expect(usage.users.map(\.name).sorted() == ["alice", "bob"])
+            result = try await gssa(["admin", "usage", "--data", data])
+            #expect(result.status == 0 && result.stdout.contains("liver-lab"), "\(result.stdout)")
+        }
+    }
+
     @Test("admin usage: per user and per project, with core-seconds and runs by state; admin users list their projects")
     func usage() async throws {
         try await TestServer.withServer(launcher: InMemoryLauncher()) { server in

@@ -55,8 +55,10 @@ extension SimulationManager {
         }
         var usage = UsageHistory()
         let halfLife = scheduling.halfLife
-        // Ten half-lives back: older runs weigh less than a thousandth.
-        for record in try await store.records(finishedSince: now.addingTimeInterval(-10 * halfLife)) {
+        // Ten half-lives back: older runs weigh less than a thousandth. FIFO needs none of it.
+        let ended = scheduling.scheduler.usesHistory
+            ? try await store.records(finishedSince: now.addingTimeInterval(-10 * halfLife)) : []
+        for record in ended {
             guard let started = record.startedAt, let finished = record.finishedAt else { continue }
             let seconds = max(0, finished.timeIntervalSince(started))
             usage.add(owner: record.owner, project: record.project ?? record.owner, coreSeconds: seconds * request(of: record).cores,

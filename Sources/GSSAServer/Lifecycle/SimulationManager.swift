@@ -173,6 +173,7 @@ public actor SimulationManager {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); the definition can no longer change")
         }
         guard !xml.isEmpty else { throw APIFailure(.badRequest, .client("the definition is empty")) }
+        try await checkStoredBytes(user: user)
         guard xml.count <= InputLimits.maximumDefinitionBytes else {
             throw APIFailure.tooLarge("the definition", limit: Int64(InputLimits.maximumDefinitionBytes), hint: Self.definitionHint)
         }
@@ -252,6 +253,7 @@ public actor SimulationManager {
         guard record.state == .created else {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); its inputs can no longer change")
         }
+        try await checkStoredBytes(user: user)
         do {
             try FileManager.default.createDirectory(
                 at: Self.uploadedArchive(in: URL(fileURLWithPath: record.directory)).deletingLastPathComponent(),

@@ -38,11 +38,12 @@ public struct FairShareScheduler: Scheduler {
     public init(weights: Weights = Weights()) { self.weights = weights }
 
     public var name: String { "fairshare" }
+    public var usesHistory: Bool { true }
 
     public func scores(_ queue: [QueuedRun], snapshot: SchedulingSnapshot) -> [Double] {
         // Usage now: the decayed history plus what active runs have used so far.
         let history = snapshot.usage
-        let total = max(history.total + 0, 0)
+        let total = history.total
         let weights = self.weights
         let hostCores = max(snapshot.capacity.cores, 1e-9)
         let horizon = max(weights.ageHorizon, 1e-9)

@@ -11,6 +11,9 @@ import Foundation
 public protocol Scheduler: Sendable {
     /// The name given to `--scheduler`.
     var name: String { get }
+    /// Whether ``scores(_:snapshot:)`` reads ``SchedulingSnapshot/usage``: the server reads the
+    /// history of ended runs only for schedulers that do.
+    var usesHistory: Bool { get }
     /// One score per queued run, in the same order; higher starts first, ties by queue order.
     func scores(_ queue: [QueuedRun], snapshot: SchedulingSnapshot) -> [Double]
 }
@@ -64,6 +67,7 @@ extension Scheduler {
 public struct FIFOScheduler: Scheduler {
     public init() {}
     public var name: String { "fifo" }
+    public var usesHistory: Bool { false }
     public func scores(_ queue: [QueuedRun], snapshot: SchedulingSnapshot) -> [Double] {
         queue.map { -Double($0.sequence) }
     }
