@@ -33,17 +33,14 @@ extension Scheduler {
     public func decide(_ queue: [QueuedRun], snapshot: SchedulingSnapshot) -> SchedulingDecision {
         guard !queue.isEmpty else { return SchedulingDecision(next: nil, reason: nil) }
         let scores = scores(queue, snapshot: snapshot)
-        var users = Set<String>(), projects = Set<String>(), families = Set<String>()
+        // Runs of a blocked user, project or family, marked once per blocked group.
+        var excluded = [Bool](repeating: false, count: queue.count)
         var firstReason: String?
         while true {
             var best = -1
-            for index in queue.indices {
-                let run = queue[index]
-                if !users.isEmpty, users.contains(run.owner) { continue }
-                if !projects.isEmpty, projects.contains(run.project) { continue }
-                if !families.isEmpty, let family = run.family, families.contains(family) { continue }
+            for index in queue.indices where !excluded[index] {
                 if best < 0 || scores[index] > scores[best]
-                    || (scores[index] == scores[best] && run.sequence < queue[best].sequence)
+                    || (scores[index] == scores[best] && queue[index].sequence < queue[best].sequence)
                 {
                     best = index
                 }
@@ -54,10 +51,14 @@ extension Scheduler {
             }
             if firstReason == nil { firstReason = reason }
             switch block {
-            case .user(let name): users.insert(name)
-            case .project(let name): projects.insert(name)
-            case .pool(let name): families.insert(name)
-            case .host: return SchedulingDecision(next: nil, reason: firstReason)
+            case .user(let name):
+                for index in queue.indices where queue[index].owner == name { excluded[index] = true }
+            case .project(let name):
+                for index in queue.indices where queue[index].project == name { excluded[index] = true }
+            case .pool(let name):
+                for index in queue.indices where queue[index].family == name { excluded[index] = true }
+            case .host:
+                return SchedulingDecision(next: nil, reason: firstReason)
             }
         }
     }
