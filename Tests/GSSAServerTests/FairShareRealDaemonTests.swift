@@ -36,10 +36,21 @@ struct FairShareRealDaemonTests {
                     return check(summaries)
                 }
                 #expect(done, "\(summaries.map { "\($0.owner) \($0.state.rawValue) started \($0.started?.description ?? "-")" })")
-                for (run, summary) in zip(runs, summaries) where !summary.state.isTerminal {
+                // The queued ones first, from the back, so that no cancel frees cores for another start;
+                // then the rest. Each run's supervision and clean-up is awaited, so that no container
+                // outlives the test.
+                for run in runs.reversed() where try await server.summary(run.guid, token: run.token).state == .queued {
                     _ = try await server.request(.POST, "/api/v1/simulations/\(run.guid)/cancel", token: run.token)
                 }
-                for run in runs { _ = try await server.waitTerminal(run.guid, token: run.token, seconds: 120) }
+                for run in runs where !(try await server.summary(run.guid, token: run.token).state.isTerminal) {
+                    _ = try await server.request(.POST, "/api/v1/simulations/\(run.guid)/cancel", token: run.token)
+                }
+                for run in runs {
+                    _ = try await server.waitTerminal(run.guid, token: run.token, seconds: 120)
+                    let key = try await runKey(run.guid, in: server.store, owner: run.token == server.alice ? "alice" : "bob")
+                    await server.manager.waitForTask(guid: key)
+                    #expect(try await eventually(60) { (try? await daemon.launcher.state(guid: key)) != .running })
+                }
                 // Every queued time is known and in submission order.
                 let queued = summaries.compactMap(\.queued)
                 #expect(queued.count == 22 && queued == queued.sorted())
