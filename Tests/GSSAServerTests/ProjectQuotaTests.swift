@@ -114,6 +114,7 @@ struct ProjectQuotaTests {
             let limited = try await server.start(guid: guids[2], token: server.alice)
             #expect(limited.status == .tooManyRequests && limited.errorCode == "E_CLIENT", "\(String(decoding: limited.body, as: UTF8.self))")
             #expect(limited.errorMessage.contains("--max-pending-per-user"))
+            #expect(limited.retryAfter == "30")
             let reply = try await server.request(.POST, "/api/v1/simulations/\(guids[2])/start", token: server.alice)
             #expect(reply.status == .tooManyRequests)
             let first = try await server.summary(guids[0], token: server.alice)

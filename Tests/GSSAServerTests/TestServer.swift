@@ -178,6 +178,8 @@ struct APIReply: Sendable {
     var status: HTTPResponseStatus
     var body: Data
     var contentType: String?
+    /// The `Retry-After` header, when the answer has one (HTTP 429).
+    var retryAfter: String? = nil
     func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw GSSAError.server("not a JSON object: \(String(decoding: body, as: UTF8.self))")
@@ -201,7 +203,8 @@ extension APITarget {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 1 << 28)
-        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"))
+        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"),
+                        retryAfter: response.headers.first(name: "Retry-After"))
     }
 
     func json(_ method: HTTPMethod, _ path: String, token: String?, _ object: Any) async throws -> APIReply {
