@@ -8,6 +8,7 @@
 //    dockerd) against a bare `docker run --rm` of the same image, interleaved;
 // 3. events per second one WebSocket client receives.
 // With --load, only: status p99 while 30 runs execute and a 200 MB bundle downloads (LoadBenchmark.swift).
+// With --scheduler, only: one scheduling decision with 10^4 queued runs (SchedulerBenchmark.swift).
 import AsyncHTTPClient
 import ContainerEngine
 import Foundation
@@ -99,6 +100,11 @@ func scratch(_ label: String) -> URL {
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     chmod(url.path, 0o755)
     return url
+}
+
+if CommandLine.arguments.contains("--scheduler") {
+    schedulerBenchmark(queued: option("--queued", 10_000), users: option("--users", 100), rounds: option("--rounds", 500))
+    exit(0)
 }
 
 if CommandLine.arguments.contains("--load") {

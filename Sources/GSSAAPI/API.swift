@@ -50,34 +50,6 @@ public enum API {
         public init(directory: String? = nil) { self.directory = directory }
     }
 
-    /// The optional body of `POST …/start`.
-    ///
-    /// `sweep` makes the run the parent of an array: one child per element of the cartesian
-    /// product of the values, each a copy of the run with those global parameters overridden in
-    /// its own definition. Values are literal strings, in the order given; ranges
-    /// (`start:stop:step`) are expanded by the client (``SweepRange``), so a value containing
-    /// `:` is never misread. `after` names runs of the same owner that must succeed first
-    /// (afterok): until then the run is `waiting`.
-    public struct Start: Codable, Sendable, Hashable {
-        /// `{NAME: [value, …]}`: global parameters to sweep; nil or empty for a single run.
-        public var sweep: [String: [String]]?
-        /// The order of the swept parameters (JSON `sweep_order`), which decides the children's
-        /// numbering (the last varies fastest); absent means by name.
-        public var sweepOrder: [String]?
-        /// GUIDs of runs that must succeed before this one is queued.
-        public var after: [String]?
-        /// Creates a start body.
-        public init(sweep: [String: [String]]? = nil, sweepOrder: [String]? = nil, after: [String]? = nil) {
-            self.sweep = sweep
-            self.sweepOrder = sweepOrder
-            self.after = after
-        }
-        private enum CodingKeys: String, CodingKey {
-            case sweep, after
-            case sweepOrder = "sweep_order"
-        }
-    }
-
     /// The body of `POST /api/v1/admin/prune`.
     public struct Prune: Codable, Sendable, Hashable {
         /// Runs that ended (or, if never started, were created) more than this many seconds ago (JSON `older_than`).

@@ -71,6 +71,20 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var rescheduledFrom: String?
     /// The run that re-runs this one (`gssa reschedule`).
     public var rescheduledAs: String?
+    /// The project the run is charged to; nil before it is started on a server with projects.
+    public var project: String?
+    /// The priority given at start (0–100).
+    public var priority: Int?
+    /// When `start` put the run in the queue; nil until then.
+    public var queued: Timestamp?
+    /// Why a queued run waits, e.g. `waiting: project liver-lab uses 4 of 4 cores`.
+    public var queueReason: String?
+    /// Cores the run asks for (fixed at finalize).
+    public var cores: Double?
+    /// Bytes of memory the run asks for (fixed at finalize).
+    public var memory: Int64?
+    /// Walltime the run asks for, in seconds; nil: the server's default.
+    public var walltime: Double?
 
     /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
@@ -106,6 +120,8 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
         case sweepValues = "sweep_values"
         case rescheduledFrom = "rescheduled_from"
         case rescheduledAs = "rescheduled_as"
+        case project, priority, queued, cores, memory, walltime
+        case queueReason = "queue_reason"
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

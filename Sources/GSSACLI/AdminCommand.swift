@@ -13,7 +13,7 @@ struct AdminCommand: AsyncParsableCommand {
         discussion: "One file per subcommand where it grows (`Admin*Command.swift`); the small ones live here.",
         subcommands: [
             AdminMigrateCommand.self, AdminBackupCommand.self, AdminRestoreCommand.self, AdminDoctorCommand.self,
-            Archive.self, Prune.self, PruneEngine.self,
+            AdminUsageCommand.self, Archive.self, Prune.self, PruneEngine.self,
         ])
 
     struct Listed: Encodable {

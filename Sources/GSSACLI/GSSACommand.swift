@@ -26,7 +26,7 @@ public struct GSSACommand: AsyncParsableCommand {
             // running here: the embedded lifecycle, host meshing, images, containers through the daemon
             RunCommand.self, RunsCommand.self, MeshCommand.self, ImagesCommand.self, ContainerCommand.self,
             // the simulation server and its clients
-            ServerCommand.self, UsersCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
+            ServerCommand.self, UsersCommand.self, ProjectsCommand.self, AdminCommand.self, LaunchSimulationCommand.self, SearchCommand.self, StatusCommand.self,
             LogsCommand.self, WaitCommand.self, CancelCommand.self, ResultsCommand.self, DiagnosticCommand.self, InspectCommand.self,
             CleanCommand.self, SuspendCommand.self, ResumeCommand.self, RescheduleCommand.self,
             // operating an installation: backups, schema migrations, checks, archives

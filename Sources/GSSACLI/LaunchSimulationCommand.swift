@@ -26,6 +26,8 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
     var sweep: [String] = []
     @Option(help: ArgumentHelp("Start only once these runs have succeeded (afterok); comma-separated or repeated.", valueName: "GUID[,GUID]"))
     var after: [String] = []
+    @Option(help: "The project the run is charged to (default: your first).") var project: String?
+    @Option(help: "Priority from 0 to 100 (users up to 50); higher goes first under the fairshare scheduler.") var priority: Int?
     @Flag(help: "Wait for the run to finish, showing its progress.") var wait = false
     @OptionGroup var follow: FollowOptions
     @OptionGroup var client: ClientOptions
@@ -78,6 +80,7 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
             }
             throw error
         }
+        let start = API.Start(project: project, priority: priority)
         guard wait else {
             let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }

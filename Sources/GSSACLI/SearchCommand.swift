@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GSSA
 import GSSAAPI
+import LaunchProtocol
 import NIOHTTP1
 
 /// `gssa search [PREFIX] [--limit N]`: the user's runs, newest first.
@@ -10,7 +11,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     @Argument(help: "GUID prefix (empty: all).") var prefix = ""
     @Option(help: "At most this many.") var limit = 10
-    @Option(help: "Only this user's runs ('me' for yours; admins may name anyone).") var owner: String?
+    @Option(help: "Only this user's runs ('me' for yours, the default; admins may name anyone).") var owner: String?
+    @Flag(help: "Every user's runs, with an owner column (admins; a user sees only their own).") var allUsers = false
     @Option(help: "Only runs in this state (repeatable or comma-separated: created, finalized, waiting, queued, starting, running, suspended, succeeded, failed, cancelled).")
     var state: [String] = []
     @Option(help: "Only runs of this family.") var family: String?
@@ -20,7 +22,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         var query = "?prefix=\(Self.encode(prefix))&limit=\(limit)"
-        if let owner { query += "&owner=\(Self.encode(owner))" }
+        if allUsers, owner != nil { throw GSSAError.client("--all-users and --owner exclude each other") }
+        if !allUsers { query += "&owner=\(Self.encode(owner ?? "me"))" }
         let states = state.flatMap { $0.split(separator: ",").map(String.init) }
         for name in states where SimulationState(rawValue: name) == nil {
             throw GSSAError.client("--state '\(name)' is not one of \(SimulationState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -33,7 +36,7 @@ struct SearchCommand: AsyncParsableCommand {
             CLIOutput.printJSON(result)
             return
         }
-        for run in result.simulations { print(SummaryText.line(run)) }
+        for run in result.simulations { print((allUsers ? "\(run.owner)  " : "") + SummaryText.line(run)) }
     }
 
     static func encode(_ text: String) -> String {
@@ -57,8 +60,14 @@ enum SummaryText {
             "family:    \(run.family ?? "-")",
             "progress:  \(run.status.percentage.map { String(format: "%.1f%%", $0) } ?? "-") \(run.status.message ?? "")",
         ]
+        if let project = run.project { lines.append("project:   \(project)" + (run.priority.map { " (priority \($0))" } ?? "")) }
+        if let cores = run.cores, let memory = run.memory {
+            lines.append("request:   \(cores) cores, \(ByteSize.describe(memory))" + (run.walltime.map { ", walltime \($0) s" } ?? ""))
+        }
+        if let reason = run.queueReason { lines.append("waiting:   \(reason)") }
         if let status = run.exitStatus { lines.append("outcome:   \(status.code.name): \(status.message)") }
         lines.append("created:   \(run.created)")
+        if let queued = run.queued { lines.append("queued:    \(queued)") }
         if let started = run.started { lines.append("started:   \(started)") }
         if let finished = run.finished { lines.append("finished:  \(finished)") }
         if let duration = run.duration { lines.append("duration:  \(String(format: "%.1f", duration)) s") }

@@ -56,6 +56,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Most children one sweep (a launch with sweep values) may have.") var maxSweepSize = 1000
     @Option(help: "Log records on stdout as text (for journalctl) or json (one object per line).") var logFormat = "text"
     @Option(help: "Least severe log level written: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @OptionGroup(title: "Scheduling") var scheduling: SchedulingOptions
     @OptionGroup var options: CommonOptions
 
     /// Every option is checked before anything starts, so a mistake is a usage error naming the option.
@@ -95,8 +96,8 @@ struct ServerCommand: AsyncParsableCommand {
             ?? CGALHostMesher.make(threads: meshThreads)
         try await SimulationServer.run(
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
-            walltime: walltime, limits: try limits(), maximumSweepSize: maxSweepSize, registry: options.registry(),
-            web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)), logger: logger)
+            walltime: walltime, limits: try limits(), maximumSweepSize: maxSweepSize, scheduling: try scheduling.configuration(),
+            registry: options.registry(), web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)), logger: logger)
     }
 
     func limits() throws(GSSAError) -> UploadLimits {

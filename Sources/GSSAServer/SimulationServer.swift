@@ -52,11 +52,13 @@ public enum SimulationServer {
     /// SIGTERM/SIGINT. Runs survive a stop: they are re-attached at the next start.
     public static func run(
         listen host: String, port: Int, data: URL, launcherSocket: String, mesher: any HostMesher = UnavailableHostMesher(),
-        walltime: Double? = nil, limits: UploadLimits = UploadLimits(), maximumSweepSize: Int = 1000, registry: FamilyRegistry = .standard(),
+        walltime: Double? = nil, limits: UploadLimits = UploadLimits(), maximumSweepSize: Int = 1000,
+        scheduling: SchedulingConfiguration = SchedulingConfiguration(), registry: FamilyRegistry = .standard(),
         web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "gssa.server")
     ) async throws {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let configuration = ServerConfiguration(dataDirectory: data, walltime: walltime, limits: limits, maximumSweepSize: maximumSweepSize)
+        let configuration = ServerConfiguration(
+            dataDirectory: data, walltime: walltime, limits: limits, maximumSweepSize: maximumSweepSize, scheduling: scheduling)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         let manager = try SimulationManager(
             configuration: configuration, store: store, launcher: DaemonLauncher(socket: launcherSocket),

@@ -91,7 +91,7 @@ struct OpenAPITests {
                 guard operation["x-websocket"] as? Bool != true else { return }
                 let open = (operation["security"] as? [Any])?.isEmpty == true
                 let (payload, contentType) = body(for: id)
-                let reply = try await server.request(HTTPMethod(rawValue: method.uppercased()), path.replacingOccurrences(of: "{guid}", with: guid),
+                let reply = try await server.request(HTTPMethod(rawValue: method.uppercased()), path.replacingOccurrences(of: "{guid}", with: guid).replacingOccurrences(of: "{scope}", with: "project").replacingOccurrences(of: "{name}", with: "alice"),
                                                      token: open ? nil : server.alice, body: payload, contentType: contentType)
                 let responses = operation["responses"] as! [String: Any]
                 let code = String(reply.status.code)

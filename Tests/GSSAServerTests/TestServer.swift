@@ -38,17 +38,18 @@ final class TestServer: APITarget, Sendable {
         transferTimeout: TimeAmount = .seconds(30), users: (alice: String, bob: String, admin: String)? = nil,
         limits: UploadLimits = UploadLimits(), work: BlockingWork = BlockingWork(), walltime: Double? = nil,
         web: WebConfiguration = WebConfiguration(),
+        scheduling: SchedulingConfiguration = SchedulingConfiguration(), registry: FamilyRegistry? = nil,
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         let data = data ?? scratchDirectory("server")
         let configuration = ServerConfiguration(
             dataDirectory: data, walltime: walltime, statusPersistInterval: .milliseconds(200), transferTimeout: transferTimeout,
-            queuePollInterval: .milliseconds(100), limits: limits)
+            queuePollInterval: .milliseconds(100), limits: limits, scheduling: scheduling)
         let store = try SQLiteSimulationStore(path: configuration.databasePath)
         var logger = Logger(label: "gssa.test.server")
         logger.logLevel = .warning
         let manager = try SimulationManager(
-            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry(), logger: logger,
+            configuration: configuration, store: store, launcher: launcher, mesher: mesher, registry: registry ?? Self.registry(), logger: logger,
             work: work)
         var tokens = users
         if tokens == nil {
@@ -178,6 +179,8 @@ struct APIReply: Sendable {
     var status: HTTPResponseStatus
     var body: Data
     var contentType: String?
+    /// The `Retry-After` header, when the answer has one (HTTP 429).
+    var retryAfter: String? = nil
     func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw GSSAError.server("not a JSON object: \(String(decoding: body, as: UTF8.self))")
@@ -201,7 +204,8 @@ extension APITarget {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 1 << 28)
-        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"))
+        return APIReply(status: response.status, body: Data(buffer: bytes), contentType: response.headers.first(name: "Content-Type"),
+                        retryAfter: response.headers.first(name: "Retry-After"))
     }
 
     func json(_ method: HTTPMethod, _ path: String, token: String?, _ object: Any) async throws -> APIReply {

@@ -17,6 +17,10 @@ public protocol Family: Sendable {
     var interpreter: String { get }
     /// Where the family came from, shown by `gssa families`.
     var origin: String { get }
+    /// What a run asks for by default; nil leaves the server's defaults.
+    var resources: FamilyResources? { get }
+    /// Most runs of the family at once on a server; nil: no pool.
+    var maximumRunning: Int? { get }
 
     /// Builds the solver input for a definition. Pure: it reads no files and writes none.
     func configure(_ definition: SimulationDefinition) throws(GSSAError) -> FamilyConfiguration
@@ -29,4 +33,8 @@ extension Family {
     public var interpreter: String { "python3" }
     /// `built-in` by default.
     public var origin: String { "built-in" }
+    /// No defaults of its own: the server's.
+    public var resources: FamilyResources? { nil }
+    /// No pool.
+    public var maximumRunning: Int? { nil }
 }

@@ -21,6 +21,10 @@ public struct DropInFamily: DockerFamily, MesherGSSF {
     public var image: String { manifest.image }
     /// The manifest's `workflow`.
     public var workflow: Workflow { manifest.workflow }
+    /// The manifest's `resources`.
+    public var resources: FamilyResources? { manifest.resources }
+    /// The manifest's `pool.max_running`.
+    public var maximumRunning: Int? { manifest.pool?.maxRunning }
     /// The manifest's `interpreter`, else `python3`.
     public var interpreter: String { manifest.interpreter ?? "python3" }
     /// The folder's path, so `gssa families` shows where the family lives.

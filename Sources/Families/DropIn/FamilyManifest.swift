@@ -12,6 +12,8 @@ import Yams
 /// retrievable: [run/summary.json]
 /// parameters:                    # declared parameters: NAME -> type
 ///   CONSTANT_X: float
+/// resources: {cores: 2, memory: 4g, walltime: 3600}   # what a run asks for by default
+/// pool: {max_running: 4}          # at most 4 runs of this family at once
 /// ```
 public struct FamilyManifest: Sendable, Hashable, Decodable {
     /// The family's name (`name`); the folder's name when absent.
@@ -30,6 +32,10 @@ public struct FamilyManifest: Sendable, Hashable, Decodable {
     public var retrievable: [String]?
     /// Declared parameters, name to type (`parameters`); written as the start archive's `parameters.yml`.
     public var parameters: [String: String]?
+    /// What a run asks for by default (`resources`); the server's defaults when absent.
+    public var resources: FamilyResources?
+    /// At most this many runs of the family at once (`pool`); unbounded when absent.
+    public var pool: FamilyPool?
 
     /// Reads and checks a manifest; errors name the file and field.
     public static func load(from url: URL) throws(GSSAError) -> FamilyManifest {
@@ -57,6 +63,10 @@ public struct FamilyManifest: Sendable, Hashable, Decodable {
             throw GSSAError.client("\(url.path): start must be a file in the family folder, not \(start)")
         }
         guard !manifest.image.isEmpty else { throw GSSAError.client("\(url.path): image must not be empty") }
+        if let problem = manifest.resources?.problem { throw GSSAError.client("\(url.path): \(problem)") }
+        if let pool = manifest.pool, pool.maxRunning < 1 {
+            throw GSSAError.client("\(url.path): pool.max_running must be at least 1, not \(pool.maxRunning)")
+        }
         return manifest
     }
 }

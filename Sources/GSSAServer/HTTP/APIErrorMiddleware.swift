@@ -35,7 +35,9 @@ struct APIErrorMiddleware: RouterMiddleware {
             if failure.kind == .server {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(failure.error)"])
             }
-            return try JSONResponse.make(Body(error: failure.error, candidates: failure.candidates), status: Self.status(of: failure.kind))
+            var response = try JSONResponse.make(Body(error: failure.error, candidates: failure.candidates), status: Self.status(of: failure.kind))
+            if let seconds = failure.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
         }
     }
 
@@ -48,6 +50,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
+        case .tooManyRequests: .tooManyRequests
         case .unsupportedMediaType: .unsupportedMediaType
         case .upgradeRequired: .init(code: 426, reasonPhrase: "Upgrade Required")
         case .server: .internalServerError

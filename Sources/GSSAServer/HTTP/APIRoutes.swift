@@ -20,6 +20,9 @@ enum APIRoutes {
         ("/api/v1/simulations/:guid/request-files", ["POST"]), ("/api/v1/simulations/:guid/results", ["GET", "POST"]),
         ("/api/v1/simulations/:guid/diagnostic", ["GET", "POST"]), ("/api/v1/compare", ["POST"]),
         ("/api/v1/events", ["GET"]), ("/api/v1/admin/families/reload", ["POST"]), ("/metrics", ["GET"]),
+        ("/api/v1/admin/users", ["GET"]), ("/api/v1/admin/projects", ["GET", "POST"]),
+        ("/api/v1/admin/projects/:guid/members", ["POST"]), ("/api/v1/admin/quotas/:guid/:guid", ["PUT"]),
+        ("/api/v1/admin/usage", ["GET"]),
     ]
 
     /// The methods `path` answers to; nil when no route has that path.
@@ -121,7 +124,7 @@ enum APIRoutes {
         }
         run.post("start") { request, context in
             let user = try context.requireUser()
-            let options = try await decodeOptional(API.Start.self, request, context) ?? API.Start()
+            let options = try await decodeOptional(API.Start.self, request, context) 
             let record = try await manager.start(guid: try guid(context), user: user, options: options)
             return try JSONResponse.make(try await manager.summary(of: record), status: .accepted)
         }
@@ -191,6 +194,8 @@ enum APIRoutes {
             }
             return try JSONResponse.make(await manager.reloadFamilies())
         }
+
+        AdminRoutes.add(to: api, manager: manager)
 
         api.post("compare") { request, context in
             _ = try context.requireUser()

@@ -19,7 +19,7 @@ public struct DaemonLauncher: SimulationLauncher {
     public func run(_ specification: LaunchSpecification, observer: LaunchObserver) async throws -> RunResult {
         let arguments = StartArguments(
             guid: specification.guid, image: specification.image, input: specification.input.path,
-            output: specification.output.path, walltime: specification.walltime,
+            output: specification.output.path, limits: specification.limits, walltime: specification.walltime,
             interpreter: specification.interpreter, author: specification.author)
         return try await connected { client in
             let reply: RunReply

@@ -15,11 +15,14 @@ public struct LaunchSpecification: Sendable, Hashable {
     public var walltime: Double?
     /// The run's owner, for the container's author label.
     public var author: String
+    /// The run's resource request, enforced by the daemon as the container's limits.
+    public var limits: ContainerLimits?
 
     public init(
         guid: String, image: String, input: URL, output: URL, interpreter: String? = nil,
-        walltime: Double? = nil, author: String
+        walltime: Double? = nil, author: String, limits: ContainerLimits? = nil
     ) {
+        self.limits = limits
         self.guid = guid
         self.image = image
         self.input = input

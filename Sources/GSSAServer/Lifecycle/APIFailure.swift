@@ -4,18 +4,21 @@ import GSSA
 /// sends the GSSA error object, so clients never get a bare `false`.
 public struct APIFailure: Error, Sendable {
     public enum Kind: Sendable, Hashable {
-        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, upgradeRequired, server
+        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, upgradeRequired, tooManyRequests, server
     }
 
     public var kind: Kind
     public var error: GSSAError
     /// For an ambiguous GUID prefix: the matching GUIDs.
     public var candidates: [String]?
+    /// For a rate limit (HTTP 429): seconds the client should wait (`Retry-After`).
+    public var retryAfter: Int?
 
-    public init(_ kind: Kind, _ error: GSSAError, candidates: [String]? = nil) {
+    public init(_ kind: Kind, _ error: GSSAError, candidates: [String]? = nil, retryAfter: Int? = nil) {
         self.kind = kind
         self.error = error
         self.candidates = candidates
+        self.retryAfter = retryAfter
     }
 
     static func notFound(_ guid: String) -> APIFailure {

@@ -12,7 +12,7 @@ import NIOPosix
 public struct BlockingWork: Sendable {
     /// What is being done, for tests that hold a step at a gate.
     public enum Step: String, Sendable {
-        case bundle, checkArchive, pull, writeConfiguration, writeDefinition
+        case bundle, checkArchive, pull, writeConfiguration, writeDefinition, usage
     }
 
     let pool: NIOThreadPool

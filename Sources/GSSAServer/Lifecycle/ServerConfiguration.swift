@@ -23,14 +23,18 @@ public struct ServerConfiguration: Sendable {
     public var limits: UploadLimits
     /// The most children one sweep may have (`gssa server --max-sweep-size`).
     public var maximumSweepSize: Int
+    /// The scheduler, the host's capacity, resource requests, pools and rate limits.
+    public var scheduling: SchedulingConfiguration
 
     public init(
         dataDirectory: URL, serverID: String? = nil, walltime: Double? = nil,
         statusPersistInterval: Duration = .milliseconds(500), transferTimeout: TimeAmount = .seconds(30),
         queuePollInterval: Duration = .milliseconds(500), apiVersion: String = ServerConfiguration.currentAPIVersion,
-        limits: UploadLimits = UploadLimits(), maximumSweepSize: Int = 1000
+        limits: UploadLimits = UploadLimits(), maximumSweepSize: Int = 1000,
+        scheduling: SchedulingConfiguration = SchedulingConfiguration()
     ) {
         self.maximumSweepSize = maximumSweepSize
+        self.scheduling = scheduling
         self.dataDirectory = dataDirectory
         self.serverID = serverID ?? Self.loadOrCreateIdentity(in: dataDirectory)
         self.walltime = walltime

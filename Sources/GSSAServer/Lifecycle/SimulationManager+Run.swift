@@ -9,14 +9,15 @@ import Logging
 extension SimulationManager {
     // MARK: start and the queue
 
-    /// `start`: puts the run at the back of the persistent FIFO queue and wakes the pump.
+    /// `start`: puts the run in the persistent queue, charged to a project with a priority, and
+    /// wakes the pump; the scheduler decides when it leaves the queue.
     /// A full daemon never fails a run; the run waits, visibly `queued` with its position.
     ///
     /// With `options.after` the run first waits (`waiting`) until each named run has
     /// succeeded; with `options.sweep` it becomes the parent of an array of children (see
     /// ``startSweep(_:plan:after:)``). Everything is checked before anything changes.
     @discardableResult
-    public func start(guid: String, user: UserRecord, options: API.Start = API.Start()) async throws -> SimulationRecord {
+    public func start(guid: String, user: UserRecord, options: API.Start? = nil) async throws -> SimulationRecord {
         let record = try await resolve(guid, user: user)
         guard record.state == .finalized else {
             throw APIFailure.conflict(
@@ -24,16 +25,25 @@ extension SimulationManager {
                     ? "simulation \(record.name) must be finalized before it starts"
                     : "simulation \(record.name) is \(record.state.rawValue) and cannot start again")
         }
+        let options = options ?? API.Start()
+        let (project, priority) = try await admitStart(record, options: options, user: user)
         let after = try await dependencies(options.after ?? [], of: record)
+        var plan: SweepPlan?
         if let sweep = options.sweep, !sweep.isEmpty {
-            let plan = try SweepPlan(sweep: sweep, order: options.sweepOrder, maximum: configuration.maximumSweepSize)
-            return try await startSweep(record, plan: plan, after: after)
+            plan = try SweepPlan(sweep: sweep, order: options.sweepOrder, maximum: configuration.maximumSweepSize)
         }
-        if !after.isEmpty { return try await wait(record, after: after) }
-        return try await enqueue(record)
+        // Charged before anything else changes: a waiting run and a sweep's children keep it.
+        let admitted = try await store.update(guid: record.guid) {
+            $0.project = project
+            $0.priority = priority
+        } ?? record
+        if let plan { return try await startSweep(admitted, plan: plan, after: after) }
+        if !after.isEmpty { return try await wait(admitted, after: after) }
+        return try await enqueue(admitted)
     }
 
-    /// Puts a finalized (or waiting) run at the back of the queue and wakes the pump.
+    /// Puts a finalized (or waiting) run, already charged to its project, at the back of the
+    /// queue and wakes the pump.
     @discardableResult
     func enqueue(_ record: SimulationRecord) async throws -> SimulationRecord {
         let sequence = nextSequence()
@@ -41,6 +51,8 @@ extension SimulationManager {
         let updated = try await store.update(guid: record.guid) {
             guard $0.state == .finalized || $0.state == .waiting else { return }
             $0.state = .queued
+            $0.queuedAt = Date()
+            $0.queueReason = nil
             $0.queueSequence = sequence
             $0.message = message
             $0.exitCode = ErrorCode.inProgress.name
@@ -69,7 +81,8 @@ extension SimulationManager {
         "Queued (waiting for the launch daemon: \(reason))"
     }
 
-    /// Starts queued runs while the daemon has free slots, oldest first. While the daemon does
+    /// Starts queued runs while the scheduler finds one that fits (slots, cores, memory, quotas,
+    /// pools), in the scheduler's order. While the daemon does
     /// not answer, nothing starts: queued runs stay queued and say so, and the pump retries.
     public func pump() async {
         if pumping {
@@ -81,9 +94,9 @@ extension SimulationManager {
         repeat {
             pumpAgain = false
             while !shuttingDown {
-                let next: SimulationRecord?
+                let waiting: Bool
                 do {
-                    next = try await store.nextQueued()
+                    waiting = try await store.nextQueued() != nil
                 } catch {
                     if !(error is CancellationError) {
                         logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
@@ -91,7 +104,10 @@ extension SimulationManager {
                     schedulePump()
                     break
                 }
-                guard let next else { break }
+                guard waiting else {
+                    metrics.setQueue([])
+                    break
+                }
                 let usage: UsageReply
                 do {
                     usage = try await launcher.usage()
@@ -103,11 +119,22 @@ extension SimulationManager {
                 await daemonAvailable()
                 let free = usage.max - usage.running - starting.count
                 metrics.slotsInUse.record(usage.running + starting.count)
-                guard free > 0 else { break }
+                let chosen: SimulationRecord?
+                do {
+                    chosen = try await nextToStart(freeSlots: free)
+                } catch {
+                    if !(error is CancellationError) {
+                        logger.error("cannot read the queue; retrying", metadata: ["error": "\(error)"])
+                    }
+                    schedulePump()
+                    break
+                }
+                guard let next = chosen else { break }
                 starting.insert(next.guid)
                 do {
                     try await store.update(guid: next.guid) {
                         $0.state = .starting
+                        $0.queueReason = nil
                         $0.message = "Starting simulation..."
                         $0.percentage = 0
                         $0.updatedAt = Date()
@@ -213,7 +240,8 @@ extension SimulationManager {
             let specification = LaunchSpecification(
                 guid: guid, image: configuration.image, input: directory.appendingPathComponent("input"),
                 output: directory.appendingPathComponent("output"), interpreter: configuration.interpreter,
-                walltime: self.configuration.walltime, author: owner)
+                walltime: record.walltime ?? self.configuration.walltime, author: owner,
+                limits: ContainerLimits(memory: record.memory, cpus: record.cores))
             metrics.runsStarted.increment()
             switch try await supervise(guid: guid, owner: owner, contact: .start(specification),
                                        lost: "lost: the launch daemon no longer knows this run") {

@@ -94,7 +94,12 @@ extension SimulationManager {
         }
         let owner = acting(as: record.owner)
         let run = try await initialize(guid: name, user: owner)
-        try await store.update(guid: run.guid) { $0.rescheduledFrom = record.name }
+        try await store.update(guid: run.guid) {
+            $0.rescheduledFrom = record.name
+            // Charged as the run it repeats was.
+            $0.project = record.project
+            $0.priority = record.priority
+        }
         try await copyInputs(from: record, to: run, definition: nil, user: owner)
         let finalized: SimulationRecord
         do {

@@ -100,6 +100,8 @@ extension SimulationManager {
         try await store.update(guid: child.guid) {
             $0.parent = parent.name
             $0.sweepValues = values
+            $0.project = parent.project
+            $0.priority = parent.priority
         }
         try await copyInputs(from: parent, to: child, definition: definition, user: user)
         let finalized: SimulationRecord

@@ -175,6 +175,7 @@ public actor SimulationManager {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); the definition can no longer change")
         }
         guard !xml.isEmpty else { throw APIFailure(.badRequest, .client("the definition is empty")) }
+        try await checkStoredBytes(user: user)
         guard xml.count <= InputLimits.maximumDefinitionBytes else {
             throw APIFailure.tooLarge("the definition", limit: Int64(InputLimits.maximumDefinitionBytes), hint: Self.definitionHint)
         }
@@ -254,6 +255,7 @@ public actor SimulationManager {
         guard record.state == .created else {
             throw APIFailure.conflict("simulation \(record.name) is \(record.state.rawValue); its inputs can no longer change")
         }
+        try await checkStoredBytes(user: user)
         do {
             try FileManager.default.createDirectory(
                 at: Self.uploadedArchive(in: URL(fileURLWithPath: record.directory)).deletingLastPathComponent(),
@@ -349,6 +351,15 @@ public actor SimulationManager {
         } catch {
             throw APIFailure.from(error)
         }
+        // A request above the server's bounds is refused now, not left queued forever.
+        let request: ResourceRequest
+        do {
+            request = try ResourceRequest.resolve(
+                definition.parameters, defaults: try familyRequest(configuration.family),
+                bounds: self.configuration.scheduling.bounds)
+        } catch {
+            throw APIFailure(.badRequest, error)
+        }
         let staging = directory.appendingPathComponent("transfer")
         var written: [String] = []
         do {
@@ -379,6 +390,9 @@ public actor SimulationManager {
             let updated = try await store.update(guid: record.guid) {
                 guard $0.state == .created, !$0.cleaned else { return }
                 $0.state = .finalized
+                $0.cores = request.cores
+                $0.memory = request.memory
+                $0.walltime = request.walltime
                 $0.family = family
                 $0.remoteDirectory = remoteRoot
                 $0.message = "Finalized"

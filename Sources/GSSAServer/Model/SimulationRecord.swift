@@ -74,6 +74,21 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     /// True for the parent of a sweep: it has children and no container of its own.
     public var isSweepParent: Bool { sweepSize != nil }
 
+    /// The project the run is charged to (migration v7; older runs: their owner's name).
+    public var project: String?
+    /// 0–100, given at start; higher goes first under `fairshare`.
+    public var priority: Int?
+    /// Cores asked for (fixed at finalize).
+    public var cores: Double?
+    /// Bytes of memory asked for (fixed at finalize).
+    public var memory: Int64?
+    /// Walltime asked for, in seconds (fixed at finalize); nil: the server's default.
+    public var walltime: Double?
+    /// When `start` put the run in the queue.
+    public var queuedAt: Date?
+    /// Why a queued run waits, e.g. `waiting: project liver-lab uses 4 of 4 cores`.
+    public var queueReason: String?
+
     public init(
         guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,
         createdAt: Date = Date()

@@ -18,5 +18,12 @@ extension SimulationSummary {
         self.after = record.after?.isEmpty == false ? record.after : nil
         self.rescheduledFrom = record.rescheduledFrom
         self.rescheduledAs = record.rescheduledAs
+        project = record.project
+        priority = record.priority
+        queued = record.queuedAt.map(Timestamp.init)
+        queueReason = record.state == .queued ? record.queueReason : nil
+        cores = record.cores
+        memory = record.memory
+        walltime = record.walltime
     }
 }

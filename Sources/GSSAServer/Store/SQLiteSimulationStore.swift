@@ -106,6 +106,47 @@ public final class SQLiteSimulationStore: SimulationStore {
         migrator.registerMigration("v6: mesh quality warnings") { db in
             try db.alter(table: "runs") { t in t.add(column: "warnings", .text) }
         }
+        migrator.registerMigration("v7: projects and quotas") { db in
+            try db.create(table: "projects") { t in
+                t.primaryKey("name", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "project_members") { t in
+                t.column("project", .text).notNull().references("projects", onDelete: .cascade)
+                t.column("user", .text).notNull().indexed()
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["project", "user"])
+            }
+            try db.create(table: "quotas") { t in
+                t.column("scope", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("runs", .integer)
+                t.column("cores", .double)
+                t.column("memory", .integer)
+                t.column("storedBytes", .integer)
+                t.primaryKey(["scope", "name"])
+            }
+            try db.alter(table: "runs") { t in
+                t.add(column: "project", .text)
+                t.add(column: "priority", .integer)
+                t.add(column: "cores", .double)
+                t.add(column: "memory", .integer)
+                t.add(column: "walltime", .double)
+                t.add(column: "queuedAt", .datetime)
+                t.add(column: "queueReason", .text)
+            }
+            try db.create(index: "runs_project", on: "runs", columns: ["project"])
+            try db.create(index: "runs_finished", on: "runs", columns: ["finishedAt"])
+            // Nothing is reset: every existing user gets a project of their own name (their
+            // default), and every existing run is charged to its owner's project.
+            let now = Date()
+            for name in try String.fetchAll(db, sql: "SELECT name FROM users") {
+                try db.execute(sql: "INSERT OR IGNORE INTO projects (name, createdAt) VALUES (?, ?)", arguments: [name, now])
+                try db.execute(sql: "INSERT OR IGNORE INTO project_members (project, user, createdAt) VALUES (?, ?, ?)",
+                               arguments: [name, name, now])
+            }
+            try db.execute(sql: "UPDATE runs SET project = owner WHERE project IS NULL")
+        }
         migrator.registerMigration("v8: sweeps, dependencies, reschedule links") { db in
             // New columns only, all NULL for existing runs: nothing is reset.
             try db.alter(table: "runs") { t in
@@ -246,12 +287,17 @@ public final class SQLiteSimulationStore: SimulationStore {
         }
     }
 
+    /// Adds a user, with a project of their own name (their default) unless one exists, in
+    /// which case they join it.
     public func addUser(_ user: UserRecord) async throws {
         try await pool.write { db in
             if try UserRecord.exists(db, key: user.name) {
                 throw GSSAError.client("user \(user.name) exists already")
             }
             try user.insert(db)
+            try db.execute(sql: "INSERT OR IGNORE INTO projects (name, createdAt) VALUES (?, ?)", arguments: [user.name, user.createdAt])
+            try db.execute(sql: "INSERT OR IGNORE INTO project_members (project, user, createdAt) VALUES (?, ?, ?)",
+                           arguments: [user.name, user.name, user.createdAt])
         }
     }
 
@@ -262,7 +308,10 @@ public final class SQLiteSimulationStore: SimulationStore {
 
     /// Removes a user (their runs stay); false when there is no such user.
     public func removeUser(name: String) async throws -> Bool {
-        try await pool.write { db in try UserRecord.deleteOne(db, key: name) }
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM project_members WHERE user = ?", arguments: [name])
+            return try UserRecord.deleteOne(db, key: name)
+        }
     }
 
     /// Replaces a user's token digest, so the old token stops working; false when there is no

@@ -45,6 +45,15 @@ public protocol SimulationStore: Sendable {
     /// Adds a user; an existing name is an `E_CLIENT` error.
     func addUser(_ user: UserRecord) async throws
     func user(tokenDigest: String) async throws -> UserRecord?
+
+    /// The projects `user` belongs to, the default (first joined) first.
+    func projects(of user: String) async throws -> [String]
+    /// Whether a project of that name exists.
+    func projectExists(_ name: String) async throws -> Bool
+    /// Every quota of a scope, by user or project name.
+    func quotas(_ scope: QuotaScope) async throws -> [String: Quota]
+    /// Runs that ended at or after `date`, for the fair-share usage history.
+    func records(finishedSince date: Date) async throws -> [SimulationRecord]
 }
 
 extension SimulationStore {
@@ -52,6 +61,16 @@ extension SimulationStore {
     public func children(owner: String, parent: String) async throws -> [SimulationRecord] {
         try await search(prefix: "", owner: owner, limit: nil).filter { $0.parent == parent }
             .sorted { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }
+    }
+
+    /// A store without projects: every user runs in a project of their own name.
+    public func projects(of user: String) async throws -> [String] { [] }
+    public func projectExists(_ name: String) async throws -> Bool { false }
+    /// A store without quotas.
+    public func quotas(_ scope: QuotaScope) async throws -> [String: Quota] { [:] }
+    /// Filters every run in memory; the SQLite store uses its index.
+    public func records(finishedSince date: Date) async throws -> [SimulationRecord] {
+        try await search(prefix: "", owner: nil, limit: nil).filter { ($0.finishedAt ?? .distantPast) >= date }
     }
 
     /// Filters the unlimited search in memory; the SQLite store does it in SQL.
