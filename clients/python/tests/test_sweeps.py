@@ -47,13 +47,14 @@ def test_a_sweep_is_one_run_whose_result_and_children_reflect_every_combination(
     assert status["sweep"]["counts"] == {"succeeded": 3} and parent.sweep == status["sweep"]
 
 
-def test_a_sweep_of_an_unknown_parameter_names_it_and_leaves_no_run(client: Client) -> None:
+def test_a_sweep_of_an_unknown_parameter_names_it_and_the_run_is_cleaned(client: Client) -> None:
     with pytest.raises(GSSAError) as err:
         client.submit(DEMO / "definition.xml", inputs=[DEMO / "tumour.stl"], sweep={"NO_SUCH": [1, 2]}, guid="BAD-SWEEP-1")
     assert err.value.code == "E_CLIENT" and "NO_SUCH" in err.value.message
-    with pytest.raises(GSSAError) as gone:
-        client.status("BAD-SWEEP-1")
-    assert gone.value.http_status == 404
+    # Refused at start, after its upload: the client cleans it (directory gone, nothing queued).
+    left = client.status("BAD-SWEEP-1")
+    assert left["state"] == "finalized" and left.get("cleaned") is True and "sweep" not in left, left
+    assert client.children("BAD-SWEEP-1") == []
 
 
 def test_after_waits_for_its_dependency(client: Client) -> None:
