@@ -219,6 +219,12 @@ def main():
               "the sweep's counts: %s" % browser.find_element(By.ID, "sweep-counts").text)
         browser.execute_script("document.getElementById('sweep').scrollIntoView()")
         shot(browser, "12-sweep", ["Sweep", "final_temperature", "CONSTANT_COOLING_RATE", "succeeded: 3"])
+        # The sweep view's JSON: only for a sweep, and only the caller's.
+        fetch = "return fetch(arguments[0]).then(async (r) => [r.status, (await r.json()).error?.message ?? ''])"
+        status, message = browser.execute_script(fetch, "/web/api/runs/%s/sweep" % guid)
+        check(status == 404 and "not a sweep" in message, "a run that is not a sweep has no sweep view (%s %s)" % (status, message))
+        status, message = browser.execute_script(fetch, "/web/api/runs/%s/sweep" % bob_run)
+        check(status == 404 and bob_run in message, "another user's run has no sweep view either (%s %s)" % (status, message))
         second = rows[1].get_attribute("data-guid")
         rows[1].find_element(By.TAG_NAME, "a").click()
         wait(browser, lambda b: b.current_url.endswith("/runs/" + second), what="a child's page")
