@@ -51,9 +51,9 @@ def test_a_sweep_of_an_unknown_parameter_names_it_and_the_run_is_cleaned(client:
     with pytest.raises(GSSAError) as err:
         client.submit(DEMO / "definition.xml", inputs=[DEMO / "tumour.stl"], sweep={"NO_SUCH": [1, 2]}, guid="BAD-SWEEP-1")
     assert err.value.code == "E_CLIENT" and "NO_SUCH" in err.value.message
-    # Refused at start, after its upload: the client cleans it (directory gone, nothing queued).
+    # Refused at start, after its upload: the client cleans it (cancelled, directory gone).
     left = client.status("BAD-SWEEP-1")
-    assert left["state"] == "finalized" and left.get("cleaned") is True and "sweep" not in left, left
+    assert left["state"] == "cancelled" and left.get("cleaned") is True and "sweep" not in left, left
     assert client.children("BAD-SWEEP-1") == []
 
 
