@@ -187,23 +187,31 @@ class Client:
     def children(self, guid: str) -> List[Run]:
         """The children of the sweep `guid`, in their order, as `Run` futures (each with
         `parameters` = its swept values, followed over the event WebSocket like any run)."""
-        found = self.http.json("GET", "/api/v1/simulations", query={"parent": guid}).get("simulations", [])
+        self._events.start(self.timeout)
         runs: List[Run] = []
-        for summary in found:
-            if not isinstance(summary, dict) or not isinstance(summary.get("guid"), str):
-                continue
+        for summary in self._children(guid):
             values = summary.get("sweep_values")
             with self._lock:
                 run = self._runs.get(summary["guid"])
                 if run is None:
                     run = Run(self, summary["guid"], dict(values) if isinstance(values, dict) else {})
                     self._runs[run.guid] = run
-            run._apply_summary(summary)
-            if run.done():
-                with self._lock:
-                    self._runs.pop(run.guid, None)
             runs.append(run)
+        # A child that ended between the listing and its registration sent its end to nobody:
+        # a second listing, after every child is registered, closes that window.
+        by_guid = {run.guid: run for run in runs}
+        for summary in self._children(guid) if runs else []:
+            if summary["guid"] in by_guid:
+                by_guid[summary["guid"]]._apply_summary(summary)
+        with self._lock:
+            for run in runs:
+                if run.done():
+                    self._runs.pop(run.guid, None)
         return runs
+
+    def _children(self, guid: str) -> List[Dict[str, Any]]:
+        found = self.http.json("GET", "/api/v1/simulations", query={"parent": guid}).get("simulations", [])
+        return [item for item in found if isinstance(item, dict) and isinstance(item.get("guid"), str)]
 
     def results(self, guid: str, to: Optional[PathLike] = None) -> Path:
         """Downloads and unpacks the results bundle into `to` (default: under `results_dir`);
