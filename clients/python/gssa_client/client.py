@@ -91,7 +91,7 @@ class Client:
           mapping varies fastest);
         - `after`: runs or GUIDs that must succeed first (the run is ``waiting`` until then; if
           one fails or is cancelled, `result()` raises `GSSAError` ``E_CANCELLED`` naming it);
-        - `project`, `priority`: passed to the server's ``start`` as they are;
+        - `project`, `priority`: sent in the ``start`` body as they are (today's server ignores them);
         - `guid`: the run's GUID (default: a new UUID).
 
         A definition the server refuses raises `GSSAError` (``E_CLIENT``, naming the line) and
