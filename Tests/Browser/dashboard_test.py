@@ -2,7 +2,9 @@
 against a real `gssa server`, launch daemon and dockerd started by scripts/browser-test.
 
 Signs in, submits examples/python-demo through the form and watches its progress bar reach
-100 % without a reload, downloads the results bundle and checks it, cancels a long run, checks
+100 % without a reload, downloads the results bundle and checks it, submits a sweep of three
+through the form and checks its children table and plot, reschedules a finished run, suspends,
+resumes and cancels a long run, checks
 that another user's run is invisible and that a bad family shows its line, measures event ->
 display latency and the first-load transfer size, and writes a screenshot of every page, each
 checked for gross breakage (empty page, error page, missing key text).
@@ -99,7 +101,7 @@ def sign_in(browser, token):
     wait(browser, lambda b: b.find_element(By.ID, "runs-count").text != "", what="runs list")
 
 
-def submit_form(browser, xml_path=None, xml_text=None, files=()):
+def submit_form(browser, xml_path=None, xml_text=None, files=(), sweep=None, after=None):
     browser.get(URL + "/submit")
     wait(browser, lambda b: b.find_elements(By.ID, "definition-text"), what="submit form")
     if xml_path:
@@ -110,6 +112,10 @@ def submit_form(browser, xml_path=None, xml_text=None, files=()):
             "const t = document.getElementById('definition-text'); t.value = arguments[0]; t.dispatchEvent(new Event('change'));", xml_text)
     if files:
         browser.find_element(By.ID, "input-files").send_keys("\n".join(files))
+    if sweep:
+        browser.find_element(By.ID, "sweep").send_keys(sweep)
+    if after:
+        browser.find_element(By.ID, "after").send_keys(after)
     browser.find_element(By.ID, "submit").click()
 
 
@@ -186,6 +192,49 @@ def main():
         wait(browser, lambda b: guid in b.page_source, what="the run in the list")
         shot(browser, "05-runs", ["Runs", guid[:8], "python-demo", "succeeded"])
 
+        # A sweep through the form: three cooling rates. The parent's page lists the children
+        # live and plots final_temperature (from each child's summary.json) against the rate.
+        # The range is expanded in the browser (start:stop:step, stop included).
+        rates = ["0.01", "0.02", "0.03"]
+        submit_form(browser, xml_path=os.path.join(demo, "definition.xml"), files=[os.path.join(demo, "tumour.stl")],
+                    sweep="CONSTANT_COOLING_RATE=0.01:0.03:0.01")
+        parent = run_guid(browser)
+        wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")) == 3, what="the sweep's three children")
+        browser.execute_script("window.__noReload = 'sweep';")
+        wait(browser, lambda b: state(b) == "succeeded"
+             and len(b.find_elements(By.CSS_SELECTOR, "#sweep-plot svg circle")) == 3
+             and all("succeeded" in row.text for row in b.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")),
+             seconds=240, what="the sweep succeeded with three points")
+        check(browser.execute_script("return window.__noReload") == "sweep", "the sweep's page followed its children without a reload")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")
+        check([row.get_attribute("data-guid").startswith(parent + "-") for row in rows] == [True] * 3, "the children are the parent's")
+        shown = [row.find_elements(By.TAG_NAME, "td")[3].text for row in rows]
+        check(shown == rates, "each child's row shows its rate, in order (%s)" % shown)
+        check(browser.find_element(By.ID, "sweep-x").get_attribute("value") == "CONSTANT_COOLING_RATE"
+              and browser.find_element(By.ID, "sweep-y").get_attribute("value") == "final_temperature",
+              "the plot is final_temperature against CONSTANT_COOLING_RATE")
+        points = sorted((float(c.get_attribute("cx")), float(c.get_attribute("cy")))
+                        for c in browser.find_elements(By.CSS_SELECTOR, "#sweep-plot svg circle"))
+        # Faster cooling, lower final temperature: further down the plot (SVG y grows downwards).
+        check(points[0][1] < points[1][1] < points[2][1], "the plotted temperature falls as the rate grows (%s)" % points)
+        check("3 runs" in browser.find_element(By.ID, "sweep-counts").text and "succeeded: 3" in browser.find_element(By.ID, "sweep-counts").text,
+              "the sweep's counts: %s" % browser.find_element(By.ID, "sweep-counts").text)
+        browser.execute_script("document.getElementById('sweep').scrollIntoView()")
+        shot(browser, "12-sweep", ["Sweep", "final_temperature", "CONSTANT_COOLING_RATE", "succeeded: 3"])
+        # The sweep view's JSON: only for a sweep, and only the caller's.
+        fetch = "return fetch(arguments[0]).then(async (r) => [r.status, (await r.json()).error?.message ?? ''])"
+        status, message = browser.execute_script(fetch, "/web/api/runs/%s/sweep" % guid)
+        check(status == 404 and "not a sweep" in message, "a run that is not a sweep has no sweep view (%s %s)" % (status, message))
+        status, message = browser.execute_script(fetch, "/web/api/runs/%s/sweep" % bob_run)
+        check(status == 404 and bob_run in message, "another user's run has no sweep view either (%s %s)" % (status, message))
+        second = rows[1].get_attribute("data-guid")
+        rows[1].find_element(By.TAG_NAME, "a").click()
+        wait(browser, lambda b: b.current_url.endswith("/runs/" + second), what="a child's page")
+        wait(browser, lambda b: b.find_elements(By.ID, "run-state") and "CONSTANT_COOLING_RATE = 0.02" in b.find_element(By.TAG_NAME, "body").text,
+             what="the child's swept value")
+        check(parent in browser.find_element(By.TAG_NAME, "dl").text, "the child names its parent")
+        shot(browser, "13-sweep-child", ["Parent", "Swept values", "succeeded"])
+
         # Latency: a run with many status events, watched on its page.
         with open(os.path.join(FIXTURES, "sleep.xml")) as f:
             sleep_xml = f.read()
@@ -217,6 +266,18 @@ def main():
         wait(browser, lambda b: "succeeded" in b.find_element(By.CSS_SELECTOR, row).text, seconds=120, what="the API run succeeded in the list")
         check(browser.execute_script("return window.__noReload") == "list", "the runs list followed the run without a reload")
 
+        # Reschedule the finished API run from its page: the button lands on the new run.
+        browser.get(URL + "/runs/" + other)
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "button[data-action=reschedule]"), what="the reschedule button")
+        browser.find_element(By.CSS_SELECTOR, "button[data-action=reschedule]").click()
+        wait(browser, lambda b: b.current_url.endswith("/runs/" + other + "-R1"), what="the rescheduled run's page")
+        wait(browser, lambda b: b.find_elements(By.ID, "run-state") and state(b) == "succeeded", seconds=120, what="the rescheduled run succeeded")
+        check(other in browser.find_element(By.TAG_NAME, "dl").text, "the new run names the run it re-runs")
+        shot(browser, "14-rescheduled", ["Rescheduled from", "succeeded"])
+        browser.get(URL + "/runs/" + other)
+        wait(browser, lambda b: b.find_elements(By.ID, "rescheduled-as"), what="the link to the new run")
+        check(not browser.find_elements(By.CSS_SELECTOR, "button[data-action=reschedule]"), "a run is rescheduled once: no second button")
+
         # Dark theme (the system setting) and 200 % zoom (a 1280 px window at zoom 2 is a 640 px
         # CSS viewport at twice the pixels): the page reflows, no horizontal page scrolling.
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
@@ -244,6 +305,22 @@ def main():
         run_guid(browser)
         wait(browser, lambda b: state(b) == "running" and percent(b) > 0, seconds=180, what="the long run running")
         wait(browser, lambda b: "tick 2" in b.find_element(By.ID, "stdout").text, seconds=60, what="the live stdout tail")
+        # Suspend and resume with the buttons; then from elsewhere (the token API), which the
+        # open page follows through its events.
+        long_guid = browser.current_url.rsplit("/", 1)[1]
+        browser.execute_script("window.__noReload = 'long';")
+        browser.find_element(By.CSS_SELECTOR, "button[data-action=suspend]").click()
+        wait(browser, lambda b: state(b) == "suspended" and b.find_elements(By.CSS_SELECTOR, "button[data-action=resume]"), what="the long run suspended")
+        shot(browser, "15-run-suspended", ["suspended", "Resume"])
+        paused_at = percent(browser)
+        browser.find_element(By.CSS_SELECTOR, "button[data-action=resume]").click()
+        wait(browser, lambda b: state(b) == "running" and percent(b) > paused_at, seconds=60, what="the long run resumed and progressing")
+        status, _ = api("POST", "/api/v1/simulations/%s/suspend" % long_guid, ALICE)
+        wait(browser, lambda b: state(b) == "suspended", what="a suspend from the API shown live")
+        status2, _ = api("POST", "/api/v1/simulations/%s/resume" % long_guid, ALICE)
+        wait(browser, lambda b: state(b) == "running", what="a resume from the API shown live")
+        check((status, status2) == (200, 200), "suspend and resume through the API (%s %s)" % (status, status2))
+        check(browser.execute_script("return window.__noReload") == "long", "suspend and resume were shown without a reload")
         browser.find_element(By.CSS_SELECTOR, "button[data-action=cancel]").click()
         try:
             browser.switch_to.alert.accept()
@@ -251,6 +328,14 @@ def main():
             pass
         wait(browser, lambda b: state(b) == "cancelled", seconds=60, what="the long run cancelled")
         shot(browser, "06-run-cancelled", ["cancelled", "stdout"])
+
+        # "Start after" on the form: a run after the cancelled one never starts, and says why.
+        submit_form(browser, xml_text=short.decode(), after=long_guid)
+        run_guid(browser)
+        wait(browser, lambda b: state(b) == "cancelled", what="the dependent run cancelled")
+        text = browser.find_element(By.TAG_NAME, "body").text
+        check("dependency %s was cancelled" % long_guid in text, "the dependent run names its cancelled dependency")
+        check(long_guid in browser.find_element(By.TAG_NAME, "dl").text, "the dependent run lists its dependency under After")
 
         # A definition with an unknown family: the server's error with its line.
         with open(os.path.join(FIXTURES, "bad-family.xml")) as f:

@@ -41,6 +41,19 @@ enum WebViews {
         }
     }
 
+    /// A sweep's children for its page: each child's summary and the scalar fields of its
+    /// `summary.json` (the same fields as the parent's `sweep.csv`), so the page can plot one
+    /// against a swept parameter without downloading the bundle.
+    struct Sweep: Encodable {
+        struct Child: Encodable {
+            var summary: SimulationSummary
+            var scalars: [String: String]
+        }
+        var parent: SimulationSummary
+        var parameters: [String]
+        var children: [Child]
+    }
+
     struct Admin: Encodable {
         struct User: Encodable {
             var name: String
@@ -126,6 +139,27 @@ enum WebViews {
             return try JSONResponse.make(Detail(
                 summary: try await manager.summary(of: record), definition: definition, meshReport: report,
                 preview: preview, events: Array(events.suffix(500))))
+        }
+
+        web.get("runs/:guid/sweep") { _, context in
+            let user = try context.requireUser()
+            let parent = try await manager.resolve(try context.parameters.require("guid"), user: user)
+            guard parent.isSweepParent else { throw APIFailure(.notFound, .client("run \(parent.name) is not a sweep")) }
+            let records = try await store.children(owner: parent.owner, parent: parent.name)
+            let places = records.map { ($0.cleaned ? nil : URL(fileURLWithPath: $0.directory)) }
+            // Read off the cooperative pool: the children's summary.json files are on disk.
+            let scalars = try await NIOThreadPool.singleton.runIfActive {
+                places.map { directory in
+                    guard let directory else { return [String: String]() }
+                    return SweepBundle.summaryPaths.lazy.map { SweepBundle.summaryScalars(directory.appendingPathComponent($0)) }
+                        .first { !$0.isEmpty } ?? [:]
+                }
+            }
+            var children: [Sweep.Child] = []
+            for (record, fields) in zip(records, scalars) {
+                children.append(Sweep.Child(summary: try await manager.summary(of: record), scalars: fields))
+            }
+            return try JSONResponse.make(Sweep(parent: try await manager.summary(of: parent), parameters: parent.sweepParameters ?? [], children: children))
         }
 
         web.get("runs/:guid/preview") { _, context in

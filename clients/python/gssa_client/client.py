@@ -18,6 +18,22 @@ from .run import ENDED, Run
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def server_sweep(sweep: Mapping[str, Sequence[Any]]) -> Dict[str, List[str]]:
+    """`sweep` as the server's ``start`` takes it: ``{NAME: ["v1", …]}`` with each value as its
+    text in the definition (``true``/``false`` for booleans). A mapping that is empty, has a
+    non-list or empty list of values, is refused with ``E_CLIENT`` naming the parameter."""
+    if not isinstance(sweep, Mapping) or not sweep:
+        raise GSSAError("E_CLIENT", "sweep: give at least one {NAME: [values]}")
+    result: Dict[str, List[str]] = {}
+    for name, values in sweep.items():
+        if not isinstance(name, str) or not name:
+            raise GSSAError("E_CLIENT", f"sweep: {name!r} is not a parameter name")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            raise GSSAError("E_CLIENT", f"sweep.{name}: give a non-empty list of values, not {values!r}")
+        result[name] = [("true" if value else "false") if isinstance(value, bool) else str(value) for value in values]
+    return result
+
+
 class Client:
     """A connection to one gssa server as one user.
 
@@ -68,8 +84,14 @@ class Client:
         - `inputs`: files (by base name) and directories (their files by relative path), tarred and
           uploaded for the ``tmp`` transferrer, as ``gssa launch -i`` does;
         - `parameters`: values to override in the definition's ``<parameters>`` before upload;
-        - `sweep` ``{NAME: [values]}``, `after` (runs or GUIDs to wait for), `project`, `priority`:
-          passed to the server's ``start`` (server-side sweeps and dependencies);
+        - `sweep` ``{NAME: [values]}``: a server-side sweep. The returned `Run` is the sweep's
+          parent: it ends when every child has ended (succeeded only if all did), its `result()`
+          is the parent's bundle (each child's output and ``sweep.csv``, see `Results.table`),
+          and `Run.children()` gives one `Run` per combination, in order (the last name of the
+          mapping varies fastest);
+        - `after`: runs or GUIDs that must succeed first (the run is ``waiting`` until then; if
+          one fails or is cancelled, `result()` raises `GSSAError` ``E_CANCELLED`` naming it);
+        - `project`, `priority`: sent in the ``start`` body as they are (today's server ignores them);
         - `guid`: the run's GUID (default: a new UUID).
 
         A definition the server refuses raises `GSSAError` (``E_CLIENT``, naming the line) and
@@ -78,6 +100,8 @@ class Client:
         text = read_definition(definition)
         if parameters:
             text = override_parameters(text, parameters)
+        if sweep is not None:
+            server_sweep(sweep)    # a malformed sweep is refused before anything is uploaded
         guid = guid or str(uuid.uuid4()).upper()
         self._events.start(self.timeout)
         run = Run(self, guid, dict(parameters or {}))
@@ -94,7 +118,10 @@ class Client:
             self.http.json("POST", self.http.simulation(guid, "/finalize"), {})
             options: Dict[str, Any] = {}
             if sweep is not None:
-                options["sweep"] = {name: list(values) for name, values in sweep.items()}
+                options["sweep"] = server_sweep(sweep)
+                # The server numbers the children by this order (the last name varies fastest),
+                # as `variations` and `map` do: the mapping's own order.
+                options["sweep_order"] = list(options["sweep"])
             if after:
                 options["after"] = [item.guid if isinstance(item, Run) else str(item) for item in after]
             if project is not None:
@@ -156,6 +183,35 @@ class Client:
         query = {"prefix": prefix, **{key: str(value) for key, value in filters.items()}}
         found = self.http.json("GET", "/api/v1/simulations", query=query).get("simulations", [])
         return [item for item in found if isinstance(item, dict)]
+
+    def children(self, guid: str) -> List[Run]:
+        """The children of the sweep `guid`, in their order, as `Run` futures (each with
+        `parameters` = its swept values, followed over the event WebSocket like any run)."""
+        self._events.start(self.timeout)
+        runs: List[Run] = []
+        for summary in self._children(guid):
+            values = summary.get("sweep_values")
+            with self._lock:
+                run = self._runs.get(summary["guid"])
+                if run is None:
+                    run = Run(self, summary["guid"], dict(values) if isinstance(values, dict) else {})
+                    self._runs[run.guid] = run
+            runs.append(run)
+        # A child that ended between the listing and its registration sent its end to nobody:
+        # a second listing, after every child is registered, closes that window.
+        by_guid = {run.guid: run for run in runs}
+        for summary in self._children(guid) if runs else []:
+            if summary["guid"] in by_guid:
+                by_guid[summary["guid"]]._apply_summary(summary)
+        with self._lock:
+            for run in runs:
+                if run.done():
+                    self._runs.pop(run.guid, None)
+        return runs
+
+    def _children(self, guid: str) -> List[Dict[str, Any]]:
+        found = self.http.json("GET", "/api/v1/simulations", query={"parent": guid}).get("simulations", [])
+        return [item for item in found if isinstance(item, dict) and isinstance(item.get("guid"), str)]
 
     def results(self, guid: str, to: Optional[PathLike] = None) -> Path:
         """Downloads and unpacks the results bundle into `to` (default: under `results_dir`);

@@ -1,6 +1,7 @@
 """`Run`: one simulation on the server, as a `concurrent.futures.Future`."""
 from __future__ import annotations
 
+import csv
 import json
 import threading
 from concurrent.futures import Future
@@ -47,6 +48,13 @@ class Results:
         with open(self.find(name), encoding="utf-8") as f:
             return json.load(f)
 
+    def table(self, name: str = "sweep.csv") -> List[Dict[str, str]]:
+        """The CSV file called `name` as rows of ``{column: text}``: by default a sweep's table,
+        one row per child (``guid``, its swept values, ``state``, ``code``, then the scalar fields
+        of its ``summary.json``)."""
+        with open(self.find(name), encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
 
 class Run(Future):  # type: ignore[type-arg]
     """A run on the server. It is a `concurrent.futures.Future`, so `as_completed`, `wait`,
@@ -56,6 +64,12 @@ class Run(Future):  # type: ignore[type-arg]
     - `result()` downloads and unpacks the results bundle (once) and returns `Results`;
       a failed run raises `GSSAError` with its code (``E_MODEL``…) and message;
     - `cancel()` cancels the run on the server, at any stage, and then the future.
+
+    A sweep's parent (``submit(..., sweep=…)``) is a `Run` too: it ends when all its children
+    have; `sweep` holds its ``size``, ``counts`` per state and ``percentage``; `children()` are
+    the children's `Run`s. A run started with ``after`` that can never start (a dependency
+    failed, was cancelled or is gone) ends with `GSSAError` ``E_CANCELLED`` naming the dependency,
+    not `CancelledError`: nobody cancelled it.
     """
 
     def __init__(self, client: "Client", guid: str, parameters: Optional[Dict[str, Any]] = None) -> None:
@@ -71,6 +85,11 @@ class Run(Future):  # type: ignore[type-arg]
         self.history: List[Progress] = []
         #: The end event's status object, once ended.
         self.outcome: Optional[Dict[str, Any]] = None
+        #: For a sweep's parent: the server's ``{size, counts, percentage, parameters}`` as last
+        #: fetched (`status()` refreshes it); None for other runs.
+        self.sweep: Optional[Dict[str, Any]] = None
+        #: The runs this one waits for (``after``), as the server recorded them.
+        self.after: List[str] = []
         self._callbacks: List[Callable[["Run", Progress], None]] = []
         self._results: Optional[Results] = None
         self._results_lock = threading.Lock()
@@ -112,8 +131,16 @@ class Run(Future):  # type: ignore[type-arg]
         return self._cancel_future()
 
     def status(self) -> Dict[str, Any]:
-        """The server's summary of the run (``state``, ``status``, ``exit_status``…)."""
-        return self.client.status(self.guid)
+        """The server's summary of the run (``state``, ``status``, ``exit_status``, for a sweep
+        ``sweep``…); it also refreshes `state` and `sweep` (and ends the future if the run ended)."""
+        summary = self.client.status(self.guid)
+        self._apply_summary(summary)
+        return summary
+
+    def children(self) -> List["Run"]:
+        """A sweep's children as `Run` futures, in their order (`parameters`: each one's swept
+        values); empty for a run that is not a sweep."""
+        return self.client.children(self.guid)
 
     def logs(self, only: Optional[str] = None) -> Dict[str, str]:
         """The container's ``stdout`` and ``stderr``."""
@@ -168,6 +195,12 @@ class Run(Future):  # type: ignore[type-arg]
 
     def _apply_summary(self, summary: Dict[str, Any]) -> None:
         """A summary fetched over HTTP (after a reconnection): ends the future if the run ended."""
+        sweep = summary.get("sweep")
+        if isinstance(sweep, dict):
+            self.sweep = sweep
+        after = summary.get("after")
+        if isinstance(after, list):
+            self.after = [str(item) for item in after]
         if self.done():
             return
         state = summary.get("state")
@@ -184,9 +217,13 @@ class Run(Future):  # type: ignore[type-arg]
         try:
             if success:
                 self.set_result(event)
-            elif status.get("code") == "E_CANCELLED":
+            elif status.get("code") == "E_CANCELLED" and not str(status.get("message", "")).startswith("dependency "):
                 self.state = "cancelled"
                 self._cancel_future()
+            elif status.get("code") == "E_CANCELLED":
+                # It never started: a run it waits for failed, was cancelled or is gone.
+                self.state = "cancelled"
+                self.set_exception(GSSAError.from_status(status))
             else:
                 self.set_exception(GSSAError.from_status(status))
         except Exception:  # noqa: BLE001 - InvalidStateError: cancelled meanwhile by the user

@@ -92,3 +92,37 @@ def test_run_futures_end_from_events_and_wake_waiters() -> None:
         assert failed.exception() is not None
     finally:
         client.close()
+
+
+def test_a_sweep_is_sent_as_text_values_in_the_mapping_order() -> None:
+    from gssa_client.client import server_sweep
+    sweep = server_sweep({"B": [0.5, 1], "A": [True, False], "C": ["x"]})
+    assert sweep == {"B": ["0.5", "1"], "A": ["true", "false"], "C": ["x"]}
+    assert list(sweep) == ["B", "A", "C"]    # becomes sweep_order: the last varies fastest
+
+
+@pytest.mark.parametrize("sweep", [{}, {"A": []}, {"A": "abc"}, {"A": 3}, {"": [1]}])
+def test_a_malformed_server_sweep_is_refused_before_upload(sweep: Any) -> None:
+    with Client("http://127.0.0.1:9", "token", timeout=5) as client:
+        with pytest.raises(GSSAError) as err:
+            client.submit(DEFINITION, sweep=sweep)    # nothing reaches the (unreachable) server
+    assert err.value.code == "E_CLIENT" and "sweep" in err.value.message
+
+
+def test_a_run_whose_dependency_failed_raises_e_cancelled_naming_it() -> None:
+    client = Client("http://127.0.0.1:9", "token")
+    try:
+        waiting, cancelled = Run(client, "W"), Run(client, "C")
+        waiting._apply_summary({"guid": "W", "state": "waiting", "after": ["DEP-1"]})
+        assert not waiting.done() and waiting.after == ["DEP-1"]
+        waiting._apply({"type": "fail", "guid": "W", "state": "cancelled",
+                        "status": {"id": 6, "code": "E_CANCELLED", "message": "dependency DEP-1 failed"}})
+        with pytest.raises(GSSAError) as err:
+            waiting.result(timeout=5)
+        assert err.value.code == "E_CANCELLED" and "DEP-1" in err.value.message and not waiting.cancelled()
+        # Cancelled by someone: the future is cancelled, as before.
+        cancelled._apply({"type": "fail", "guid": "C", "state": "cancelled",
+                          "status": {"id": 6, "code": "E_CANCELLED", "message": "Cancelled"}})
+        assert cancelled.cancelled()
+    finally:
+        client.close()

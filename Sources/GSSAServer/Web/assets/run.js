@@ -58,8 +58,12 @@ export async function render(main) {
     const rows = [['Family', run.family ?? '—'], ['Owner', run.owner], ['Project', run.project], ['Created', localTime(run.created)],
       ['Started', localTime(run.started)], ['Finished', localTime(run.finished)], ['Duration', runDuration(run)],
       ['Queue', run.state === 'queued' ? [run.position ? `#${run.position}` : '', run.queue_reason ?? ''].filter(Boolean).join(' · ') : ''],
-      ['Exit status', run.exit_status ? `${run.exit_status.code}: ${run.exit_status.message ?? ''}` : ''],
+      ['Exit status', run.exit_status && terminalStates.has(run.state) ? `${run.exit_status.code}: ${run.exit_status.message ?? ''}` : ''],
       ['Parent', run.parent ? el('a', { href: `/runs/${encodeURIComponent(run.parent)}` }, run.parent) : ''],
+      ['Swept values', Object.entries(run.sweep_values ?? {}).map(([k, v]) => `${k} = ${v}`).join(', ')],
+      ['After', (run.after ?? []).length ? el('span', {}, ...run.after.flatMap((a, i) => [i ? ', ' : '', el('a', { href: `/runs/${encodeURIComponent(a)}` }, a)])) : ''],
+      ['Rescheduled from', run.rescheduled_from ? el('a', { href: `/runs/${encodeURIComponent(run.rescheduled_from)}` }, run.rescheduled_from) : ''],
+      ['Rescheduled as', run.rescheduled_as ? el('a', { href: `/runs/${encodeURIComponent(run.rescheduled_as)}`, id: 'rescheduled-as' }, run.rescheduled_as) : ''],
       ['Warnings', (run.warnings ?? []).join('; ')]];
     facts.replaceChildren(...rows.filter(([, value]) => value).flatMap(([key, value]) => [el('dt', {}, key), el('dd', {}, value)]));
   };
@@ -78,9 +82,9 @@ export async function render(main) {
     } }, label);
     const list = [];
     if (activeStates.has(run.state) || run.state === 'finalized') list.push(button('Cancel', 'cancel', 'danger', `Cancel run ${guid}?`));
-    if (caps.has('suspend') && ['queued', 'running', 'waiting'].includes(run.state)) list.push(button('Suspend', 'suspend', 'secondary'));
-    if (caps.has('resume') && run.state === 'suspended') list.push(button('Resume', 'resume', 'secondary'));
-    if (caps.has('reschedule') && terminalStates.has(run.state)) list.push(button('Reschedule', 'reschedule', 'secondary'));
+    if (caps.has('suspend') && !run.sweep && run.state === 'running') list.push(button('Suspend', 'suspend', 'secondary'));
+    if (caps.has('resume') && !run.sweep && run.state === 'suspended') list.push(button('Resume', 'resume', 'secondary'));
+    if (caps.has('reschedule') && terminalStates.has(run.state) && !run.rescheduled_as) list.push(button('Reschedule', 'reschedule', 'secondary'));
     if (terminalStates.has(run.state) && !run.cleaned) {
       list.push(el('a', { href: runPath(guid, '/results'), download: '', id: 'download-results' }, 'Download results'));
       list.push(el('a', { href: runPath(guid, '/diagnostic'), download: '', id: 'download-diagnostic' }, 'Download diagnostic bundle'));
@@ -121,10 +125,13 @@ export async function render(main) {
     try {
       const fresh = await api('GET', `/web/api/runs/${encodeURIComponent(guid)}/detail`);
       run = fresh.summary; events = fresh.events ?? []; redraw();
+      if (sweepPage) sweepPage.load(run.sweep);
     } catch (error) { showError(actionResult, error); }
   };
 
+  const sweepPage = run.sweep ? sweepView(sweep, guid) : null;
   onEvent((event) => {
+    if (sweepPage && event.guid?.startsWith(guid + '-')) { sweepPage.load(); return; }
     if (event.guid !== guid || event.type === 'announce') return;
     if (event.state) run.state = event.state;
     if (event.percentage !== undefined && event.percentage !== null) run.status = { ...(run.status ?? {}), percentage: event.percentage };
@@ -141,7 +148,7 @@ export async function render(main) {
 
   redraw();
   loadLogs();
-  if (run.sweep) drawSweep(sweep, run);
+  if (sweepPage) sweepPage.load(run.sweep);
 }
 
 const percentOf = (run) => run.state === 'succeeded' ? 100 : Number(run.status?.percentage ?? 0);
@@ -211,36 +218,67 @@ function definitionSection(text) {
   return section;
 }
 
-/** A sweep: its children in a table and one numeric summary field against a swept parameter, as inline SVG. */
-async function drawSweep(section, run) {
+/** A sweep: its children in a table and one numeric field of their summary.json against a swept
+ * parameter, as inline SVG. Redrawn (at most twice a second) while its children report. */
+function sweepView(section, guid) {
   section.hidden = false;
-  section.replaceChildren(el('h2', {}, 'Sweep'));
-  const counts = run.sweep.counts ?? {};
-  section.append(el('p', {}, `${run.sweep.size ?? '?'} runs · ${Math.round(run.sweep.percentage ?? 0)} % · `,
-    Object.entries(counts).map(([state, n]) => `${state}: ${n}`).join(', ')));
-  let children = [];
-  try { children = (await api('GET', `/api/v1/simulations?parent=${encodeURIComponent(run.guid)}`)).simulations ?? []; }
-  catch (error) { const box = el('div'); section.append(box); showError(box, error); return; }
-  const paramsOf = (child) => child.parameters ?? child.sweep_parameters ?? {};
-  const xKeys = [...new Set(children.flatMap((child) => Object.keys(paramsOf(child)).filter((k) => isFinite(Number(paramsOf(child)[k])))))];
-  const yKeys = ['duration', 'percentage', ...new Set(children.flatMap((child) => Object.keys(child.scalars ?? child.results ?? {})))];
-  const xSelect = el('select', { id: 'sweep-x' }, (xKeys.length ? xKeys : ['index']).map((k) => el('option', { value: k }, k)));
-  const ySelect = el('select', { id: 'sweep-y' }, yKeys.map((k) => el('option', { value: k }, k)));
-  const plot = el('div');
-  const value = (child, key, index) => key === 'index' ? index : key === 'duration' ? child.duration : key === 'percentage' ? child.status?.percentage
-    : Number(paramsOf(child)[key] ?? (child.scalars ?? child.results ?? {})[key]);
-  const draw = () => plot.replaceChildren(svgPlot(children.map((child, index) => [Number(value(child, xSelect.value, index)), Number(value(child, ySelect.value, index))])
+  const head = el('p', { id: 'sweep-counts' });
+  const xSelect = el('select', { id: 'sweep-x' });
+  const ySelect = el('select', { id: 'sweep-y' });
+  const plot = el('div', { id: 'sweep-plot' });
+  const table = el('div', { class: 'scroll' });
+  const problem = el('div');
+  section.replaceChildren(el('h2', {}, 'Sweep'), head, problem,
+    el('div', { class: 'filters' }, el('label', {}, 'x ', xSelect), el('label', {}, 'y ', ySelect)), plot, table);
+  let data = { parameters: [], children: [] };
+  const numeric = (text) => text !== undefined && text !== null && text !== '' && isFinite(Number(text));
+  // Until the user picks one, each select shows its first choice (the first swept parameter; the
+  // first summary field, once a child has one).
+  const chosen = new Set();
+  const options = (select, keys) => {
+    const keep = select.value;
+    if ([...select.options].map((o) => o.value).join('\n') !== keys.join('\n')) select.replaceChildren(...keys.map((k) => el('option', { value: k }, k)));
+    select.value = chosen.has(select) && keys.includes(keep) ? keep : keys[0];
+  };
+  const value = (child, key, index) => key === 'index' ? index : key === 'duration' ? durationOf(child.summary)
+    : key in (child.summary.sweep_values ?? {}) ? Number(child.summary.sweep_values[key]) : Number(child.scalars[key]);
+  const draw = () => plot.replaceChildren(svgPlot(data.children.map((child, index) => [value(child, xSelect.value, index), value(child, ySelect.value, index)])
     .filter(([x, y]) => isFinite(x) && isFinite(y)), xSelect.value, ySelect.value));
-  xSelect.addEventListener('change', draw); ySelect.addEventListener('change', draw);
-  section.append(el('div', { class: 'filters' }, el('label', {}, 'x ', xSelect), el('label', {}, 'y ', ySelect)), plot,
-    el('div', { class: 'scroll' }, el('table', { id: 'sweep-children' },
-      el('thead', {}, el('tr', {}, ['GUID', 'State', 'Progress', ...xKeys, 'Duration'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, children.map((child) => el('tr', {},
-        el('td', { class: 'mono' }, el('a', { href: `/runs/${encodeURIComponent(child.guid)}` }, child.guid.slice(0, 8))),
-        el('td', {}, stateBadge(child.state)), el('td', {}, progressBar(percentOf(child))),
-        xKeys.map((k) => el('td', { class: 'num' }, String(paramsOf(child)[k] ?? ''))), el('td', { class: 'num' }, runDuration(child))))))));
-  draw();
+  for (const select of [xSelect, ySelect]) select.addEventListener('change', () => { chosen.add(select); draw(); });
+  const redraw = (sweep) => {
+    if (sweep) head.textContent = `${sweep.size ?? '?'} runs · ${Math.round(sweep.percentage ?? 0)} % · ` +
+      Object.entries(sweep.counts ?? {}).map(([state, n]) => `${state}: ${n}`).join(', ');
+    const xKeys = data.parameters.filter((k) => data.children.some((child) => numeric(child.summary.sweep_values?.[k])));
+    const scalarKeys = [...new Set(data.children.flatMap((child) => Object.keys(child.scalars).filter((k) => numeric(child.scalars[k]))))].sort();
+    options(xSelect, [...xKeys, 'index']);
+    options(ySelect, [...scalarKeys, 'duration']);
+    table.replaceChildren(el('table', { id: 'sweep-children' },
+      el('thead', {}, el('tr', {}, ['Run', 'State', 'Progress', ...data.parameters, ...scalarKeys, 'Duration'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, data.children.map((child) => el('tr', { 'data-guid': child.summary.guid },
+        el('td', { class: 'mono' }, el('a', { href: `/runs/${encodeURIComponent(child.summary.guid)}` }, child.summary.guid.slice(guid.length + 1) || child.summary.guid)),
+        el('td', {}, stateBadge(child.summary.state)), el('td', {}, progressBar(percentOf(child.summary))),
+        data.parameters.map((k) => el('td', { class: 'num' }, child.summary.sweep_values?.[k] ?? '')),
+        scalarKeys.map((k) => el('td', { class: 'num' }, numeric(child.scalars[k]) ? String(+Number(child.scalars[k]).toPrecision(6)) : '')),
+        el('td', { class: 'num' }, runDuration(child.summary)))))));
+    draw();
+  };
+  let busy = false, again = false;
+  const load = async (sweep) => {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      data = await api('GET', `/web/api/runs/${encodeURIComponent(guid)}/sweep`);
+      problem.replaceChildren();
+      redraw(data.parent?.sweep ?? sweep);
+    } catch (error) { showError(problem, error); }
+    finally {
+      setTimeout(() => { busy = false; if (again) { again = false; load(); } }, 500);
+    }
+  };
+  return { load, counts: (sweep) => redraw(sweep) };
 }
+
+const durationOf = (run) => run.started ? ((run.finished ? Date.parse(run.finished) : Date.now()) - Date.parse(run.started)) / 1000 : NaN;
 
 function svgPlot(points, xLabel, yLabel) {
   const ns = 'http://www.w3.org/2000/svg';

@@ -12,6 +12,8 @@ export async function render(main) {
   const text = el('textarea', { class: 'definition', id: 'definition-text', name: 'xml', spellcheck: 'false', 'aria-describedby': 'definition-help' });
   const previous = el('select', { id: 'previous' }, el('option', { value: '' }, '— choose a run —'));
   const paramTable = el('div', { id: 'parameter-editor' });
+  const sweepText = el('textarea', { id: 'sweep', name: 'sweep', rows: 3, spellcheck: 'false', 'aria-describedby': 'sweep-help' });
+  const afterText = el('input', { id: 'after', name: 'after', spellcheck: 'false', 'aria-describedby': 'after-help' });
   const result = el('div', { id: 'submit-result', role: 'status', 'aria-live': 'polite' });
   const submit = el('button', { type: 'submit', id: 'submit' }, 'Submit and start');
 
@@ -24,6 +26,12 @@ export async function render(main) {
     el('h2', {}, 'Parameters'), paramTable,
     el('label', { for: 'input-files' }, 'Input files (surfaces, meshes…)'), inputFiles,
     el('p', {}, el('small', {}, 'Files are sent as one tar.gz input archive, by base name.')),
+    el('fieldset', {}, el('legend', {}, 'Sweep and dependencies (optional)'),
+      el('label', { for: 'sweep' }, 'Sweep'),
+      el('p', { id: 'sweep-help' }, el('small', {}, 'One global parameter per line: NAME=v1,v2,v3 or NAME=start:stop:step. ' +
+        'The run becomes the parent of one child per combination (the last line varies fastest).')), sweepText,
+      el('label', { for: 'after' }, 'Start after'),
+      el('p', { id: 'after-help' }, el('small', {}, 'GUIDs of your runs that must succeed first, separated by commas.')), afterText),
     el('div', { class: 'actions' }, submit), result);
   main.replaceChildren(el('h1', {}, 'Submit a run'), form);
 
@@ -70,6 +78,8 @@ export async function render(main) {
     event.preventDefault();
     const xml = text.value;
     if (!xml.trim()) { showError(result, 'Choose or paste a GSSA-XML definition first.'); return; }
+    let start;
+    try { start = startBody(sweepText.value, afterText.value); } catch (error) { showError(result, error.message); return; }
     submit.disabled = true;
     const guid = crypto.randomUUID().toUpperCase();
     let created = false;
@@ -82,7 +92,7 @@ export async function render(main) {
         await api('PUT', runPath(guid, '/archive'), await tarGz([...inputFiles.files]), 'application/gzip');
       }
       await api('POST', runPath(guid, '/finalize'), { directory: '.' });
-      await api('POST', runPath(guid, '/start'), {});
+      await api('POST', runPath(guid, '/start'), start);
       location.assign(`/runs/${encodeURIComponent(guid)}`);
     } catch (error) {
       const box = el('div', { class: 'error', role: 'alert', id: 'submit-error', tabindex: -1 }, explain(error, xml));
@@ -93,6 +103,40 @@ export async function render(main) {
       submit.disabled = false;
     }
   });
+}
+
+/** The body of `start`: `sweep` with its `sweep_order` (lines in order) and `after`; ranges expanded here. */
+export function startBody(sweepSpec, afterSpec) {
+  const body = {};
+  const lines = sweepSpec.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (lines.length) {
+    body.sweep = {}; body.sweep_order = [];
+    for (const line of lines) {
+      const at = line.indexOf('=');
+      const name = at > 0 ? line.slice(0, at).trim() : '';
+      if (!name) throw new Error(`Sweep line '${line}': write NAME=v1,v2 or NAME=start:stop:step`);
+      if (name in body.sweep) throw new Error(`Sweep: ${name} is given twice`);
+      body.sweep[name] = sweepValues(name, line.slice(at + 1).trim());
+      body.sweep_order.push(name);
+    }
+  }
+  const after = afterSpec.split(',').map((guid) => guid.trim()).filter(Boolean);
+  if (after.length) body.after = after;
+  return body;
+}
+
+function sweepValues(name, spec) {
+  const range = spec.split(':');
+  if (range.length === 3 && range.every((part) => part.trim() !== '' && isFinite(Number(part)))) {
+    const [start, stop, step] = range.map(Number);
+    if (!(step > 0) || stop < start) throw new Error(`Sweep ${name}: a range needs start <= stop and a positive step`);
+    const count = Math.floor((stop - start) / step + 1e-9) + 1;
+    if (count > 1000) throw new Error(`Sweep ${name}: ${count} values is more than 1000`);
+    return Array.from({ length: count }, (_, i) => String(+(start + i * step).toPrecision(12)));
+  }
+  const values = spec.split(',').map((value) => value.trim()).filter(Boolean);
+  if (!values.length) throw new Error(`Sweep ${name}: no values`);
+  return values;
 }
 
 function serialize(doc) {
