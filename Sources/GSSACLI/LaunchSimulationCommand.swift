@@ -39,7 +39,10 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
             throw GSSAError.client("definition file not found: \(definition)")
         }
         let parsed = try SimulationDefinition.parse(xml)
-        let start = try Self.startOptions(sweep: sweep, after: after, definition: parsed)
+        var body = try Self.startOptions(sweep: sweep, after: after, definition: parsed)
+        body.project = project
+        body.priority = priority
+        let start = body
         let guid = (self.guid ?? UUID().uuidString).uppercased()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-launch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -80,7 +83,6 @@ struct LaunchSimulationCommand: AsyncParsableCommand {
             }
             throw error
         }
-        let start = API.Start(project: project, priority: priority)
         guard wait else {
             let run = try await client.json(SimulationSummary.self, .POST, ServerClient.runPath(guid, "start"), encoding: start)
             if options.json { CLIOutput.printJSON(run) } else { print(run.guid) }
