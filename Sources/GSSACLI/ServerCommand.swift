@@ -34,6 +34,24 @@ struct ServerCommand: AsyncParsableCommand {
         ConfigurationKey("max_archive_entries", .integer(minimum: 1)),
         ConfigurationKey("session_lifetime", .integer(minimum: 1)),
         ConfigurationKey("max_sweep_size", .integer(minimum: 1)),
+        // scheduling (SchedulingOptions; docs/administration.md)
+        ConfigurationKey("scheduler", .choice(["fifo", "fairshare"])),
+        ConfigurationKey("cores", .positiveNumber),
+        ConfigurationKey("overcommit", .positiveNumber),
+        ConfigurationKey("memory", .size),
+        ConfigurationKey("default_run_cores", .positiveNumber),
+        ConfigurationKey("default_run_memory", .size),
+        ConfigurationKey("max_run_cores", .positiveNumber),
+        ConfigurationKey("max_run_memory", .size),
+        ConfigurationKey("fairshare_half_life", .positiveNumber),
+        ConfigurationKey("fairshare_age_weight", .checked(ServerCommand.checkWeight)),
+        ConfigurationKey("fairshare_priority_weight", .checked(ServerCommand.checkWeight)),
+        ConfigurationKey("fairshare_usage_weight", .checked(ServerCommand.checkWeight)),
+        ConfigurationKey("fairshare_size_weight", .checked(ServerCommand.checkWeight)),
+        ConfigurationKey("fairshare_age_horizon", .positiveNumber),
+        ConfigurationKey("pool", .list),
+        ConfigurationKey("max_pending_per_user", .integer(minimum: 1)),
+        ConfigurationKey("max_pending", .integer(minimum: 1)),
         ConfigurationKey("log_format", .choice(LogFormat.allCases.map(\.rawValue))),
         ConfigurationKey("log_level", .choice(Logger.Level.allCases.map(\.rawValue))),
         ConfigurationKey("families", .list),
@@ -98,6 +116,13 @@ struct ServerCommand: AsyncParsableCommand {
             listen: host, port: port, data: URL(fileURLWithPath: data), launcherSocket: daemonSocket.path(), mesher: mesher,
             walltime: walltime, limits: try limits(), maximumSweepSize: maxSweepSize, scheduling: try scheduling.configuration(),
             registry: options.registry(), web: WebConfiguration(sessionLifetime: .seconds(sessionLifetime)), logger: logger)
+    }
+
+    /// A fair-share weight: a finite number, zero or more.
+    static func checkWeight(_ text: String) throws(GSSAError) {
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw GSSAError.client("a fair-share weight must be a number of at least 0, not '\(text)'")
+        }
     }
 
     func limits() throws(GSSAError) -> UploadLimits {
