@@ -29,9 +29,9 @@ import Glibc
 /// what reaches the caller.
 ///
 /// Supervision: exit codes come from the task status; a task whose node is down ends as a
-/// `dead` inspection whose ``ContainerInspection/failure`` is "node NAME lost". SIGTERM scales
-/// the service to zero (the task gets SIGTERM, then SIGKILL after the stop grace); SIGKILL and
-/// removal remove the service.
+/// `dead` inspection whose ``ContainerInspection/failure`` is "node NAME lost". A stop scales
+/// the service to zero (the task gets SIGTERM, then SIGKILL after the stop grace); removal,
+/// after collection, removes the service and the run's directory.
 public final class SwarmEngine: ContainerEngine {
     /// The manager node's engine: swarm API calls, images, probes.
     public let manager: DockerEngine
@@ -59,7 +59,7 @@ public final class SwarmEngine: ContainerEngine {
     /// Connects to the manager (`unix:///…/docker.sock`) and checks that it manages a swarm and
     /// that `sharedRoot` is a directory. Call ``shutdown()`` when done.
     public static func connect(
-        manager: String, sharedRoot: String, stopGrace: Double = 5, poll: Duration = .milliseconds(500),
+        manager: String, sharedRoot: String, stopGrace: Double = 5, poll: Duration = .seconds(1),
         logger: Logger = Logger(label: "gssa.swarm")
     ) async throws -> SwarmEngine {
         guard manager.hasPrefix("unix:///") else {
@@ -403,14 +403,26 @@ public final class SwarmEngine: ContainerEngine {
 
     public func waitContainer(_ id: String) async throws -> Int {
         guard Self.isRun(id) else { return try await self.manager.waitContainer(id) }
+        return try await self.waitForEnd(id)?.exitCode ?? -1
+    }
+
+    /// Polls until the run's task ended or its node is lost; nil when the service is gone.
+    func waitForEnd(_ id: String) async throws -> ContainerInspection? {
         while true {
-            guard try await self.service(id) != nil else { return -1 }
-            if let task = try await self.task(id) {
-                if task.isTerminal { return task.exitCode ?? (task.state == "complete" ? 0 : -1) }
-                if try await self.nodeIsDown(task.nodeID) { return -1 }
-            }
+            guard let inspection = try await self.inspectContainer(id) else { return nil }
+            if inspection.status == .exited || inspection.status == .dead { return inspection }
             try await Task.sleep(for: self.poll)
         }
+    }
+
+    /// The image ID behind a reference on the manager, cached (it is inspected on every poll).
+    private let imageIDs = Mutex<[String: String]>([:])
+
+    func imageID(_ reference: String) async throws -> String {
+        if let known = self.imageIDs.withLock({ $0[reference] }) { return known }
+        let id = try await self.manager.inspectImage(reference)?.id ?? ""
+        if !id.isEmpty { self.imageIDs.withLock { $0[reference] = id } }
+        return id
     }
 
     public func inspectContainer(_ id: String) async throws -> ContainerInspection? {
@@ -420,7 +432,7 @@ public final class SwarmEngine: ContainerEngine {
             return ContainerInspection(
                 id: id, status: .created, exitCode: 0, oomKilled: false, imageID: "", labels: spec.labels, finishedAt: nil)
         }
-        let imageID = try await self.manager.inspectImage(service.image)?.id ?? ""
+        let imageID = try await self.imageID(service.image)
         guard let task = try await self.task(id) else {
             // Scaled to zero (stopped) and its task already gone, or not scheduled yet.
             let status: ContainerInspection.Status = service.replicas == 0 ? .exited : .running
@@ -451,54 +463,68 @@ public final class SwarmEngine: ContainerEngine {
 
     public func logs(_ id: String, follow: Bool, into consume: (LogChunk) async throws -> Void) async throws {
         guard Self.isRun(id) else { return try await self.manager.logs(id, follow: follow, into: consume) }
+        // Every fetch of a service's logs starts at its beginning: what was delivered is skipped.
         var delivered: [LogChunk.Stream: Int] = [:]
+        func deliver(_ chunk: LogChunk, _ offsets: inout [LogChunk.Stream: Int]) async throws {
+            let start = offsets[chunk.stream, default: 0]
+            offsets[chunk.stream] = start + chunk.bytes.count
+            let skip = max(0, min(delivered[chunk.stream, default: 0] - start, chunk.bytes.count))
+            guard skip < chunk.bytes.count else { return }
+            delivered[chunk.stream, default: 0] += chunk.bytes.count - skip
+            try await consume(LogChunk(stream: chunk.stream, bytes: Array(chunk.bytes[skip...])))
+        }
         if follow {
             enum Item: Sendable {
                 case chunk(LogChunk)
-                case ended
+                case streamEnded
+                case runEnded(ContainerInspection?)
             }
-            let (items, continuation) = AsyncStream<Item>.makeStream()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do {
-                        try await self.manager.serviceLogs(id, follow: true) { continuation.yield(.chunk($0)) }
-                    } catch {
-                        if !Task.isCancelled { self.logger.debug("log stream of service \(id) broke: \(error)") }
+            var end: ContainerInspection??
+            while end == nil {
+                let (items, continuation) = AsyncStream<Item>.makeStream()
+                var offsets: [LogChunk.Stream: Int] = [:]
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            try await self.manager.serviceLogs(id, follow: true) { continuation.yield(.chunk($0)) }
+                        } catch {
+                            if !Task.isCancelled { self.logger.debug("log stream of service \(id) broke: \(error)") }
+                        }
+                        continuation.yield(.streamEnded)
                     }
-                    continuation.yield(.ended)
+                    group.addTask {
+                        // The follow stream of a service does not end with its task: end it here.
+                        let ended = try await self.waitForEnd(id)
+                        continuation.yield(.runEnded(ended))
+                    }
+                    loop: for await item in items {
+                        switch item {
+                        case .chunk(let chunk): try await deliver(chunk, &offsets)
+                        case .streamEnded: break loop
+                        case .runEnded(let inspection):
+                            end = .some(inspection)
+                            break loop
+                        }
+                    }
+                    group.cancelAll()
                 }
-                group.addTask {
-                    // The follow stream of a service does not end with its task: end it here.
-                    _ = try? await self.waitContainer(id)
-                    continuation.yield(.ended)
-                }
-                for await item in items {
-                    guard case .chunk(let chunk) = item else { break }
-                    delivered[chunk.stream, default: 0] += chunk.bytes.count
-                    try await consume(chunk)
-                }
-                group.cancelAll()
+                continuation.finish()
+                if end == nil { try await Task.sleep(for: self.poll) }
             }
-            continuation.finish()
-            // Whatever the follow stream had not delivered yet (unless the node is gone).
-            if let task = try await self.task(id), !task.isTerminal { return }
+            // A lost node's logs cannot be fetched any more; a removed service has none.
+            guard let ended = end ?? nil, ended.status != .dead else { return }
         }
         var rest: [LogChunk] = []
         try await self.manager.serviceLogs(id, follow: false) { rest.append($0) }
-        for var chunk in rest {
-            let skip = min(delivered[chunk.stream, default: 0], chunk.bytes.count)
-            delivered[chunk.stream, default: 0] -= skip
-            if skip > 0 { chunk.bytes.removeFirst(skip) }
-            if !chunk.bytes.isEmpty { try await consume(chunk) }
-        }
+        var offsets: [LogChunk.Stream: Int] = [:]
+        for chunk in rest { try await deliver(chunk, &offsets) }
     }
 
     public func killContainer(_ id: String, signal: String) async throws {
         guard Self.isRun(id) else { return try await self.manager.killContainer(id, signal: signal) }
-        guard signal == "TERM" else {
-            // No signal reaches a task: SIGKILL is the service's removal.
-            return try await self.removeService(id)
-        }
+        // No signal reaches a task: scaled to zero, it gets SIGTERM, then SIGKILL after the
+        // service's stop grace (the daemon's stop_grace), so SIGKILL needs nothing more. The
+        // service stays until collection removes it, for its exit code.
         try await self.scaleToZero(id)
     }
 
