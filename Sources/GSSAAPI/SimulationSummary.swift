@@ -59,13 +59,17 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var cleaned: Bool
     /// Warnings about the run, such as a host mesh under the quality gate; absent when none.
     public var warnings: [String]?
+    /// The node that ran it (JSON `node`), when the launch daemon runs on a swarm; absent otherwise.
+    public var node: String?
 
     /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
         guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
         finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,
-        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool, warnings: [String]? = nil
+        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool, warnings: [String]? = nil,
+        node: String? = nil
     ) {
+        self.node = node
         self.guid = guid
         self.serverID = serverID
         self.owner = owner
@@ -90,7 +94,7 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
-        case warnings
+        case warnings, node
         case serverID = "server_id"
         case exitStatus = "exit_status"
         case imageID = "image_id"

@@ -56,6 +56,8 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     public var cleaned: Bool
     /// Warnings about the run's inputs, such as a host mesh under the quality gate (stored as JSON).
     public var warnings: [String]?
+    /// The node that ran it, when the launch daemon's executor spans several (swarm); nil otherwise.
+    public var node: String? = nil
 
     public init(
         guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,

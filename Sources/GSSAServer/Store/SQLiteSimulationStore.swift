@@ -100,6 +100,9 @@ public final class SQLiteSimulationStore: SimulationStore {
         migrator.registerMigration("v6: mesh quality warnings") { db in
             try db.alter(table: "runs") { t in t.add(column: "warnings", .text) }
         }
+        migrator.registerMigration("v7: node that ran the run") { db in
+            try db.alter(table: "runs") { t in t.add(column: "node", .text) }
+        }
         return migrator
     }
 
