@@ -73,7 +73,12 @@ public final class SwarmEngine: ContainerEngine {
         }
         let root = String(cString: resolved)
         free(resolved)
-        let engine = try await DockerEngine.connect(socketPath: String(manager.dropFirst("unix://".count)), logger: logger)
+        let socketPath = String(manager.dropFirst("unix://".count))
+        var info = stat()
+        guard stat(socketPath, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else {
+            throw GSSAError.server("swarm.manager: no Docker engine socket at \(socketPath) (is the manager up?)")
+        }
+        let engine = try await DockerEngine.connect(socketPath: socketPath, logger: logger)
         let swarm = SwarmEngine(manager: engine, sharedRoot: root, stopGrace: stopGrace, poll: poll, logger: logger)
         do {
             let (status, body) = try await engine.send(.GET, "/swarm")
