@@ -30,12 +30,12 @@ struct SwarmExecutorTests {
     static let base = "/var/lib/gssa-swarm-test"
     static let image = "gssa/python:bookworm"
 
-    static func script(_ name: String, _ arguments: [String] = []) async throws -> Spawned {
-        try await Spawned.run(repository.appendingPathComponent("scripts/\(name)").path, arguments, environment: environment)
+    static func script(_ name: String, _ arguments: [String] = []) async throws -> SpawnedProcess {
+        try await SpawnedProcess.run(repository.appendingPathComponent("scripts/\(name)").path, arguments, environment: environment)
     }
 
     static func docker(node: Int, _ arguments: [String]) async throws -> String {
-        let result = try await Spawned.run("/usr/bin/docker", ["-H", "unix://\(base)/n\(node)/docker.sock"] + arguments)
+        let result = try await SpawnedProcess.run("/usr/bin/docker", ["-H", "unix://\(base)/n\(node)/docker.sock"] + arguments)
         guard result.status == 0 else { throw GSSAError.server("docker \(arguments): \(result.stderrText)") }
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -169,7 +169,7 @@ struct SwarmExecutorTests {
         let down = try await Self.script("swarm-down")
         #expect(down.status == 0, "scripts/swarm-down: \(down.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: Self.base))
-        let namespaces = try await Spawned.run("/usr/sbin/ip", ["netns", "list"])
+        let namespaces = try await SpawnedProcess.run("/usr/sbin/ip", ["netns", "list"])
         #expect(!namespaces.stdoutText.contains("gssa-swt"), "no namespace left: \(namespaces.stdoutText)")
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(Self.base), "no mount left")
@@ -331,53 +331,3 @@ struct SwarmExecutorTests {
     }
 }
 
-/// A tool run with posix_spawn and reaped with waitpid on a thread of its own. Foundation's
-/// `Process` did not notice the exit of scripts/swarm-up (whose dockerds outlive it, detached
-/// with setsid) and left it a zombie; this waits for exactly the one child.
-struct Spawned: Sendable {
-    var status: Int32
-    var stdoutText: String
-    var stderrText: String
-
-    static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Spawned {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Spawned, any Error>) in
-            let thread = Thread {
-                continuation.resume(with: Result { try runBlocking(path, arguments, environment: environment) })
-            }
-            thread.start()
-        }
-    }
-
-    private static func runBlocking(_ path: String, _ arguments: [String], environment: [String: String]?) throws -> Spawned {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gssa-spawn-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out").path
-        let err = directory.appendingPathComponent("err").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw GSSAError.server("cannot run \(path): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw GSSAError.server("waitpid \(path): \(String(cString: strerror(errno)))") }
-        }
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Spawned(
-            status: code,
-            stdoutText: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-            stderrText: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-    }
-}
