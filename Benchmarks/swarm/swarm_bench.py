@@ -177,6 +177,10 @@ the swarm cannot be faster than one engine here; the figures measure the *cost* 
 a swarm (service create, scheduling, task-state polling every second, log relay through the
 manager, bind-mounted data instead of archive copies), not scaling. On real nodes the work
 itself spreads over their cores; the per-run overhead above is what each run pays for that.
+
+The swarm path moves a run's data through bind mounts of the shared run root (no archive PUT/GET
+through dockerd, as the local path does); the raw loop pays three `docker` CLI processes per run
+and polls every 0.5 s; a run's latency on the swarm includes up to one 1 s poll of its task state.
 """
 text = open(args.docs).read() if os.path.exists(args.docs) else "# Performance\n"
 text = re.sub(r"\n## Swarm executor\n.*?(?=\n## |\Z)", "\n", text, flags=re.S).rstrip() + "\n\n" + section
