@@ -554,10 +554,17 @@ public final class SwarmEngine: ContainerEngine {
         throw GSSAError.server("could not stop service \(id): its version kept changing")
     }
 
+    /// Removes the service and confirms it is gone: a removal that the manager acknowledged but
+    /// did not carry out is an error, so the daemon's reaper tries again.
     func removeService(_ id: String) async throws {
         let (status, body) = try await self.manager.send(.DELETE, "/services/\(id)")
         if status == .notFound { return }
         try DockerEngine.check(status, body, "remove service \(id)")
+        for _ in 0..<20 {
+            guard try await self.service(id) != nil else { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw GSSAError.server("service \(id) is still listed after its removal")
     }
 
     public func removeContainer(_ id: String, force: Bool) async throws {
