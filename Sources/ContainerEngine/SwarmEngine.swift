@@ -649,7 +649,11 @@ public final class SwarmEngine: ContainerEngine {
             if !all, !inspection.isRunning { continue }
             summaries.append(ContainerSummary(id: row.Spec.Name, state: inspection.status, labels: row.Spec.Labels ?? [:]))
         }
-        return try await self.manager.listContainers(labels: labels, all: all) + summaries
+        // The manager's own containers (probes), not the task containers it runs as a node: those
+        // carry the run's labels too, and are the services above.
+        let local = try await self.manager.listContainers(labels: labels, all: all)
+            .filter { $0.labels["com.docker.swarm.task.id"] == nil }
+        return local + summaries
     }
 
     public func pauseContainer(_ id: String) async throws {

@@ -321,7 +321,15 @@ struct SwarmExecutorTests {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             left = try await Self.docker(
-                node: 1, ["service", "ls", "--filter", "label=gssa.daemon=\(daemonID)", "--format", "service {{.Name}} {{.Replicas}}"])
+                node: 1, ["service", "ls", "-q", "--filter", "label=gssa.daemon=\(daemonID)"])
+            if !left.isEmpty {
+                // Which run it was, for the report.
+                left = try await Self.docker(node: 1, ["service", "inspect", "--format",
+                    #"service {{.Spec.Name}} of run {{index .Spec.Labels "gssa.guid"}}, created {{.CreatedAt}}"#]
+                    + left.split(separator: "\n").map(String.init))
+                left += "\n" + (try await Self.docker(node: 1, ["service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}"]
+                    + left.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }))
+            }
             for node in 1...3 {
                 let containers = try await Self.docker(node: node, [
                     "ps", "-a", "--filter", "label=gssa.daemon=\(daemonID)", "--format", "{{.Names}} {{.Status}} {{.Labels}}",
