@@ -117,11 +117,17 @@ public struct ContainerInspection: Sendable, Hashable {
     public var imageID: String
     public var labels: [String: String]
     public var finishedAt: Date?
+    /// The host that ran it, when the engine spans several (a swarm node's hostname).
+    public var node: String?
+    /// Why the engine lost the run (e.g. "node NAME lost"); nil when it ended on its own.
+    public var failure: String?
 
     public init(
         id: String, status: Status, exitCode: Int, oomKilled: Bool, imageID: String,
-        labels: [String: String], finishedAt: Date?
+        labels: [String: String], finishedAt: Date?, node: String? = nil, failure: String? = nil
     ) {
+        self.node = node
+        self.failure = failure
         self.id = id
         self.status = status
         self.exitCode = exitCode

@@ -18,8 +18,8 @@ public final class DockerEngine: ContainerEngine {
 
     public let socketPath: String
     public let apiVersion: APIVersion
-    private let http: HTTPClient
-    private let logger: Logger
+    let http: HTTPClient
+    let logger: Logger
     private let base: String
 
     private init(socketPath: String, apiVersion: APIVersion, http: HTTPClient, logger: Logger) {
@@ -336,13 +336,13 @@ public final class DockerEngine: ContainerEngine {
     }
 
     /// Docker's Go server insists on a Host header, which a Unix-socket URL does not provide.
-    private static func request(_ url: String) -> HTTPClientRequest {
+    static func request(_ url: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         return request
     }
 
-    private func url(_ path: String, query: [(String, String)] = []) -> String {
+    func url(_ path: String, query: [(String, String)] = []) -> String {
         var text = self.base + "/v\(self.apiVersion)" + path
         if !query.isEmpty {
             text += "?" + query.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
@@ -350,15 +350,18 @@ public final class DockerEngine: ContainerEngine {
         return text
     }
 
-    private func send(
+    func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONAny? = nil,
-        timeout: TimeAmount = .seconds(120)
+        rawJSON: Data? = nil, timeout: TimeAmount = .seconds(120)
     ) async throws -> (HTTPResponseStatus, ByteBuffer) {
         var request = Self.request(self.url(path, query: query))
         request.method = method
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(json)))
+        } else if let rawJSON {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: rawJSON))
         }
         do {
             let response = try await self.http.execute(request, timeout: timeout, logger: self.logger)
@@ -374,7 +377,7 @@ public final class DockerEngine: ContainerEngine {
         }
     }
 
-    private static func check(_ status: HTTPResponseStatus, _ body: ByteBuffer, _ what: String) throws {
+    static func check(_ status: HTTPResponseStatus, _ body: ByteBuffer, _ what: String) throws {
         guard (200..<300).contains(Int(status.code)) else {
             struct Message: Decodable { var message: String }
             let text =
@@ -384,7 +387,7 @@ public final class DockerEngine: ContainerEngine {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer, _ what: String) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer, _ what: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
         } catch {
@@ -392,13 +395,13 @@ public final class DockerEngine: ContainerEngine {
         }
     }
 
-    private static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    private static func parseDate(_ text: String) -> Date? {
+    static func parseDate(_ text: String) -> Date? {
         if text.hasPrefix("0001-") { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -85,13 +85,17 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
     public var memory: Int64?
     /// Walltime the run asks for, in seconds; nil: the server's default.
     public var walltime: Double?
+    /// The node that ran it (JSON `node`), when the launch daemon runs on a swarm; absent otherwise.
+    public var node: String?
 
     /// Creates a summary; ``duration`` is computed from `started` and `finished`, and an empty `warnings` is stored as nil.
     public init(
         guid: String, serverID: String, owner: String, family: String?, state: SimulationState, directory: String,
         finalized: Bool, exitStatus: GSSAError?, status: Status, position: Int?, imageID: String?, containerID: String?,
-        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool, warnings: [String]? = nil
+        created: Timestamp, started: Timestamp?, finished: Timestamp?, cleaned: Bool, warnings: [String]? = nil,
+        node: String? = nil
     ) {
+        self.node = node
         self.guid = guid
         self.serverID = serverID
         self.owner = owner
@@ -116,7 +120,7 @@ public struct SimulationSummary: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case guid, owner, family, state, directory, finalized, status, position, created, started, finished, duration, cleaned
-        case warnings, parent, sweep, after
+        case warnings, node, parent, sweep, after
         case sweepValues = "sweep_values"
         case rescheduledFrom = "rescheduled_from"
         case rescheduledAs = "rescheduled_as"

@@ -15,8 +15,8 @@ import GSSA
 public struct ImagesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "Build and inspect gssa's solver images.",
-        subcommands: [Build.self]
+        abstract: "Build gssa's solver images and bring them to the nodes of a swarm.",
+        subcommands: [Build.self, Push.self, Distribute.self]
     )
 
     public init() {}

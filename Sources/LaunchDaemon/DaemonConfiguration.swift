@@ -25,6 +25,8 @@ import Yams
 /// form_cache_dir: /var/lib/gssa/.gssa-form-cache  # default <data_root>/.gssa-form-cache
 /// form_cache_bytes: 2g       # compiled-form caches of all users together (LRU); 0 disables
 /// form_cache_entry_bytes: 64m # one user's cache for one image; larger ones are not kept (a START holds it in memory)
+/// executor: local            # or swarm: one replicated service per run (docs/scale-out.md)
+/// swarm: {manager: unix:///var/lib/gssa-swarm/n1/docker.sock, shared_root: /srv/gssa-runs}
 /// ```
 public struct DaemonConfiguration: Sendable, Hashable {
     public var socket: String
@@ -67,6 +69,31 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var formCacheBytes: Int64
     /// Bound on one form cache; a larger one is discarded after its run.
     public var formCacheEntryBytes: Int64
+    /// Where runs execute: containers on the local engine, or services on a swarm.
+    public var executor: Executor = .local
+    /// The swarm executor's manager and shared run root; required with `executor: swarm`.
+    public var swarm: SwarmSettings?
+
+    /// The daemon's executors.
+    public enum Executor: String, Sendable, Hashable, Decodable {
+        case local, swarm
+    }
+
+    /// `swarm: {manager: unix:///…/docker.sock, shared_root: DIR}`.
+    public struct SwarmSettings: Sendable, Hashable, Decodable {
+        /// The manager's Engine API socket, `unix:///path`.
+        public var manager: String
+        /// The run root present at the same path on every node (NFS on a real cluster).
+        public var sharedRoot: String
+        public init(manager: String, sharedRoot: String) {
+            self.manager = manager
+            self.sharedRoot = sharedRoot
+        }
+        enum CodingKeys: String, CodingKey {
+            case manager
+            case sharedRoot = "shared_root"
+        }
+    }
 
     public init(
         socket: String, group: String? = nil, dataRoot: String, allowedImages: [String], maxContainers: Int = 30,
@@ -129,6 +156,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
         var form_cache_dir: String?
         var form_cache_bytes: String?
         var form_cache_entry_bytes: String?
+        var executor: Executor?
+        var swarm: SwarmSettings?
     }
 
     /// Parses YAML; errors name the file and the offending key.
@@ -154,7 +183,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
             return bytes
         }
         let defaults = DaemonConfiguration(socket: "", dataRoot: "", allowedImages: [], runner: "")
-        let config = DaemonConfiguration(
+        var config = DaemonConfiguration(
             socket: try required(raw.socket, "socket"), group: raw.group,
             dataRoot: try required(raw.data_root, "data_root"),
             allowedImages: try required(raw.allowed_images, "allowed_images"),
@@ -171,6 +200,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
             formCacheDirectory: raw.form_cache_dir,
             formCacheBytes: try size(raw.form_cache_bytes, "form_cache_bytes") ?? (2 << 30),
             formCacheEntryBytes: try size(raw.form_cache_entry_bytes, "form_cache_entry_bytes") ?? (64 << 20))
+        config.executor = raw.executor ?? .local
+        config.swarm = raw.swarm
         try config.validate(file: file)
         return config
     }
@@ -209,6 +240,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
         if self.maxInputEntries < 1 { throw refuse("max_input_entries", "must be positive") }
         if self.formCacheBytes < 0 { throw refuse("form_cache_bytes", "must not be negative (0 disables the form cache)") }
         if self.formCacheEntryBytes < 1 { throw refuse("form_cache_entry_bytes", "must be positive") }
+        if self.executor == .swarm {
+            guard let swarm = self.swarm else { throw refuse("swarm", "is required with executor: swarm ({manager, shared_root})") }
+            if !swarm.manager.hasPrefix("unix:///") { throw refuse("swarm.manager", "must be a unix:///path socket") }
+            if !swarm.sharedRoot.hasPrefix("/") { throw refuse("swarm.shared_root", "must be an absolute path") }
+        }
         if let directory = self.formCacheDirectory, !directory.hasPrefix("/") {
             throw refuse("form_cache_dir", "must be an absolute path")
         }

@@ -197,7 +197,17 @@ public final class LaunchDaemon: Sendable {
                 return .reply(Self.success(result))
             case .usage:
                 let running = await self.registry.activeCount
-                return .reply(Self.success(UsageReply(running: running, max: self.configuration.maxContainers)))
+                var usage = UsageReply(running: running, max: self.configuration.maxContainers)
+                if let swarm = self.engine as? SwarmEngine {
+                    // The swarm's size is its ready nodes' sum: a lost node shrinks it.
+                    do {
+                        let capacity = try await swarm.capacity()
+                        (usage.cores, usage.memoryBytes, usage.nodes) = (capacity.cores, capacity.memoryBytes, capacity.nodes)
+                    } catch {
+                        self.logger.warning("USAGE: swarm capacity unknown: \(error)")
+                    }
+                }
+                return .reply(Self.success(usage))
             }
         } catch let error as GSSAError {
             return .reply(Self.failure(error.message))

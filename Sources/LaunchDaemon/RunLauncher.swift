@@ -286,6 +286,12 @@ extension LaunchDaemon {
                 result.exitCode = inspection.exitCode
                 result.imageID = inspection.imageID
                 result.oomKilled = RunOutcome.isOOM(flag: inspection.oomKilled, exitCode: inspection.exitCode)
+                result.node = inspection.node
+                // The executor lost the run (a swarm node went down): nothing to collect.
+                if let failure = inspection.failure, !run.cancelled, !run.timedOut {
+                    result.error = failure
+                    result.errorCode = ErrorCode.server.name
+                }
             } else {
                 result.error = "container \(containerID.prefix(12)) vanished before collection"
             }

@@ -74,10 +74,24 @@ public struct UsageReply: Codable, Sendable, Hashable {
     public var running: Int
     /// The daemon's cap on concurrent containers (its `max_containers`).
     public var max: Int
+    /// Total cores of the executor's ready nodes (swarm executor only), for resource-aware scheduling.
+    public var cores: Double?
+    /// Total memory in bytes of the executor's ready nodes (swarm executor only).
+    public var memoryBytes: Int64?
+    /// Ready nodes behind the executor (swarm executor only).
+    public var nodes: Int?
     /// Creates a usage reply.
-    public init(running: Int, max: Int) {
+    public init(running: Int, max: Int, cores: Double? = nil, memoryBytes: Int64? = nil, nodes: Int? = nil) {
         self.running = running
         self.max = max
+        self.cores = cores
+        self.memoryBytes = memoryBytes
+        self.nodes = nodes
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case running, max, cores, nodes
+        case memoryBytes = "memory_bytes"
     }
 }
 
@@ -128,6 +142,8 @@ public struct RunResult: Codable, Sendable, Hashable {
     public var timedOutAfter: Double?
     /// The container's memory limit in bytes, for the out-of-memory message.
     public var memoryLimit: Int64?
+    /// The host that ran it, when the daemon's executor spans several (a swarm node's hostname).
+    public var node: String?
 
     /// Creates a result; every flag defaults to false and every detail to nil.
     public init(
@@ -148,7 +164,7 @@ public struct RunResult: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case error, cancelled
+        case error, cancelled, node
         case errorCode = "error_code"
         case timedOutAfter = "timed_out_after"
         case memoryLimit = "memory_limit"

@@ -41,7 +41,19 @@ struct DockerLaunchCommand: AsyncParsableCommand {
         logger.logLevel = self.logLevel
         do {
             let configuration = try DaemonConfiguration.load(path: self.config)
-            let engine = try await DockerEngine.connect(socketPath: configuration.dockerSocket, logger: logger)
+            let engine: any ContainerEngine
+            let shutdown: @Sendable () async -> Void
+            switch (configuration.executor, configuration.swarm) {
+            case (.swarm, let swarm?):
+                let swarmEngine = try await SwarmEngine.connect(
+                    manager: swarm.manager, sharedRoot: swarm.sharedRoot, stopGrace: configuration.stopGrace, logger: logger)
+                let capacity = try await swarmEngine.capacity()
+                logger.info("swarm executor: manager \(swarm.manager), \(capacity.nodes) ready nodes, \(capacity.cores) cores")
+                (engine, shutdown) = (swarmEngine, { await swarmEngine.shutdown() })
+            default:
+                let docker = try await DockerEngine.connect(socketPath: configuration.dockerSocket, logger: logger)
+                (engine, shutdown) = (docker, { await docker.shutdown() })
+            }
             let info = try await engine.info()
             logger.info("Docker engine \(info.version), API \(info.apiVersion)")
             let daemon = LaunchDaemon(configuration: configuration, engine: engine, logger: logger)
@@ -52,7 +64,7 @@ struct DockerLaunchCommand: AsyncParsableCommand {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
-            await engine.shutdown()
+            await shutdown()
         } catch let error as GSSAError {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             throw ExitCode(Int32(error.code == .client ? 2 : 1))

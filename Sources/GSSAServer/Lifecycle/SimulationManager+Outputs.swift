@@ -52,6 +52,7 @@ extension SimulationManager {
         if let family = record.family { properties["family"] = family }
         if let image = record.imageID { properties["image_id"] = image }
         if let container = record.containerID { properties["container_id"] = container }
+        if let node = record.node { properties["node"] = node }
         return properties
     }
 

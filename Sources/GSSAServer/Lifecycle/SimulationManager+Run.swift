@@ -455,7 +455,7 @@ extension SimulationManager {
             // The runner always writes exit_status; without one, something outside killed it.
             outcome = .server("the container was killed from outside (signal \(code - 128)), e.g. by a Docker engine restart; it left no exit status")
         }
-        await finish(guid: guid, outcome: outcome, imageID: result.imageID)
+        await finish(guid: guid, outcome: outcome, imageID: result.imageID, node: result.node)
     }
 
     // MARK: cancel

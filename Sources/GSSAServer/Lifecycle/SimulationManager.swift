@@ -565,7 +565,7 @@ public actor SimulationManager {
     }
 
     /// Ends a run: terminal state, code and message persisted, then `complete` or `fail`.
-    func finish(guid: String, outcome: GSSAError, imageID: String? = nil) async {
+    func finish(guid: String, outcome: GSSAError, imageID: String? = nil, node: String? = nil) async {
         pendingStatus.removeValue(forKey: guid)
         lastPersisted.removeValue(forKey: guid)
         starting.remove(guid)
@@ -587,6 +587,7 @@ public actor SimulationManager {
                     record.message = outcome.message
                     if state == .succeeded { record.percentage = 100 }
                     if let imageID { record.imageID = imageID }
+                    if let node { record.node = node }
                     record.queueSequence = nil
                     record.updatedAt = Date()
                 }

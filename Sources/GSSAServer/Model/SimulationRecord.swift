@@ -88,6 +88,8 @@ public struct SimulationRecord: Codable, Sendable, Hashable {
     public var queuedAt: Date?
     /// Why a queued run waits, e.g. `waiting: project liver-lab uses 4 of 4 cores`.
     public var queueReason: String?
+    /// The node that ran it, when the launch daemon's executor spans several (swarm); nil otherwise.
+    public var node: String? = nil
 
     public init(
         guid: String, name: String? = nil, owner: String, directory: String, state: SimulationState = .created,

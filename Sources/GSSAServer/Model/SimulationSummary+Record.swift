@@ -12,7 +12,8 @@ extension SimulationSummary {
             status: Status(percentage: record.percentage, message: record.message, timestamp: Timestamp(record.updatedAt)),
             position: position, imageID: record.imageID, containerID: record.containerID,
             created: Timestamp(record.createdAt), started: record.startedAt.map(Timestamp.init),
-            finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned, warnings: record.warnings)
+            finished: record.finishedAt.map(Timestamp.init), cleaned: record.cleaned, warnings: record.warnings,
+            node: record.node)
         self.parent = record.parent
         self.sweepValues = record.sweepValues
         self.after = record.after?.isEmpty == false ? record.after : nil

@@ -160,6 +160,9 @@ public final class SQLiteSimulationStore: SimulationStore {
             }
             try db.create(index: "runs_owner_parent", on: "runs", columns: ["owner", "parent", "createdAt"])
         }
+        migrator.registerMigration("v9: node that ran the run") { db in
+            try db.alter(table: "runs") { t in t.add(column: "node", .text) }
+        }
         return migrator
     }
 
