@@ -48,7 +48,9 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
 
     /// `input/settings.xml`: the full GSSF-XML from ``settings(for:)``.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] {
-        [.init(path: "input/settings.xml", contents: Data(GSSFBuilder.render(try settings(for: definition)).utf8))]
+        // Built and printed while no other libxml2 work runs (FoundationXML is libxml2 underneath).
+        let text = try LibXML2Access.exclusive { () throws(GSSAError) -> String in GSSFBuilder.render(try settings(for: definition)) }
+        return [.init(path: "input/settings.xml", contents: Data(text.utf8))]
     }
 
     /// The full GSSF-XML: the mesher document plus the Elmer sections.

@@ -23,8 +23,9 @@ extension MesherGSSF {
         try GSSFBuilder(definition: definition, nonMeshingGroups: nonMeshingGroups).build()
     }
 
-    /// The document as indented XML text.
+    /// The document as indented XML text, built and printed while no other libxml2 work runs
+    /// (``LibXML2Access``).
     public func gssfXML(for definition: SimulationDefinition) throws(GSSAError) -> String {
-        GSSFBuilder.render(try gssfDocument(for: definition))
+        try LibXML2Access.exclusive { () throws(GSSAError) -> String in GSSFBuilder.render(try gssfDocument(for: definition)) }
     }
 }

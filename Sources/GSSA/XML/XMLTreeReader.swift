@@ -17,7 +17,8 @@ import Foundation
 ///   declaration, the "billion laughs" and external entities) is refused. External entities,
 ///   DTD loading and network access are never enabled (`XML_PARSE_NONET`, no `NOENT`, no
 ///   `DTDLOAD`, no XInclude, no `HUGE`).
-/// - Each call has its own parser context, so concurrent calls are safe.
+/// - Each call has its own parser context, and calls take turns with every other libxml2 user
+///   in the process (``LibXML2Access``).
 ///
 /// Attributes keep document order (namespace declarations, reported as `xmlns`/`xmlns:p`
 /// attributes, come first); element and attribute names keep their prefixes; ``LocatedElement/text``
@@ -57,7 +58,7 @@ public enum XMLTreeReader {
         if let refusal { throw refusal }
         _ = libraryInitialised
         let builder = TreeBuilder(maximumDepth: maximumDepth)
-        let outcome: Int32 = data.withUnsafeBytes { raw in
+        let outcome: Int32 = LibXML2Access.exclusive { data.withUnsafeBytes { raw in
             guard let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self),
                 let context = xmlCreateMemoryParserCtxt(base, Int32(raw.count))
             else { return -2 }
@@ -73,7 +74,7 @@ public enum XMLTreeReader {
                 builder.recordLibraryError(xmlCtxtGetLastError(context).map { UnsafePointer($0) }, fallbackLine: Int(xmlSAX2GetLineNumber(context)))
             }
             return status
-        }
+        } }
         if outcome == -2 { throw GSSAError.server("libxml2 could not allocate a parser context") }
         if let failure = builder.failure { throw failure }
         guard let root = builder.root else {
