@@ -65,6 +65,13 @@ struct SwarmExecutorTests {
             json.dump({"net": sorted(os.listdir("/sys/class/net")), "value": 42}, f)
         update.status("done")
         """
+    /// Becomes a shell pipe that holds 400 MB (as DockerDaemonTests' OOM job does).
+    static let hungry = """
+        import os
+        from gosmart.parameters import update
+        update.status("allocating", 1)
+        os.execvp("sh", ["sh", "-c", "head -c 400000000 /dev/zero | tail > /dev/null"])
+        """
     /// Holds until the test creates /shared/release (or 300 s pass).
     static let hold = """
         import os, time
@@ -259,10 +266,7 @@ struct SwarmExecutorTests {
         // Out of memory on a node: the runner reads its task's cgroup and says so; the daemon reports
         // it as OOM worded with the limit, as on the local executor.
         clock = Date()
-        var hungry = try shellJob(scratch, "oom", image: Self.image, """
-            echo '##gssa-status## 1|allocating' >&3
-            head -c 400000000 /dev/zero | tail > /dev/null
-            """)
+        var hungry = try arguments(scratch, "oom", script: Self.hungry)
         hungry.limits = ContainerLimits(memory: 32 << 20)
         let oom = try await LaunchClient.withConnection(socket: socket) { try await runToExit($0, hungry) }
         #expect(oom.result.oomKilled && oom.result.node != nil, "\(oom.result)")
