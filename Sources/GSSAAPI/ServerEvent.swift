@@ -6,7 +6,8 @@ import GSSACore
 /// The original published WAMP tuples (reference §1.3); these carry the same fields as named
 /// JSON properties:
 /// - `status`: `guid`, `percentage`, `status` (`IN_PROGRESS` object), `state`, `position` when queued;
-/// - `complete` / `fail`: `guid`, `status` (`SUCCESS` or the error object), `directory`;
+/// - `complete` / `fail`: `guid`, `status` (`SUCCESS` or the error object), `directory`, and `node`
+///   when a swarm node ran it;
 /// - `announce`: the last known status of one stored run;
 /// - `identify`: `server_id`, `hostname`, `free_slots`.
 public struct ServerEvent: Codable, Sendable, Hashable {
@@ -25,6 +26,9 @@ public struct ServerEvent: Codable, Sendable, Hashable {
     public var status: GSSAError?
     /// The run's working directory on the server, for `complete` and `fail`.
     public var directory: String?
+    /// The swarm node that ran the run, for `complete` and `fail` (launch daemon with
+    /// `executor: swarm`); nil otherwise, so clients see where a run ran without another request.
+    public var node: String?
     /// 1-based place in the queue while the run waits for a slot.
     public var position: Int?
     /// When the server published it.
@@ -40,7 +44,7 @@ public struct ServerEvent: Codable, Sendable, Hashable {
     public init(
         type: Kind, guid: String? = nil, state: SimulationState? = nil, percentage: Double? = nil,
         status: GSSAError? = nil, directory: String? = nil, position: Int? = nil, timestamp: Date = Date(),
-        serverID: String? = nil, hostname: String? = nil, freeSlots: Int? = nil
+        serverID: String? = nil, hostname: String? = nil, freeSlots: Int? = nil, node: String? = nil
     ) {
         self.type = type
         self.guid = guid
@@ -53,10 +57,11 @@ public struct ServerEvent: Codable, Sendable, Hashable {
         self.serverID = serverID
         self.hostname = hostname
         self.freeSlots = freeSlots
+        self.node = node
     }
 
     private enum CodingKeys: String, CodingKey {
-        case type, guid, state, percentage, status, directory, position, timestamp, hostname
+        case type, guid, state, percentage, status, directory, position, timestamp, hostname, node
         case serverID = "server_id"
         case freeSlots = "free_slots"
     }

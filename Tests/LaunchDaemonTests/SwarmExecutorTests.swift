@@ -14,7 +14,7 @@ import Glibc
 
 /// `gssa-dockerlaunch` with `executor: swarm` on a real 3-node swarm made by scripts/swarm-up
 /// (dockerds in network namespaces on this machine) and removed by scripts/swarm-down. One test,
-/// so the swarm is made once: runs spread over nodes, cancel, walltime, a worker's dockerd
+/// so the swarm is made once: runs spread over nodes, cancel, walltime, out of memory, a worker's dockerd
 /// killed mid-run, the launch daemon killed mid-run, and nothing of gssa's left behind.
 @Suite(
     "Launch daemon on a real swarm", .serialized, .requiresDockerEngine, .requiresImages("gssa/python:bookworm"),
@@ -22,12 +22,14 @@ import Glibc
 struct SwarmExecutorTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    /// Apart from a swarm a developer (or the benchmark) may have up.
+    /// The swarm's names: apart from a swarm a developer (or the benchmark) may have up, and, with
+    /// `GSSA_SWARM_TEST_PREFIX=p` set, from another test run on the same machine (prefix `pe`).
+    static let prefix = ProcessInfo.processInfo.environment["GSSA_SWARM_TEST_PREFIX"].map { $0 + "e" } ?? "gssa-swt"
+    static let base = prefix == "gssa-swt" ? "/var/lib/gssa-swarm-test" : "/var/lib/\(prefix)-swarm-test"
     static let environment: [String: String] = ProcessInfo.processInfo.environment.merging([
-        "GSSA_SWARM_DIR": "/var/lib/gssa-swarm-test", "GSSA_SWARM_PREFIX": "gssa-swt", "GSSA_SWARM_SUBNET": "10.78.0",
+        "GSSA_SWARM_DIR": base, "GSSA_SWARM_PREFIX": prefix, "GSSA_SWARM_SUBNET": "10.78.0",
         "GSSA_SWARM_IMAGES": "gssa/python:bookworm",
     ]) { $1 }
-    static let base = "/var/lib/gssa-swarm-test"
     static let image = "gssa/python:bookworm"
 
     static func script(_ name: String, _ arguments: [String] = []) async throws -> SpawnedProcess {
@@ -62,6 +64,13 @@ struct SwarmExecutorTests {
         with open("result.json", "w") as f:
             json.dump({"net": sorted(os.listdir("/sys/class/net")), "value": 42}, f)
         update.status("done")
+        """
+    /// Becomes a shell pipe that holds 400 MB (as DockerDaemonTests' OOM job does).
+    static let hungry = """
+        import os
+        from gosmart.parameters import update
+        update.status("allocating", 1)
+        os.execvp("sh", ["sh", "-c", "head -c 400000000 /dev/zero | tail > /dev/null"])
         """
     /// Holds until the test creates /shared/release (or 300 s pass).
     static let hold = """
@@ -170,7 +179,7 @@ struct SwarmExecutorTests {
         #expect(down.status == 0, "scripts/swarm-down: \(down.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: Self.base))
         let namespaces = try await SpawnedProcess.run("/usr/sbin/ip", ["netns", "list"])
-        #expect(!namespaces.stdoutText.contains("gssa-swt"), "no namespace left: \(namespaces.stdoutText)")
+        #expect(!namespaces.stdoutText.contains(Self.prefix + "-"), "no namespace left: \(namespaces.stdoutText)")
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(Self.base), "no mount left")
         print("swarm suite took \(Int(Date().timeIntervalSince(started))) s")
@@ -254,6 +263,20 @@ struct SwarmExecutorTests {
         #expect(outcome.code == .model && outcome.message == "timed out after 3 s", "\(outcome)")
         print("walltime in \(Int(Date().timeIntervalSince(clock))) s")
 
+        // Out of memory on a node: the runner reads its task's cgroup and says so; the daemon reports
+        // it as OOM worded with the limit, as on the local executor.
+        clock = Date()
+        var hungry = try arguments(scratch, "oom", script: Self.hungry)
+        hungry.limits = ContainerLimits(memory: 32 << 20)
+        let oom = try await LaunchClient.withConnection(socket: socket) { try await runToExit($0, hungry) }
+        #expect(oom.result.oomKilled && oom.result.node != nil, "\(oom.result)")
+        let oomOutput = scratch.root.appendingPathComponent("oom/output")
+        let oomOutcome = oom.result.outcome(output: oomOutput)
+        #expect(oomOutcome.code == .model && oomOutcome.message == "out of memory (limit 32 MiB)", "\(oomOutcome)")
+        let oomStatus = ExitStatus.read(output: oomOutput)
+        #expect(oomStatus.errorCode == .model && oomStatus.message == "out of memory (limit 32 MiB)", "\(oomStatus)")
+        print("out of memory in \(Int(Date().timeIntervalSince(clock))) s")
+
         // A worker's dockerd killed mid-run: its run ends E_SERVER naming the node within 60 s.
         clock = Date()
         var holds: [(String, RunReply, String)] = []
@@ -262,8 +285,8 @@ struct SwarmExecutorTests {
             let reply = try await startAndWait(socket, try arguments(scratch, guid, script: Self.hold), status: "holding")
             holds.append((guid, reply, try await node(of: try #require(reply.containerID))))
         }
-        let victim = try #require(holds.first { $0.2 != "gssa-swt-n1" }, "no run on a worker: \(holds.map(\.2))")
-        let victimIndex = try #require(Int(victim.2.dropFirst("gssa-swt-n".count)))
+        let victim = try #require(holds.first { $0.2 != "\(Self.prefix)-n1" }, "no run on a worker: \(holds.map(\.2))")
+        let victimIndex = try #require(Int(victim.2.dropFirst("\(Self.prefix)-n".count)))
         let pid = try #require(Int32(try String(contentsOfFile: "\(Self.base)/n\(victimIndex)/dockerd.pid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         let killedAt = Date()

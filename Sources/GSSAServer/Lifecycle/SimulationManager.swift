@@ -602,7 +602,8 @@ public actor SimulationManager {
         guard let record, record.state == state, record.exitCode == outcome.code.name else { return }
         logger.info("run finished", metadata: ["guid": "\(guid)", "code": "\(outcome.code.name)", "message": "\(outcome.message)"])
         await publish(ServerEvent(type: state == .succeeded ? .complete : .fail, guid: guid, state: state,
-                                  percentage: record.percentage, status: outcome, directory: record.directory),
+                                  percentage: record.percentage, status: outcome, directory: record.directory,
+                                  node: record.node),
                       owner: record.owner)
         // Runs waiting for this one, and the sweep it belongs to, follow.
         await ended(record)
