@@ -86,10 +86,12 @@ let package = Package(
         .target(
             name: "GSSACLI",
             dependencies: ["LaunchProtocol", "GSSALogging",
-                "ContainerEngine",  // `gssa admin doctor` asks the engine directly .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), 
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 "GSSA", "Families", "MesherCGAL",
                 "LaunchClient",  // launch daemon: `gssa container run`
-                "ContainerEngine",  // `gssa admin prune-engine`: gssa's leftovers on the engine
+                "ContainerEngine",  // `gssa admin doctor` and `prune-engine` ask the engine directly
                 "GSSAServer", "GSSAArchive",  // simulation server: `gssa server`, `gssa users`
                 "GSSAAPI",  // the HTTP API's wire types: client commands
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
