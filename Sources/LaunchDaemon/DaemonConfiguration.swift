@@ -89,7 +89,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
             self.manager = manager
             self.sharedRoot = sharedRoot
         }
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case manager
             case sharedRoot = "shared_root"
         }
@@ -158,10 +158,48 @@ public struct DaemonConfiguration: Sendable, Hashable {
         var form_cache_entry_bytes: String?
         var executor: Executor?
         var swarm: SwarmSettings?
+
+        /// Every key the file may hold: a key outside these is a typo, refused by name.
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case socket, group, data_root, allowed_images, max_containers, default_limits, max_limits, walltime
+            case max_walltime, orphan_ttl, author, org, runner, daemon_id, docker_socket, max_frame_bytes, stop_grace
+            case max_input_bytes, max_output_bytes, max_output_entries, max_input_entries, form_cache_dir
+            case form_cache_bytes, form_cache_entry_bytes, executor, swarm
+        }
+    }
+
+    /// Refuses a key the daemon does not know, at the top level or inside `default_limits`,
+    /// `max_limits` and `swarm`, naming it and its line: a misspelt limit must not fall back
+    /// to a default silently.
+    static func checkKeys(_ yaml: String, file: String) throws {
+        guard let root = try Yams.compose(yaml: yaml)?.mapping else { return }
+        let nested: [String: [String]] = [
+            "default_limits": ContainerLimits.keys, "max_limits": ContainerLimits.keys,
+            "swarm": SwarmSettings.CodingKeys.allCases.map(\.rawValue),
+        ]
+        func check(_ mapping: Node.Mapping, known: [String], path: String) throws {
+            for (key, value) in mapping {
+                let name = key.string ?? "\(key)"
+                let qualified = path.isEmpty ? name : path + "." + name
+                guard known.contains(name) else {
+                    let line = key.mark.map { " (line \($0.line))" } ?? ""
+                    throw GSSAError.client(
+                        "\(file): unknown key '\(qualified)'\(line); known here: \(known.sorted().joined(separator: ", "))",
+                        attribute: qualified)
+                }
+                if path.isEmpty, let inner = nested[name], let mapping = value.mapping {
+                    try check(mapping, known: inner, path: name)
+                }
+            }
+        }
+        try check(root, known: File.CodingKeys.allCases.map(\.rawValue), path: "")
     }
 
     /// Parses YAML; errors name the file and the offending key.
     public static func parse(yaml: String, file: String = "dockerlaunch.yml") throws -> DaemonConfiguration {
+        // Names first (a misspelt key is the likeliest cause of any later complaint); text that
+        // is not YAML at all is left to the decoder, which says where.
+        do { try checkKeys(yaml, file: file) } catch let error as GSSAError { throw error } catch {}
         let raw: File
         do {
             raw = try YAMLDecoder().decode(File.self, from: yaml)

@@ -78,7 +78,11 @@ public struct ContainerLimits: Codable, Sendable, Hashable {
         self.pids = pids
     }
 
-    private enum CodingKeys: String, CodingKey { case memory, cpus, pids }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case memory, cpus, pids }
+
+    /// The keys of a limits object (`memory`, `cpus`, `pids`), for configuration files that check
+    /// their keys.
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
     /// Memory may be given as bytes or as a size string (`512m`, `2g`), as people write it in YAML.
     public init(from decoder: any Decoder) throws {

@@ -93,4 +93,25 @@ struct ArgumentBoundsTests {
         let parsed = try DaemonConfiguration.parse(yaml: base + "max_output_bytes: 512m\nmax_output_entries: 10\n")
         #expect(parsed.maxOutputBytes == 512 << 20 && parsed.maxOutputEntries == 10)
     }
+
+    /// A misspelt key would silently leave its default in force (a memory limit, a walltime):
+    /// the file is refused, naming the key, its line and what is known there.
+    @Test func unknownConfigurationKeysAreRefusedByName() throws {
+        let base = "socket: /x\ndata_root: /y\nallowed_images: []\nrunner: /r\n"
+        let cases: [(String, String, String)] = [
+            ("max_wallltime: 60\n", "'max_wallltime' (line 5)", "max_walltime"),
+            ("default_limits: {memroy: 1g}\n", "'default_limits.memroy'", "memory"),
+            ("swarm: {manager: unix:///m, sharedroot: /s}\n", "'swarm.sharedroot'", "shared_root"),
+        ]
+        for (extra, named, known) in cases {
+            #expect(performing: { try DaemonConfiguration.parse(yaml: base + extra, file: "dl.yml") }, throws: { error in
+                let text = "\(error)"
+                return (error as? GSSAError)?.code == .client && text.contains("dl.yml: unknown key " + named) && text.contains(known)
+            })
+        }
+        // Every key of the shipped configuration is known.
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("packaging/debian/dockerlaunch.yml")
+        _ = try DaemonConfiguration.parse(yaml: try String(contentsOf: shipped, encoding: .utf8), file: shipped.path)
+    }
 }
