@@ -189,7 +189,9 @@ struct DaemonLogicTests {
         defer { scratch.remove() }
         try await withRunning(try memoryDaemon(memoryEngine(), scratch: scratch)) { daemon in
             let client = Harness(daemon, uid: 7)
-            #expect(try await client.request(.start, try job(scratch, "paused", "hang", walltime: 1)).success)
+            // 8 s: the clock starts with the container, and a loaded machine can take seconds
+            // between START's reply and SUSPEND (1 s was overrun in CI).
+            #expect(try await client.request(.start, try job(scratch, "paused", "hang", walltime: 8)).success)
             let suspended = try await client.request(.suspend, RunArguments(guid: "paused"))
             #expect(suspended.success && suspended.line.contains("\"paused\":true"), "\(suspended.line)")
             #expect(try await client.request(.suspend, RunArguments(guid: "paused")).line.contains("suspended already"))
@@ -205,7 +207,7 @@ struct DaemonLogicTests {
             #expect(try await client.request(.resume, RunArguments(guid: "paused")).line.contains("not suspended"))
             // The rest of its walltime then runs out as usual.
             let result = try await client.exit(of: "paused")
-            #expect(result.timedOut && result.timedOutAfter == 1)
+            #expect(result.timedOut && result.timedOutAfter == 8)
             await client.close()
         }
     }
