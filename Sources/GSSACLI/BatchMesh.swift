@@ -56,6 +56,7 @@ struct BatchMesh {
         passthrough += ["--threads", String(threads)]
         if let maxCells = options.maxCells { passthrough += ["--max-cells", String(maxCells)] }
         if !options.optimise { passthrough.append("--no-optimise") }
+        if let mesher = options.volumeMesher { passthrough += ["--volume-mesher", mesher.rawValue] }
         if let steps = options.optimiseSteps { passthrough += ["--optimise-steps", String(steps)] }
         if let seconds = options.optimiseTime { passthrough += ["--optimise-time", String(seconds)] }
         if let inputs = options.inputs { passthrough += ["--inputs", inputs] }

@@ -18,7 +18,7 @@ struct MeshCommand: AsyncParsableCommand {
         commandName: "mesh",
         abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
         discussion: """
-            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--no-optimise] [--optimise-steps N] [--optimise-time S] [--json]
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--volume-mesher hxt|cgal] [--no-optimise] [--optimise-steps N] [--optimise-time S] [--json]
             gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
             gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
             gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
@@ -27,9 +27,11 @@ struct MeshCommand: AsyncParsableCommand {
                       [--mark_zone_boundaries] [--tissueid N] [--output_prefix NAME] --out DIR
                       (flags of the original mesher_cgal)
             Writes DIR/<name>.msh, DIR/mesh_labelling.yml and DIR/mesh_report.json.
-            --threads: default all cores; with --threads 1 the same input and settings give the same mesh bit
-            for bit (optimisation stops at the 10° target or after --optimise-steps vertex moves, default one
-            per vertex). --optimise-time S gives each optimiser a wall-clock budget instead (not reproducible).
+            --volume-mesher: CGAL meshes the labelled surfaces; gmsh's HXT fills the volumes (hxt, the default)
+            or CGAL does (cgal, with perturb and exude). --threads: default all cores. With hxt the same input,
+            settings and thread count give the same mesh bit for bit. With cgal only --threads 1 does
+            (optimisation stops at the 10° target or after --optimise-steps vertex moves, default one per
+            vertex); --optimise-time S gives each CGAL optimiser a wall-clock budget instead (not reproducible).
             """)
 
     @Argument(parsing: .captureForPassthrough, help: "Settings file(s) and options (see discussion).")
@@ -43,6 +45,7 @@ struct MeshCommand: AsyncParsableCommand {
         var threads: Int?
         var maxCells: Int?
         var optimise = true
+        var volumeMesher: VolumeMesher?
         var optimiseTime: Double?
         var optimiseSteps: Int?
         var json = false
@@ -110,6 +113,12 @@ struct MeshCommand: AsyncParsableCommand {
             case "--threads": o.threads = try positive(arg)
             case "--max-cells": o.maxCells = try positive(arg)
             case "--no-optimise", "--no-optimize": o.optimise = false
+            case "--volume-mesher":
+                let raw = try value(arg)
+                guard let mesher = VolumeMesher(rawValue: raw) else {
+                    throw GSSAError.client("--volume-mesher must be hxt or cgal, got '\(raw)'")
+                }
+                o.volumeMesher = mesher
             case "--optimise-time":
                 let raw = try value(arg)
                 guard let v = Double(raw), v >= 0 else { throw GSSAError.client("--optimise-time expects seconds, got '\(raw)'") }
@@ -151,6 +160,7 @@ struct MeshCommand: AsyncParsableCommand {
         if let threads = o.threads { settings.threads = threads }
         if let maxCells = o.maxCells { settings.maxCells = maxCells }
         if !o.optimise { settings.optimise = false }
+        if let mesher = o.volumeMesher { settings.volumeMesher = mesher }
         if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
         if let steps = o.optimiseSteps { settings.optimiseMaxSteps = steps }
         return try await CGALMesher().mesh(settings, into: out, options: o.output)

@@ -75,6 +75,10 @@ public struct CGALMesher: Mesher {
         }
         report.estimatedTetrahedra = Int(estimate)
         report.warnings = MeshQualityGate.warnings(for: report.quality)
+        if let dropped = report.droppedTriangles, dropped > 0 {
+            report.warnings?.append("\(dropped) surface triangles bound pockets that HXT left without tetrahedra; "
+                                    + "they were dropped (try --volume-mesher cgal if a region is missing)")
+        }
 
         let labellingURL = directory.appendingPathComponent("mesh_labelling.yml")
         try Self.writeAtomically(MeshLabelling(settings: settings, extentID: Self.extentID(settings, report)).yaml, to: labellingURL)
@@ -138,6 +142,7 @@ private final class Core {
         params.omit_zone_tree = settings.omitZoneTree ? 1 : 0
         params.dense_centre = settings.denseCentre ? 1 : 0
         params.optimise = settings.optimise ? 1 : 0
+        params.volume_mesher = Int32(settings.volumeMesher == .hxt ? GSSA_VOLUME_HXT.rawValue : GSSA_VOLUME_CGAL.rawValue)
         params.optimise_time_limit = settings.optimiseTimeLimit
         params.optimise_max_steps = Int64(max(0, settings.optimiseMaxSteps))
         params.threads = Int32(max(1, settings.threads))

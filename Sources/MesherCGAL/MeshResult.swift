@@ -65,6 +65,10 @@ public struct MeshReport: Sendable, Codable, Hashable {
     public var threads: Int
     public var tbb: Bool
     public var timings: [Timing]
+    /// What filled the volumes (`hxt` or `cgal`); absent in reports written before HXT.
+    public var volumeMesher: String?
+    /// Surface triangles dropped because HXT left the pocket they bound without tetrahedra.
+    public var droppedTriangles: Int?
     /// The pre-check estimate of the tetrahedron count.
     public var estimatedTetrahedra: Int?
     /// Quality problems (``MeshQualityGate``): set by the mesher, empty when the mesh passes.

@@ -32,16 +32,19 @@ public struct MeshSettings: Sendable, Hashable, Codable {
     public var boundaryTree = false
     public var omitNeedleTree = false
     public var omitZoneTree = false
-    /// Sliver removal (perturb + exude).
+    /// What fills the volumes between the labelled surfaces: gmsh's HXT (the default) or CGAL.
+    public var volumeMesher = VolumeMesher.hxt
+    /// Sliver removal: HXT's optimisation, or CGAL's perturb + exude.
     public var optimise = true
-    /// Seconds for each of perturb and exude. 0 (the default): with one thread no wall-clock
+    /// CGAL volumes only: seconds for each of perturb and exude. 0 (the default): with one thread no wall-clock
     /// budget, the perturber stops at the 10° target or its step bound and the exuder when
     /// nothing improves, so the same input and settings give the same mesh bit for bit; with
     /// several threads (never reproducible) each gets as long as refinement took (at least 1 s).
     public var optimiseTimeLimit = 0.0
-    /// Vertex moves the perturber may try with one thread (a bound linear in the mesh size); 0 = one per vertex.
+    /// CGAL volumes only: vertex moves the perturber may try with one thread (a bound linear in the mesh size); 0 = one per vertex.
     public var optimiseMaxSteps = 0
-    /// CGAL threads: all cores by default (`--threads` overrides). Only one thread is reproducible.
+    /// Threads: all cores by default (`--threads` overrides). With HXT the same input, settings
+    /// and thread count give the same mesh bit for bit; with CGAL volumes only one thread does.
     public var threads = MeshSettings.defaultThreads
     /// Refuse to mesh when the estimated tetrahedron count exceeds this.
     public var maxCells = 5_000_000

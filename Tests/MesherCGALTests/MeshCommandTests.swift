@@ -82,57 +82,72 @@ struct MeshCommandTests {
         #expect(run.err.contains("warning: minimum dihedral angle"), "\(run.err)")
     }
 
-    @Test("one thread: the same definition meshes to the same MSH bytes twice; the default is every core")
-    func reproducibleWithOneThread() async throws {
+    @Test("the same definition meshes to the same MSH bytes on every run and at any thread count; the default is every core")
+    func reproducible() async throws {
         let scratch = try Scratch()
         let example = Self.repo.appendingPathComponent("examples/fenics-ire")
+        let definition = example.appendingPathComponent("definition.xml").path
+        let inputs = example.appendingPathComponent("inputs").path
+        // The main example: with CGAL's time-budgeted optimisation, or with HXT's nodes handed over
+        // in heap-address order, it gave a different mesh on some runs.
         var meshes: [Data] = []
-        // The main example: with a time budget its perturbation stopped at a different point each run.
-        for run in ["a", "b"] {
+        for (run, threads) in [("a", []), ("b", []), ("c", ["--threads", "1"])] {
             let out = scratch.file(run)
-            let result = try await gssa(["mesh", example.appendingPathComponent("definition.xml").path,
-                                   "--inputs", example.appendingPathComponent("inputs").path, "--out", out.path, "--threads", "1"])
+            let result = try await gssa(["mesh", definition, "--inputs", inputs, "--out", out.path] + threads)
             #expect(result.status == 0, "\(result.err)")
-            let msh = try #require(FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".msh") })
-            meshes.append(try Data(contentsOf: out.appendingPathComponent(msh)))
+            meshes.append(try Data(contentsOf: try Self.msh(in: out)))
         }
-        #expect(meshes.count == 2 && meshes[0].count > 100_000)
-        #expect(meshes[0] == meshes[1], "two runs with one thread gave different meshes")
+        #expect(meshes.count == 3 && meshes[0].count > 100_000)
+        #expect(meshes[0] == meshes[1], "two runs gave different meshes")
+        #expect(meshes[0] == meshes[2], "one thread and every core gave different meshes")
+        // HXT's last slivers on the thin needles of the main example (docs/performance.md).
+        let minimum = try Self.minimumDihedral(in: scratch.file("a"))
+        withKnownIssue("examples/fenics-ire keeps a few slivers under 10 degrees (issue 12 item 1)") {
+            #expect((minimum ?? 0) >= 10, "fenics-ire: \(String(describing: minimum))")
+        }
+        #expect((minimum ?? 0) >= 8, "fenics-ire regressed below today's 8.4 degrees: \(String(describing: minimum))")
+
+        // CGAL's own volumes stay reproducible with one thread.
+        let organ = Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path
+        var cgal: [Data] = []
+        for run in ["cgal-a", "cgal-b"] {
+            let out = scratch.file(run)
+            let result = try await gssa(["mesh", organ, "--out", out.path, "--volume-mesher", "cgal", "--threads", "1"])
+            #expect(result.status == 0, "\(result.err)")
+            cgal.append(try Data(contentsOf: try Self.msh(in: out)))
+        }
+        #expect(cgal.count == 2 && cgal[0] == cgal[1], "CGAL volumes with one thread gave different meshes")
+        #expect(cgal.count == 2 && cgal[0] != meshes[0])
 
         let out = scratch.file("default")
-        let result = try await gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/organ-only.xml").path, "--out", out.path, "--json"])
+        let result = try await gssa(["mesh", organ, "--out", out.path, "--json"])
         #expect(result.status == 0, "\(result.err)")
         let report = (try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])?["report"] as? [String: Any]
         #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(report?["volumeMesher"] as? String == "hxt")
     }
 
-    /// The minimum dihedral angle `mesh_report.json` gives for one example meshed with one thread.
-    func minimumDihedral(_ arguments: [String], scratch: Scratch, name: String) async throws -> Double? {
-        let out = scratch.file(name)
-        let run = try await gssa(["mesh"] + arguments + ["--out", out.path, "--threads", "1"])
-        #expect(run.status == 0, "\(name): \(run.err)")
-        let data = try Data(contentsOf: out.appendingPathComponent("mesh_report.json"))
+    static func msh(in directory: URL) throws -> URL {
+        let name = try #require(FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".msh") })
+        return directory.appendingPathComponent(name)
+    }
+
+    /// The minimum dihedral angle of the `mesh_report.json` in `directory`.
+    static func minimumDihedral(in directory: URL) throws -> Double? {
+        let data = try Data(contentsOf: directory.appendingPathComponent("mesh_report.json"))
         let report = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return (report?["quality"] as? [String: Any])?["min_dihedral"] as? Double
     }
 
-    @Test("the mesh examples reach the 10-degree minimum dihedral target (issue 12)")
-    func examplesReachTheDihedralTarget() async throws {
+    @Test("the mesh examples reach the 10-degree minimum dihedral target (issue 12)", arguments: ["organ-only", "tumour-zone", "vessel-hole", "needles"])
+    func examplesReachTheDihedralTarget(name: String) async throws {
         let scratch = try Scratch()
-        let examples = Self.repo.appendingPathComponent("examples/mesh")
-        for name in ["organ-only", "tumour-zone", "vessel-hole"] {
-            let minimum = try await minimumDihedral([examples.appendingPathComponent("\(name).xml").path], scratch: scratch, name: name)
-            #expect((minimum ?? 0) >= 10, "\(name): minimum dihedral \(String(describing: minimum))")
-        }
-        // Thin needle cylinders keep slivers between surface vertices that neither the perturber
-        // nor the exuder removes (7.5 degrees today; examples/fenics-ire, meshed twice by
-        // reproducibleWithOneThread, 4.0; docs/performance.md): a known issue, so that the day
-        // they reach the target this test says so.
-        let needles = try await minimumDihedral([examples.appendingPathComponent("needles.xml").path], scratch: scratch, name: "needles")
-        withKnownIssue("needle examples keep slivers under 10 degrees (issue 12 item 1)") {
-            #expect((needles ?? 0) >= 10, "needles: \(String(describing: needles))")
-        }
-        #expect((needles ?? 0) >= 7, "needles regressed below today's 7.5 degrees: \(String(describing: needles))")
+        let out = scratch.file(name)
+        let run = try await gssa(["mesh", Self.repo.appendingPathComponent("examples/mesh/\(name).xml").path, "--out", out.path])
+        #expect(run.status == 0, "\(name): \(run.err)")
+        let minimum = try Self.minimumDihedral(in: out)
+        #expect((minimum ?? 0) >= 10, "\(name): minimum dihedral \(String(describing: minimum))")
+        #expect(!run.err.contains("warning:"), "\(run.err)")
     }
 
     @Test("bad input exits 2 with E_CLIENT on stderr")

@@ -56,6 +56,7 @@ void gssa_mesh_params_default(gssa_mesh_params *p) {
     p->protect_features = 0; // see docs/performance.md: not yet a gain on the examples
     p->optimise_smoother = 0;
     p->optimise_smoother_iterations = 10;
+    p->volume_mesher = GSSA_VOLUME_HXT;
 }
 
 gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {

@@ -3,7 +3,9 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,7 +31,28 @@ struct MeshArrays {
     std::vector<int> tet_labels;
     std::vector<std::size_t> triangles;     // 3 per triangle, 1-based node tags
     std::vector<int> triangle_labels;
+    bool hxt = false;                       // volumes filled by gmsh's HXT
+    std::size_t dropped_triangles = 0;      // surface triangles of pockets HXT left empty
 };
+
+/// CGAL's labelled surface mesh: every facet between two different labels, oriented so that its
+/// normal points out of the meshed cell of label `inside` (0-based node indices).
+struct LabelledSurfaces {
+    std::vector<double> coords;             // 3 per node
+    std::vector<std::size_t> triangles;     // 3 per triangle, 0-based
+    std::vector<std::array<int, 2>> sides;  // {inside (meshed, > 0), outside} internal labels
+};
+
+/// Fills every positive label's volume bounded by `surfaces` with gmsh's HXT (one thread; element
+/// size min(`size`, what the surface implies); HXT's optimisation if `optimise`) and writes the labelled arrays, with the
+/// user's ids from `subdomain_id` / `boundary_id` (0: not a boundary), in a canonical order so
+/// that one input gives the same bytes whatever order HXT's threads produce.
+bool fill_volumes_with_hxt(const LabelledSurfaces &surfaces, const std::function<double(double, double, double)> &size,
+                           const std::function<int(int)> &subdomain_id, const std::function<int(int, int)> &boundary_id,
+                           bool optimise, MeshArrays &out, std::string &error);
+
+/// gmsh has process-global state: every use of its API holds this lock.
+std::mutex &gmsh_mutex();
 
 /// The user's names of the subdomain and boundary ids (physical names of the MSH file).
 struct MeshNames {

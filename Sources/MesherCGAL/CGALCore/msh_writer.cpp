@@ -11,12 +11,10 @@
 
 namespace gssa_mesher_internal {
 
-namespace {
 std::mutex &gmsh_mutex() {
     static std::mutex m;
     return m;
 }
-} // namespace
 
 bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const std::string &path, int version,
                          bool binary, std::string &error) {
@@ -79,7 +77,10 @@ bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const s
     } catch (const std::exception &e) {
         error = std::string("gmsh could not write '") + path + "': " + e.what();
     } catch (...) {
-        error = "gmsh could not write '" + path + "'";
+        // gmsh's API throws a non-standard value and keeps its message in the logger.
+        std::string last;
+        try { gmsh::logger::getLastError(last); } catch (...) {}
+        error = "gmsh could not write '" + path + "'" + (last.empty() ? std::string() : ": " + last);
     }
     try { gmsh::finalize(); } catch (...) {}
     return false;

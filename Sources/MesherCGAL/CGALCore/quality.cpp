@@ -155,7 +155,9 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
        << finite(sum_radius_edge / double(std::max<std::size_t>(1, mesh.tet_labels.size())))
        << ",\"slivers_below_10deg\":" << slivers << "}";
     js.precision(6);
-    js << ",\"threads\":" << threads << ",\"tbb\":" << (tbb ? "true" : "false") << ",\"timings\":[";
+    js << ",\"threads\":" << threads << ",\"tbb\":" << (tbb ? "true" : "false")
+       << ",\"volumeMesher\":\"" << (mesh.hxt ? "hxt" : "cgal") << "\",\"droppedTriangles\":" << mesh.dropped_triangles
+       << ",\"timings\":[";
     first = true;
     for (auto &[stage, seconds] : timings) {
         js << (first ? "" : ",") << "{\"stage\":\"" << json_escape(stage) << "\",\"seconds\":" << seconds << "}";

@@ -210,6 +210,52 @@ template <class C3T3> void extract(const C3T3 &c3t3, const gssa_mesher *m, MeshA
     }
 }
 
+/// Copies the labelled surfaces as the boundaries of the complex's labelled cells: every facet
+/// between a meshed cell and a cell of another label, once, oriented out of the meshed cell (the
+/// higher label when both are meshed), with the labels on both sides. Taken from the cells, not
+/// from CGAL's surface facets, so that each label's boundary is closed, which HXT needs.
+template <class C3T3> void extract_surfaces(const C3T3 &c3t3, const gssa_mesher *m, LabelledSurfaces &S) {
+    using Tr = typename C3T3::Triangulation;
+    const auto &tr = c3t3.triangulation();
+    std::unordered_map<typename Tr::Vertex_handle, std::size_t> ids;
+    S = LabelledSurfaces{};
+    auto node = [&](typename Tr::Vertex_handle v) {
+        auto [it, added] = ids.emplace(v, ids.size());
+        if (added) {
+            const auto &pt = tr.point(v);
+            S.coords.insert(S.coords.end(), {pt.x(), pt.y(), pt.z()});
+        }
+        return it->second;
+    };
+    for (auto cell = c3t3.cells_in_complex_begin(); cell != c3t3.cells_in_complex_end(); ++cell) {
+        int inside = c3t3.subdomain_index(cell);
+        for (int i = 0; i < 4; ++i) {
+            auto next = cell->neighbor(i);
+            int outside;
+            if (c3t3.is_in_complex(next)) {
+                outside = c3t3.subdomain_index(next);
+                if (outside >= inside) continue; // the same label, or the higher label's cell keeps it
+            } else if (c3t3.is_in_complex(cell, i)) {
+                auto patch = c3t3.surface_patch_index(cell, i);
+                outside = patch.first == inside ? patch.second : patch.first;
+            } else {
+                // A null neighbour without a surface facet between: its label where CGAL would
+                // read it (the neighbour's dual point), or just past the facet on the hull.
+                outside = tr.is_infinite(next) ? kOrgan : m->label(tr.dual(next));
+                if (outside > 0) outside = kOrgan;
+            }
+            int idx[3], k = 0;
+            for (int j = 0; j < 4; ++j)
+                if (j != i) idx[k++] = j;
+            Point a = tr.point(cell->vertex(idx[0])).point(), b = tr.point(cell->vertex(idx[1])).point(),
+                  c = tr.point(cell->vertex(idx[2])).point(), apex = tr.point(cell->vertex(i)).point();
+            if (CGAL::orientation(a, b, c, apex) == CGAL::POSITIVE) std::swap(idx[1], idx[2]);
+            for (int j = 0; j < 3; ++j) S.triangles.push_back(node(cell->vertex(idx[j])));
+            S.sides.push_back({inside, outside});
+        }
+    }
+}
+
 template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     using Tr = typename CGAL::Mesh_triangulation_3<Domain, CGAL::Default, Concurrency>::type;
     using C3T3 = CGAL::Mesh_complex_3_in_triangulation_3<Tr, typename Domain::Corner_index,
@@ -236,8 +282,17 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
     SizeField size{m};
     DistanceField distance{m};
     EdgeSizeField edge{m, &caps};
-    Criteria criteria(p::edge_size = edge, p::facet_angle = m->params.facet_angle, p::facet_size = size, p::facet_distance = distance,
-                      p::cell_radius_edge_ratio = m->params.cell_radius_edge_ratio, p::cell_size = size);
+    // With HXT filling the volumes, CGAL's cells only need a bounded radius-edge ratio (no
+    // size): their circumcentres then stay near them, so the labelled cells follow the surfaces.
+    // Without it the labels of long cells staircase the surfaces (needles.xml: 4.2 instead of
+    // 6.4 degrees); with the cell size too, the sphere benchmark's surface stage takes 5x longer.
+    const bool hxt = m->params.volume_mesher == GSSA_VOLUME_HXT;
+    Criteria criteria = hxt ? Criteria(p::edge_size = edge, p::facet_angle = m->params.facet_angle, p::facet_size = size,
+                                       p::facet_distance = distance,
+                                       p::cell_radius_edge_ratio = m->params.cell_radius_edge_ratio)
+                            : Criteria(p::edge_size = edge, p::facet_angle = m->params.facet_angle, p::facet_size = size,
+                                       p::facet_distance = distance,
+                                       p::cell_radius_edge_ratio = m->params.cell_radius_edge_ratio, p::cell_size = size);
 
     double t0 = now();
     C3T3 c3t3;
@@ -252,6 +307,28 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         protect(true);
     }
     seed(c3t3, domain, m);
+    if (hxt) {
+        // (No `manifold()`: where surfaces cut each other it refines without end.)
+        CGAL::refine_mesh_3(c3t3, domain, criteria, p::no_lloyd(), p::no_odt(), p::no_perturb(), p::no_exude(),
+                            p::no_reset_c3t3());
+        double t1 = now();
+        m->timings.push_back({"surfaces", t1 - t0});
+        LabelledSurfaces surfaces;
+        extract_surfaces(c3t3, cm, surfaces);
+        c3t3.clear();
+        c3t3.triangulation().clear();
+        if (surfaces.sides.empty())
+            return m->fail(GSSA_MESH_EMPTY,
+                           "meshing produced no surface: the labelled domain is empty (check the organ, extent and holes)");
+        std::string error;
+        bool filled = fill_volumes_with_hxt(
+            surfaces, [cm](double x, double y, double z) { return cm->size(Point(x, y, z)); },
+            [cm](int label) { return cm->subdomain_id(label); }, [cm](int a, int b) { return cm->boundary_id(a, b); },
+            m->params.optimise != 0, m->arrays, error);
+        m->timings.push_back({"hxt", now() - t1});
+        if (!filled) return m->fail(GSSA_MESH_INTERNAL, error);
+        return GSSA_MESH_OK;
+    }
     CGAL::refine_mesh_3(c3t3, domain, criteria, p::no_lloyd(), p::no_odt(), p::no_perturb(), p::no_exude(),
                         p::no_reset_c3t3());
     double t1 = now();
@@ -298,7 +375,9 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
 
 gssa_status refine_and_extract(gssa_mesher *m) {
 #ifdef CGAL_LINKED_WITH_TBB
-    if (m->params.threads > 1) {
+    // With HXT the surfaces are refined sequentially (a fraction of the work, and the same
+    // surfaces every run) and HXT runs one thread too, so the mesh never depends on timing.
+    if (m->params.threads > 1 && m->params.volume_mesher != GSSA_VOLUME_HXT) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(m->params.threads));
         return mesh_with<CGAL::Parallel_tag>(m);
     }
