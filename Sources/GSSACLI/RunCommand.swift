@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     var data: String?
     @OptionGroup var daemonSocket: DaemonSocketOptions
     @Option(help: "Wall-clock limit for the container, in seconds.") var walltime: Double?
-    @Option(help: "Threads for host meshing (default: all cores; 1 gives a reproducible mesh).") var threads: Int?
+    @Option(help: "Threads for host meshing with CGAL volumes (default: all cores; HXT volumes, the default, are always reproducible).") var threads: Int?
     @OptionGroup var options: CommonOptions
 
     struct Report: Encodable {

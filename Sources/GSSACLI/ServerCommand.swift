@@ -66,7 +66,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Wall-clock limit per run in seconds (default: the daemon's).") var walltime: Double?
     @Option(help: "Host mesher for Docker+CGAL families: an executable run with the run directory as argument (default: `gssa mesh` in a child process).")
     var mesher: String?
-    @Option(help: "Threads per host mesh (default: all cores; 1 gives reproducible meshes).") var meshThreads: Int?
+    @Option(help: "Threads per host mesh with CGAL volumes (default: all cores; 1 gives reproducible meshes; HXT volumes are always reproducible).") var meshThreads: Int?
     @Option(help: "Largest input archive accepted, compressed (bytes; K, M, G suffixes).") var maxUploadBytes = "256M"
     @Option(help: "Largest total an input archive may expand to (bytes; K, M, G suffixes).") var maxExpandedBytes = "2G"
     @Option(help: "Most members an input archive may hold.") var maxArchiveEntries = 10_000
