@@ -110,7 +110,10 @@ gssa_status gssa_mesher_prepare(gssa_mesher *m) {
 double gssa_mesher_estimate_cells(gssa_mesher *m, int samples) {
     if (!m->prepared || samples <= 0) return -1;
     try {
-        return estimate_cells(m, samples);
+        double t0 = now();
+        double estimate = estimate_cells(m, samples);
+        m->timings.push_back({"estimate", now() - t0});
+        return estimate;
     } catch (const std::exception &e) {
         m->fail(GSSA_MESH_INTERNAL, std::string("estimating the mesh size failed: ") + e.what());
         return -1;

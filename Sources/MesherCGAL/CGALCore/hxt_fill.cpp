@@ -106,8 +106,10 @@ void release_bump() {
 
 bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<double(double, double, double)> &size,
                            const std::function<int(int)> &subdomain_id, const std::function<int(int, int)> &boundary_id,
-                           bool optimise, MeshArrays &out, std::string &error) {
+                           bool optimise, MeshArrays &out, std::vector<std::pair<std::string, double>> &timings,
+                           std::string &error) {
     std::lock_guard<std::mutex> lock(gmsh_mutex());
+    double t_start = now();
     try {
         gmsh::initialize(0, nullptr, false);
         gmsh::option::setNumber("General.Terminal", 0);
@@ -182,7 +184,11 @@ bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<doubl
         gmsh::model::geo::synchronize();
 
         gmsh::model::mesh::setSizeCallback([&size](int, int, double x, double y, double z) { return size(x, y, z); });
+        double t_generate = now();
         gmsh::model::mesh::generate(3);
+        double t_arrays = now();
+        timings.push_back({"hxt input", t_generate - t_start});
+        timings.push_back({"hxt", t_arrays - t_generate});
 
         // The tetrahedra's nodes only, in a canonical order (by coordinates), one per position.
         // HXT leaves some input nodes unused and re-creates a node at the same position (a
@@ -310,6 +316,7 @@ bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<doubl
         gmsh::model::mesh::removeSizeCallback();
         gmsh::finalize();
         release_bump();
+        timings.push_back({"hxt output", now() - t_arrays});
         return true;
     } catch (const std::exception &e) {
         error = std::string("gmsh HXT could not fill the volumes: ") + e.what();

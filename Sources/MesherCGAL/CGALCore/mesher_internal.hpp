@@ -46,10 +46,14 @@ struct LabelledSurfaces {
 /// Fills every positive label's volume bounded by `surfaces` with gmsh's HXT (one thread; element
 /// size min(`size`, what the surface implies); HXT's optimisation if `optimise`) and writes the labelled arrays, with the
 /// user's ids from `subdomain_id` / `boundary_id` (0: not a boundary), in a canonical order so
-/// that one input gives the same bytes whatever order HXT's threads produce.
+/// that one input gives the same bytes on every run. Appends its stages' seconds to `timings`.
 bool fill_volumes_with_hxt(const LabelledSurfaces &surfaces, const std::function<double(double, double, double)> &size,
                            const std::function<int(int)> &subdomain_id, const std::function<int(int, int)> &boundary_id,
-                           bool optimise, MeshArrays &out, std::string &error);
+                           bool optimise, MeshArrays &out, std::vector<std::pair<std::string, double>> &timings,
+                           std::string &error);
+
+/// Seconds on a monotonic clock, for the stage timings of the report (defined in solids.cpp).
+double now();
 
 /// gmsh has process-global state: every use of its API holds this lock.
 std::mutex &gmsh_mutex();

@@ -315,6 +315,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         m->timings.push_back({"surfaces", t1 - t0});
         LabelledSurfaces surfaces;
         extract_surfaces(c3t3, cm, surfaces);
+        m->timings.push_back({"extract", now() - t1});
         c3t3.clear();
         c3t3.triangulation().clear();
         if (surfaces.sides.empty())
@@ -324,8 +325,7 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
         bool filled = fill_volumes_with_hxt(
             surfaces, [cm](double x, double y, double z) { return cm->size(Point(x, y, z)); },
             [cm](int label) { return cm->subdomain_id(label); }, [cm](int a, int b) { return cm->boundary_id(a, b); },
-            m->params.optimise != 0, m->arrays, error);
-        m->timings.push_back({"hxt", now() - t1});
+            m->params.optimise != 0, m->arrays, m->timings, error);
         if (!filled) return m->fail(GSSA_MESH_INTERNAL, error);
         return GSSA_MESH_OK;
     }
