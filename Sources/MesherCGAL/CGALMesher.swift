@@ -75,6 +75,9 @@ public struct CGALMesher: Mesher {
         }
         report.estimatedTetrahedra = Int(estimate)
         report.warnings = MeshQualityGate.warnings(for: report.quality)
+        if let failure = report.hxtFailure {
+            report.warnings?.append("HXT could not fill the volumes (\(failure)); CGAL meshed them instead")
+        }
         if let dropped = report.droppedTriangles, dropped > 0 {
             report.warnings?.append("\(dropped) surface triangles bound pockets that HXT left without tetrahedra; "
                                     + "they were dropped (try --volume-mesher cgal if a region is missing)")

@@ -69,6 +69,8 @@ public struct MeshReport: Sendable, Codable, Hashable {
     public var volumeMesher: String?
     /// Surface triangles dropped because HXT left the pocket they bound without tetrahedra.
     public var droppedTriangles: Int?
+    /// Why HXT could not fill the volumes, when CGAL filled them instead.
+    public var hxtFailure: String?
     /// The pre-check estimate of the tetrahedron count.
     public var estimatedTetrahedra: Int?
     /// Quality problems (``MeshQualityGate``): set by the mesher, empty when the mesh passes.

@@ -33,6 +33,7 @@ struct MeshArrays {
     std::vector<int> triangle_labels;
     bool hxt = false;                       // volumes filled by gmsh's HXT
     std::size_t dropped_triangles = 0;      // surface triangles of pockets HXT left empty
+    std::string hxt_failure;                // why HXT failed, when CGAL filled the volumes instead
 };
 
 /// CGAL's labelled surface mesh: every facet between two different labels, oriented so that its

@@ -156,8 +156,9 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
        << ",\"slivers_below_10deg\":" << slivers << "}";
     js.precision(6);
     js << ",\"threads\":" << threads << ",\"tbb\":" << (tbb ? "true" : "false")
-       << ",\"volumeMesher\":\"" << (mesh.hxt ? "hxt" : "cgal") << "\",\"droppedTriangles\":" << mesh.dropped_triangles
-       << ",\"timings\":[";
+       << ",\"volumeMesher\":\"" << (mesh.hxt ? "hxt" : "cgal") << "\",\"droppedTriangles\":" << mesh.dropped_triangles;
+    if (!mesh.hxt_failure.empty()) js << ",\"hxtFailure\":\"" << json_escape(mesh.hxt_failure) << "\"";
+    js << ",\"timings\":[";
     first = true;
     for (auto &[stage, seconds] : timings) {
         js << (first ? "" : ",") << "{\"stage\":\"" << json_escape(stage) << "\",\"seconds\":" << seconds << "}";

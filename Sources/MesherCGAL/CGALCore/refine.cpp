@@ -373,7 +373,8 @@ template <class Concurrency> gssa_status mesh_with(gssa_mesher *m) {
 
 } // namespace
 
-gssa_status refine_and_extract(gssa_mesher *m) {
+namespace {
+gssa_status mesh_with_threads(gssa_mesher *m) {
 #ifdef CGAL_LINKED_WITH_TBB
     // With HXT the surfaces are refined sequentially (a fraction of the work, and the same
     // surfaces every run) and HXT runs one thread too, so the mesh never depends on timing.
@@ -383,6 +384,20 @@ gssa_status refine_and_extract(gssa_mesher *m) {
     }
 #endif
     return mesh_with<CGAL::Sequential_tag>(m);
+}
+} // namespace
+
+gssa_status refine_and_extract(gssa_mesher *m) {
+    gssa_status status = mesh_with_threads(m);
+    if (status != GSSA_MESH_INTERNAL || m->params.volume_mesher != GSSA_VOLUME_HXT) return status;
+    // HXT could not fill the volumes (it refuses some surfaces CGAL accepts): mesh them with
+    // CGAL instead rather than fail the run, and say so in the report.
+    std::string reason = m->error;
+    m->params.volume_mesher = GSSA_VOLUME_CGAL;
+    status = mesh_with_threads(m);
+    m->params.volume_mesher = GSSA_VOLUME_HXT;
+    if (status == GSSA_MESH_OK) m->arrays.hxt_failure = reason;
+    return status;
 }
 
 } // namespace gssa_mesher_internal
