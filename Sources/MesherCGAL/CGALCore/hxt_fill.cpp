@@ -122,7 +122,7 @@ bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<doubl
         gmsh::option::setNumber("Mesh.MeshSizeFromCurvature", 0);
         gmsh::option::setNumber("Mesh.Optimize", optimise ? 1 : 0); // HXT's own sliver removal
         // Improve every tetrahedron under 0.35 (gmsh's default 0.3): examples/fenics-ire 7.4 -> 8.4
-        // degrees, the sphere benchmark 15.0 -> 17.3, for about 0.05 s per 0.1 M tetrahedra.
+        // degrees (+0.4 s), the sphere benchmark 15.0 -> 17.3 (+0.02 s).
         gmsh::option::setNumber("Mesh.OptimizeThreshold", 0.35);
         gmsh::model::add("gssa-hxt");
 
@@ -191,9 +191,9 @@ bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<doubl
         timings.push_back({"hxt", t_arrays - t_generate});
 
         // The tetrahedra's nodes only, in a canonical order (by coordinates), one per position.
-        // HXT leaves some input nodes unused and re-creates a node at the same position (a
-        // different number of them on each run with several threads): such twins get one index,
-        // so that the mesh has no crack there and the same input gives the same arrays.
+        // HXT leaves some input nodes unused and re-creates a node at the same position (how many
+        // depended on the run before the bump region above): such twins get one index, so that
+        // the mesh has no crack there and the same input gives the same arrays.
         std::map<int, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> elements;
         std::unordered_map<std::size_t, std::size_t> index; // gmsh tag -> 0-based canonical index
         for (int label : labels) {
