@@ -164,6 +164,18 @@ template <class C3T3> void seed(C3T3 &c3t3, const Domain &domain, const gssa_mes
     }
 }
 
+/// The face of `cell` opposite its vertex `i`, ordered so that its normal points out of `cell`.
+template <class Tr>
+std::array<typename Tr::Vertex_handle, 3> outward_face(const Tr &tr, typename Tr::Cell_handle cell, int i) {
+    int idx[3], k = 0;
+    for (int j = 0; j < 4; ++j)
+        if (j != i) idx[k++] = j;
+    Point a = tr.point(cell->vertex(idx[0])).point(), b = tr.point(cell->vertex(idx[1])).point(),
+          c = tr.point(cell->vertex(idx[2])).point(), apex = tr.point(cell->vertex(i)).point();
+    if (CGAL::orientation(a, b, c, apex) == CGAL::POSITIVE) std::swap(idx[1], idx[2]);
+    return {cell->vertex(idx[0]), cell->vertex(idx[1]), cell->vertex(idx[2])};
+}
+
 /// Copies the complex into flat arrays: used vertices only (1-based), cells with the user's
 /// subdomain ids, boundary facets with the user's boundary ids, oriented out of the meshed cell.
 template <class C3T3> void extract(const C3T3 &c3t3, const gssa_mesher *m, MeshArrays &A) {
@@ -198,14 +210,7 @@ template <class C3T3> void extract(const C3T3 &c3t3, const gssa_mesher *m, MeshA
             cell = mirror.first;
             i = mirror.second;
         }
-        // Orient the triangle so its normal points out of the meshed cell.
-        int idx[3], k = 0;
-        for (int j = 0; j < 4; ++j)
-            if (j != i) idx[k++] = j;
-        Point a = tr.point(cell->vertex(idx[0])).point(), b = tr.point(cell->vertex(idx[1])).point(),
-              c = tr.point(cell->vertex(idx[2])).point(), apex = tr.point(cell->vertex(i)).point();
-        if (CGAL::orientation(a, b, c, apex) == CGAL::POSITIVE) std::swap(idx[1], idx[2]);
-        for (int j = 0; j < 3; ++j) A.triangles.push_back(node(cell->vertex(idx[j])));
+        for (auto v : outward_face(tr, cell, i)) A.triangles.push_back(node(v));
         A.triangle_labels.push_back(label);
     }
 }
@@ -240,17 +245,12 @@ template <class C3T3> void extract_surfaces(const C3T3 &c3t3, const gssa_mesher 
                 outside = patch.first == inside ? patch.second : patch.first;
             } else {
                 // A null neighbour without a surface facet between: its label where CGAL would
-                // read it (the neighbour's dual point), or just past the facet on the hull.
+                // read it (the neighbour's dual point); the organ's outside on the hull, or when
+                // that point reads as meshed.
                 outside = tr.is_infinite(next) ? kOrgan : m->label(tr.dual(next));
                 if (outside > 0) outside = kOrgan;
             }
-            int idx[3], k = 0;
-            for (int j = 0; j < 4; ++j)
-                if (j != i) idx[k++] = j;
-            Point a = tr.point(cell->vertex(idx[0])).point(), b = tr.point(cell->vertex(idx[1])).point(),
-                  c = tr.point(cell->vertex(idx[2])).point(), apex = tr.point(cell->vertex(i)).point();
-            if (CGAL::orientation(a, b, c, apex) == CGAL::POSITIVE) std::swap(idx[1], idx[2]);
-            for (int j = 0; j < 3; ++j) S.triangles.push_back(node(cell->vertex(idx[j])));
+            for (auto v : outward_face(tr, cell, i)) S.triangles.push_back(node(v));
             S.sides.push_back({inside, outside});
         }
     }
