@@ -28,8 +28,8 @@ struct MeshCommand: AsyncParsableCommand {
                       (flags of the original mesher_cgal)
             Writes DIR/<name>.msh, DIR/mesh_labelling.yml and DIR/mesh_report.json.
             --volume-mesher: CGAL meshes the labelled surfaces; gmsh's HXT fills the volumes (hxt, the default)
-            or CGAL does (cgal, with perturb and exude). --threads: default all cores. With hxt the same input,
-            settings and thread count give the same mesh bit for bit. With cgal only --threads 1 does
+            or CGAL does (cgal, with perturb and exude). --threads: default all cores. With hxt the same input
+            and settings give the same mesh bit for bit, whatever --threads says. With cgal only --threads 1 does
             (optimisation stops at the 10° target or after --optimise-steps vertex moves, default one per
             vertex); --optimise-time S gives each CGAL optimiser a wall-clock budget instead (not reproducible).
             """)
