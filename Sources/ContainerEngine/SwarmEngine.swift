@@ -216,8 +216,8 @@ public final class SwarmEngine: ContainerEngine {
         do { try tar.write(to: file) } catch { throw GSSAError.server("swarm executor: cannot write \(file.path): \(error)") }
         defer { try? FileManager.default.removeItem(at: file) }
         _ = try TarExtractor.extractSafely(file, into: URL(fileURLWithPath: staging))
-        let top = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
-        let shared = (try? FileManager.default.contentsOfDirectory(atPath: staging + "/shared")) ?? []
+        let top = try listing(staging)
+        let shared = top == ["shared"] ? try listing(staging + "/shared") : []
         guard top == ["shared"], shared == ["input"] else {
             throw GSSAError.server(
                 "swarm executor: the image must carry the runner (label org.gssa.runner-sha256); only /shared/input can be staged")
@@ -236,16 +236,14 @@ public final class SwarmEngine: ContainerEngine {
 
     /// uid and gid of a ustar archive's first member (octal fields at 108 and 116).
     static func owner(ofFirstMember tar: Data) -> (uid_t, gid_t) {
+        // An 8-byte field: optional leading spaces (some writers pad with them), then octal digits.
         func octal(_ offset: Int) -> UInt32 {
             guard tar.count >= offset + 8 else { return 0 }
-            let field = tar[tar.startIndex + offset..<tar.startIndex + offset + 8]
+            let field = tar[tar.startIndex + offset..<tar.startIndex + offset + 8].drop { $0 == 0x20 }
             let digits = field.prefix { $0 >= 0x30 && $0 <= 0x37 }
             return UInt32(String(decoding: digits, as: UTF8.self), radix: 8) ?? 0
         }
-        var start = 108
-        // Skip leading spaces some writers use.
-        while start < 116, tar.count > start, tar[tar.startIndex + start] == 0x20 { start += 1 }
-        return (octal(start), octal(116))
+        return (octal(108), octal(116))
     }
 
     static func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
@@ -254,8 +252,15 @@ public final class SwarmEngine: ContainerEngine {
         }
         var info = stat()
         guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+        for name in try listing(path) {
             try chownTree(path + "/" + name, uid: uid, gid: gid)
+        }
+    }
+
+    /// The names in a staged directory; an unreadable one is an error, not an empty listing.
+    static func listing(_ path: String) throws(GSSAError) -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw GSSAError.server("swarm executor: cannot list \(path): \(error)")
         }
     }
 
