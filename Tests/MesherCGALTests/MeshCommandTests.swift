@@ -117,7 +117,6 @@ struct MeshCommandTests {
             cgal.append(try Data(contentsOf: try Self.msh(in: out)))
         }
         #expect(cgal.count == 2 && cgal[0] == cgal[1], "CGAL volumes with one thread gave different meshes")
-        #expect(cgal.count == 2 && cgal[0] != meshes[0])
 
         let out = scratch.file("default")
         let result = try await gssa(["mesh", organ, "--out", out.path, "--json"])
@@ -125,6 +124,8 @@ struct MeshCommandTests {
         let report = (try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])?["report"] as? [String: Any]
         #expect(report?["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
         #expect(report?["volumeMesher"] as? String == "hxt")
+        // --volume-mesher cgal really meshes the same input another way.
+        #expect(cgal.first != (try Data(contentsOf: try Self.msh(in: out))))
     }
 
     static func msh(in directory: URL) throws -> URL {
