@@ -125,6 +125,7 @@ gssa_status gssa_mesher_run(gssa_mesher *m) {
         gssa_status s = gssa_mesher_prepare(m);
         if (s != GSSA_MESH_OK) return s;
     }
+    m->report.clear();
     try {
         return refine_and_extract(m);
     } catch (const std::exception &e) {
@@ -147,15 +148,18 @@ gssa_status gssa_mesher_write_msh(gssa_mesher *m, const char *path, int version,
 }
 
 size_t gssa_mesher_report_json(const gssa_mesher *m, char *buffer, size_t capacity) {
-    std::string json = "{}";
-    if (!m->arrays.tet_labels.empty()) {
+    if (m->report.empty() || m->report_timings != m->timings.size()) {
 #ifdef CGAL_LINKED_WITH_TBB
         constexpr bool tbb = true;
 #else
         constexpr bool tbb = false;
 #endif
-        json = mesh_report_json(m->arrays, m->names, m->timings, m->params.threads, tbb);
+        m->report = m->arrays.tet_labels.empty()
+                        ? std::string("{}")
+                        : mesh_report_json(m->arrays, m->names, m->timings, m->params.threads, tbb);
+        m->report_timings = m->timings.size();
     }
+    const std::string &json = m->report;
     if (buffer && capacity > 0) {
         std::size_t n = std::min(json.size(), capacity - 1);
         std::memcpy(buffer, json.data(), n);

@@ -129,6 +129,10 @@ struct gssa_mesher {
     // Results (gssa_mesher_run).
     gssa_mesher_internal::MeshArrays arrays;
     std::vector<std::pair<std::string, double>> timings;
+    /// The report JSON once built, and how many timings it included: the C API is called once for
+    /// the size and once for the bytes, and the report walks every tetrahedron.
+    mutable std::string report;
+    mutable std::size_t report_timings = 0;
 
     /// The internal label of a point (see the labels above).
     int label(const gssa_mesher_internal::Point &p) const;

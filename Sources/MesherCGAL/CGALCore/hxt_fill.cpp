@@ -16,7 +16,6 @@
 #include <numeric>
 #include <set>
 #include <stdexcept>
-#include <unordered_map>
 
 // gmsh 4.8 hands HXT the input nodes in the order of their MVertex addresses (a
 // `std::set<MVertex *>` in Gmsh2Hxt), so the mesh depends on where malloc put them: in a process
@@ -195,42 +194,49 @@ bool fill_volumes_with_hxt(const LabelledSurfaces &in, const std::function<doubl
         // depended on the run before the bump region above): such twins get one index, so that
         // the mesh has no crack there and the same input gives the same arrays.
         std::map<int, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> elements;
-        std::unordered_map<std::size_t, std::size_t> index; // gmsh tag -> 0-based canonical index
         for (int label : labels) {
             auto &[element_tags, nodes] = elements[label];
             gmsh::model::mesh::getElementsByType(4, element_tags, nodes, label);
-            for (std::size_t tag : nodes) index.emplace(tag, 0);
         }
         std::vector<std::size_t> all_tags;
         std::vector<double> all_coords, parametric;
         gmsh::model::mesh::getNodes(all_tags, all_coords, parametric, -1, -1, false, false);
+        // gmsh's node tags are dense, so plain vectors indexed by tag replace hash tables.
+        std::size_t max_tag = all_tags.empty() ? 0 : *std::max_element(all_tags.begin(), all_tags.end());
+        std::vector<std::size_t> slot(max_tag + 1, SIZE_MAX); // gmsh tag -> its entry in all_*
+        for (std::size_t k = 0; k < all_tags.size(); ++k) slot[all_tags[k]] = k;
         using Position = std::array<double, 3>;
         auto position = [&](std::size_t k) { return Position{all_coords[3 * k], all_coords[3 * k + 1], all_coords[3 * k + 2]}; };
-        std::unordered_map<std::size_t, std::size_t> slot; // gmsh tag -> its entry in all_*
-        slot.reserve(all_tags.size());
-        for (std::size_t k = 0; k < all_tags.size(); ++k) slot.emplace(all_tags[k], k);
-        std::map<Position, std::size_t> by_position; // ordered: the canonical order
-        for (auto &[tag, _] : index) {
-            auto it = slot.find(tag);
-            if (it == slot.end()) throw std::runtime_error("HXT produced an element on an unknown node");
-            by_position.emplace(position(it->second), 0);
-        }
+        std::vector<char> used(max_tag + 1, 0);
+        std::vector<std::pair<Position, std::size_t>> placed; // (position, tag) of used nodes
+        for (auto &[label, element] : elements)
+            for (std::size_t tag : element.second) {
+                if (tag > max_tag || slot[tag] == SIZE_MAX) throw std::runtime_error("HXT produced an element on an unknown node");
+                if (used[tag]) continue;
+                used[tag] = 1;
+                placed.push_back({position(slot[tag]), tag});
+            }
+        std::sort(placed.begin(), placed.end()); // the canonical order
         out = MeshArrays{};
         out.hxt = true;
-        out.coords.reserve(3 * by_position.size());
-        for (auto &[p, k] : by_position) {
-            k = out.coords.size() / 3;
-            out.coords.insert(out.coords.end(), p.begin(), p.end());
+        std::vector<std::size_t> canonical_index(max_tag + 1, SIZE_MAX); // used gmsh tag -> 0-based index
+        std::vector<Position> positions;                                 // distinct positions, sorted
+        positions.reserve(placed.size());
+        for (auto &[p, tag] : placed) {
+            if (positions.empty() || positions.back() != p) {
+                positions.push_back(p);
+                out.coords.insert(out.coords.end(), p.begin(), p.end());
+            }
+            canonical_index[tag] = positions.size() - 1;
         }
-        for (auto &[tag, k] : index) k = by_position.at(position(slot.at(tag)));
         // A node's index: its own if a tetrahedron uses it, else its twin's; SIZE_MAX if neither.
         auto find = [&](std::size_t tag) -> std::size_t {
-            auto it = index.find(tag);
-            if (it != index.end()) return it->second;
-            auto s = slot.find(tag);
-            if (s == slot.end()) return SIZE_MAX;
-            auto p = by_position.find(position(s->second));
-            return p == by_position.end() ? SIZE_MAX : p->second;
+            if (tag > max_tag) return SIZE_MAX;
+            if (canonical_index[tag] != SIZE_MAX) return canonical_index[tag];
+            if (slot[tag] == SIZE_MAX) return SIZE_MAX;
+            Position p = position(slot[tag]);
+            auto it = std::lower_bound(positions.begin(), positions.end(), p);
+            return it != positions.end() && *it == p ? std::size_t(it - positions.begin()) : SIZE_MAX;
         };
         auto at = [&](std::size_t tag) {
             std::size_t k = find(tag);

@@ -27,17 +27,24 @@ Vec node(const MeshArrays &m, std::size_t tag) {
     return {c[0], c[1], c[2]};
 }
 
-/// The six dihedral angles (degrees) of a tetrahedron.
-void dihedrals(const Vec p[4], double out[6]) {
+/// The cosines of the smallest and the largest of a tetrahedron's six dihedral angles: one
+/// `acos` per extreme instead of six per tetrahedron (the report is built for every mesh).
+void dihedral_cosine_extremes(const Vec p[4], double &cos_smallest, double &cos_largest) {
     static const int edges[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}, {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
+    cos_smallest = -1;
+    cos_largest = 1;
     for (int e = 0; e < 6; ++e) {
         const Vec &a = p[edges[e][0]], &b = p[edges[e][1]], &c = p[edges[e][2]], &d = p[edges[e][3]];
         Vec ab = b - a;
         Vec n1 = ab.cross(c - a), n2 = ab.cross(d - a);
-        double cosang = n1.dot(n2) / std::sqrt(n1.norm2() * n2.norm2());
-        out[e] = std::acos(std::max(-1.0, std::min(1.0, cosang))) * kDegrees;
+        // A degenerate face gives NaN, which the clamp turns into 1: a zero angle.
+        double cosang = std::max(-1.0, std::min(1.0, n1.dot(n2) / std::sqrt(n1.norm2() * n2.norm2())));
+        cos_smallest = std::max(cos_smallest, cosang);
+        cos_largest = std::min(cos_largest, cosang);
     }
 }
+
+double degrees(double cosine) { return std::acos(cosine) * kDegrees; }
 
 /// Circumradius over shortest edge.
 double radius_edge_ratio(const Vec p[4]) {
@@ -92,28 +99,26 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
                              const std::vector<std::pair<std::string, double>> &timings, int threads, bool tbb) {
     std::map<int, std::size_t> tet_count, tri_count;
     std::map<int, double> volume, area;
-    std::vector<std::pair<int, std::size_t>> label_vertex; // (label, node), deduplicated below
+    std::map<int, std::vector<std::size_t>> tets_of; // label -> tetrahedron indices
     std::vector<double> min_dihedral;
     min_dihedral.reserve(mesh.tet_labels.size());
-    double max_dihedral = 0, max_radius_edge = 0, sum_radius_edge = 0;
+    double max_dihedral_cos = 1, max_radius_edge = 0, sum_radius_edge = 0;
     for (std::size_t t = 0; t < mesh.tet_labels.size(); ++t) {
         int label = mesh.tet_labels[t];
         Vec p[4];
-        for (int i = 0; i < 4; ++i) {
-            std::size_t tag = mesh.tets[4 * t + std::size_t(i)];
-            p[i] = node(mesh, tag);
-            label_vertex.emplace_back(label, tag);
-        }
+        for (int i = 0; i < 4; ++i) p[i] = node(mesh, mesh.tets[4 * t + std::size_t(i)]);
+        tets_of[label].push_back(t);
         tet_count[label]++;
         volume[label] += (p[1] - p[0]).dot((p[2] - p[0]).cross(p[3] - p[0])) / 6.0;
-        double d[6];
-        dihedrals(p, d);
-        min_dihedral.push_back(*std::min_element(d, d + 6));
-        max_dihedral = std::max(max_dihedral, *std::max_element(d, d + 6));
+        double cos_smallest, cos_largest;
+        dihedral_cosine_extremes(p, cos_smallest, cos_largest);
+        min_dihedral.push_back(degrees(cos_smallest));
+        max_dihedral_cos = std::min(max_dihedral_cos, cos_largest);
         double q = radius_edge_ratio(p);
         max_radius_edge = std::max(max_radius_edge, q);
         sum_radius_edge += q;
     }
+    double max_dihedral = mesh.tet_labels.empty() ? 0 : degrees(max_dihedral_cos);
     for (std::size_t t = 0; t < mesh.triangle_labels.size(); ++t) {
         int label = mesh.triangle_labels[t];
         Vec a = node(mesh, mesh.triangles[3 * t]), b = node(mesh, mesh.triangles[3 * t + 1]),
@@ -121,10 +126,24 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
         tri_count[label]++;
         area[label] += 0.5 * std::sqrt((b - a).cross(c - a).norm2());
     }
-    std::sort(label_vertex.begin(), label_vertex.end());
-    label_vertex.erase(std::unique(label_vertex.begin(), label_vertex.end()), label_vertex.end());
+    // Vertices per label: one pass per label over its own tetrahedra, marking each node with the
+    // pass number, so a node shared by several labels is counted once in each.
     std::map<int, std::size_t> label_vertices;
-    for (auto &lv : label_vertex) label_vertices[lv.first]++;
+    std::vector<std::size_t> mark(mesh.coords.size() / 3 + 1, 0);
+    std::size_t pass = 0;
+    for (auto &[label, list] : tets_of) {
+        ++pass;
+        std::size_t count = 0;
+        for (std::size_t t : list)
+            for (int i = 0; i < 4; ++i) {
+                std::size_t tag = mesh.tets[4 * t + std::size_t(i)];
+                if (mark[tag] != pass) {
+                    mark[tag] = pass;
+                    ++count;
+                }
+            }
+        label_vertices[label] = count;
+    }
 
     std::ostringstream js;
     js.precision(10);
