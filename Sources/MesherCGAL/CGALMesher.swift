@@ -118,6 +118,19 @@ public struct CGALMesher: Mesher {
 }
 
 /// Owns one `gssa_mesher` handle with the settings' regions loaded and prepared.
+extension CGALMesher {
+    /// A self-check of the core's fast point-in-solid test against CGAL's ray test, for tests:
+    /// how many of the questions the grid answered itself, and how many of those it got wrong.
+    func checkInsideTest(_ settings: MeshSettings, points: [SIMD3<Double>]) throws(GSSAError) -> (decided: Int, wrong: Int) {
+        let core = try Core(settings)
+        defer { core.free() }
+        let flat = points.flatMap { [$0.x, $0.y, $0.z] }
+        var decided = 0
+        let wrong = flat.withUnsafeBufferPointer { gssa_mesher_check_inside(core.handle, $0.baseAddress, points.count, &decided) }
+        return (decided, wrong)
+    }
+}
+
 private final class Core {
     let handle: OpaquePointer
 

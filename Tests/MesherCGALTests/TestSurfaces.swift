@@ -61,6 +61,18 @@ enum TestSurfaces {
         return (p, f)
     }
 
+    /// An axis-aligned box, triangles facing outwards: its faces lie on planes that grid and ray
+    /// tests can meet exactly.
+    static func box(from lo: SIMD3<Double>, to hi: SIMD3<Double>) -> Mesh {
+        var p: [SIMD3<Double>] = []
+        for i in 0..<8 { p.append([i & 1 == 0 ? lo.x : hi.x, i & 2 == 0 ? lo.y : hi.y, i & 4 == 0 ? lo.z : hi.z]) }
+        let f: [(Int, Int, Int)] = [
+            (0, 2, 3), (0, 3, 1), (4, 5, 7), (4, 7, 6), (0, 1, 5), (0, 5, 4),
+            (2, 6, 7), (2, 7, 3), (0, 4, 6), (0, 6, 2), (1, 3, 7), (1, 7, 5),
+        ]
+        return (p, f)
+    }
+
     static func inverted(_ m: Mesh) -> Mesh { (m.points, m.triangles.map { ($0.0, $0.2, $0.1) }) }
 
     static func union(_ a: Mesh, _ b: Mesh) -> Mesh {

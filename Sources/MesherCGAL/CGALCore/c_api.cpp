@@ -168,4 +168,20 @@ size_t gssa_mesher_report_json(const gssa_mesher *m, char *buffer, size_t capaci
     return json.size();
 }
 
+size_t gssa_mesher_check_inside(const gssa_mesher *m, const double *xyz, size_t count, size_t *decided) {
+    std::size_t wrong = 0;
+    for (const auto &region : m->regions) {
+        auto *solid = dynamic_cast<const MeshSolid *>(region->solid.get());
+        if (!solid) continue;
+        for (std::size_t i = 0; i < count; ++i) {
+            Point p(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]);
+            int answer = solid->grid->classify(p);
+            if (answer < 0) continue;
+            ++*decided;
+            if ((answer == 1) != ((*solid->side)(p) == CGAL::ON_BOUNDED_SIDE)) ++wrong;
+        }
+    }
+    return wrong;
+}
+
 } // extern "C"

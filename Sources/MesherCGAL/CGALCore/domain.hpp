@@ -17,6 +17,8 @@
 #include <CGAL/Side_of_triangle_mesh.h>
 #include <CGAL/Surface_mesh.h>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,17 +59,54 @@ struct Solid {
     bool in_box(const Point &p) const;
 };
 
+/// An exact point-in-solid test for a closed, outward-oriented triangle surface that is fast
+/// near the surface, where Mesh_3's bisections ask nearly all their questions. A uniform grid
+/// over the surface's box knows, for each cell, the triangles touching it, and for each grid
+/// corner whether it is inside. A point's answer is its cell corner's, flipped once per proper
+/// crossing of the segment between them. Every test is an exact predicate; where the segment
+/// grazes an edge, a vertex or a plane, the caller's fallback (CGAL's ray test) answers.
+class InsideGrid {
+  public:
+    /// Builds the grid; `fallback` (1 inside, 0 outside, -1 on the surface) answers the corners
+    /// that a walk along the grid lines cannot.
+    InsideGrid(const SurfaceMesh &mesh, const std::function<int(const Point &)> &fallback);
+    /// 1 inside, 0 outside, -1 undecided (ask the fallback).
+    int classify(const Point &p) const;
+
+  private:
+    struct Triangle { Point a, b, c; };
+    /// +1/-1 for one proper crossing (or none: 0); 2 when the segment grazes the triangle.
+    static int crossing(const Triangle &t, const Point &p, const Point &q);
+    std::size_t cell_of(int i, int j, int k) const { return (std::size_t(k) * std::size_t(n[1]) + std::size_t(j)) * std::size_t(n[0]) + std::size_t(i); }
+    std::size_t corner_of(int i, int j, int k) const { return (std::size_t(k) * std::size_t(n[1] + 1) + std::size_t(j)) * std::size_t(n[0] + 1) + std::size_t(i); }
+    Point corner_point(int i, int j, int k) const { return Point(origin[0] + i * step[0], origin[1] + j * step[1], origin[2] + k * step[2]); }
+    /// Whether [p, q] crosses the cell's triangles an odd number of times; -1 when it grazes one.
+    int parity(std::size_t cell, const Point &p, const Point &q) const;
+
+    double origin[3] = {0, 0, 0}, step[3] = {1, 1, 1};
+    int n[3] = {1, 1, 1};
+    std::vector<Triangle> triangles;
+    std::vector<std::uint32_t> first;   // CSR: cell c's triangles are listed from first[c] to first[c + 1]
+    std::vector<std::uint32_t> listed;  // triangle indices
+    std::vector<signed char> corners;   // 1 inside, 0 outside, -1 on the surface
+};
+
 /// A closed triangle surface with an AABB tree (built eagerly: the domain is queried from
 /// several threads in parallel mode).
 struct MeshSolid final : Solid {
     SurfaceMesh mesh;
     std::unique_ptr<Tree> tree;
     std::unique_ptr<Side> side;
+    std::unique_ptr<InsideGrid> grid;
 
     explicit MeshSolid(const TriangleSurface &s);
     bool well_formed() const;
     bool self_intersects() const;
-    bool inside(const Point &p) const override { return in_box(p) && (*side)(p) == CGAL::ON_BOUNDED_SIDE; }
+    bool inside(const Point &p) const override {
+        if (!in_box(p)) return false;
+        int answer = grid->classify(p);
+        return answer < 0 ? (*side)(p) == CGAL::ON_BOUNDED_SIDE : answer == 1;
+    }
     double distance(const Point &p) const override { return std::sqrt(tree->squared_distance(p)); }
     void seeds(std::vector<Probe> &out) const override;
 };

@@ -37,6 +37,10 @@ MeshSolid::MeshSolid(const TriangleSurface &s) {
     tree->accelerate_distance_queries();
     side = std::make_unique<Side>(*tree);
     bbox = tree->bbox();
+    grid = std::make_unique<InsideGrid>(mesh, [this](const Point &p) {
+        CGAL::Bounded_side where = (*side)(p);
+        return where == CGAL::ON_BOUNDED_SIDE ? 1 : where == CGAL::ON_UNBOUNDED_SIDE ? 0 : -1;
+    });
 }
 
 bool MeshSolid::well_formed() const { return mesh.number_of_faces() > 0 && mesh.is_valid(false); }

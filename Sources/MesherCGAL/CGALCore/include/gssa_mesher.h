@@ -143,6 +143,14 @@ gssa_status gssa_mesher_write_msh(gssa_mesher *mesher, const char *path, int ver
  */
 size_t gssa_mesher_report_json(const gssa_mesher *mesher, char *buffer, size_t capacity);
 
+/**
+ * A self-check of the fast point-in-solid test (after prepare): for each of `count` points
+ * (`xyz`, x y z each) and each surface region, compares the grid's answer with CGAL's ray test.
+ * Adds to `*decided` the questions the grid answered itself and returns how many of those
+ * answers differ from CGAL's (0 when correct). Tests call it; meshing never does.
+ */
+size_t gssa_mesher_check_inside(const gssa_mesher *mesher, const double *xyz, size_t count, size_t *decided);
+
 #ifdef __cplusplus
 }
 #endif
