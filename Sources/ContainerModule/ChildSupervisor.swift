@@ -139,9 +139,14 @@ final class ChildSupervisor {
             for p in envp { free(p) }
         }
         var pid: pid_t = 0
-        let rc = gssa_spawn(&argv, &envp, directory, stdout, stderr, &pid)
+        var oomFirst: Int32 = 0
+        let rc = gssa_spawn(&argv, &envp, directory, stdout, stderr, &pid, &oomFirst)
         guard rc == 0 else {
             throw .client("cannot start \(arguments.joined(separator: " ")): \(FileSystem.errnoText(rc))")
+        }
+        if oomFirst == 0 {
+            note("could not make the model the OOM killer's first choice (/proc/self/oom_score_adj); "
+                + "if memory runs out the runner may be killed and the verdict lost")
         }
         return pid
     }

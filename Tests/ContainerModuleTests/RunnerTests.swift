@@ -105,6 +105,23 @@ import Testing
         #expect(result.liveErr.contains("OOM killer"), "\(result.liveErr)")
     }
 
+    /// The model, and what it forks, is the OOM killer's first choice; the runner keeps its own
+    /// score, so it outlives a model that runs its container out of memory and reports it.
+    @Test func theModelIsTheOOMKillersFirstChoiceAndTheRunnerIsNot() throws {
+        let root = try SharedRoot()
+        let before = try String(contentsOfFile: "/proc/self/oom_score_adj", encoding: .utf8)
+        let result = try run(root, script: """
+            import subprocess
+            open("model.txt", "w").write(open("/proc/self/oom_score_adj").read().strip())
+            open("forked.txt", "w").write(subprocess.check_output(["cat", "/proc/self/oom_score_adj"]).decode().strip())
+            """)
+        #expect(result.code == 0, "\(result.liveErr)")
+        #expect(try root.read("output.final/run/model.txt") == "1000")
+        #expect(try root.read("output.final/run/forked.txt") == "1000")
+        #expect(try String(contentsOfFile: "/proc/self/oom_score_adj", encoding: .utf8) == before)
+        #expect(!result.liveErr.contains("OOM killer's first choice"), "\(result.liveErr)")
+    }
+
     /// SIGKILL without an OOM kill (the count stays, or there is no cgroup to read) is a plain kill.
     @Test(arguments: [true, false])
     func aKillWithoutAnOOMKillIsNotOutOfMemory(withCgroup: Bool) throws {

@@ -70,6 +70,8 @@ struct SwarmExecutorTests {
         import os
         from gosmart.parameters import update
         update.status("allocating", 1)
+        os.makedirs("output", exist_ok=True)
+        open("output/oom_score_adj", "w").write(open("/proc/self/oom_score_adj").read().strip())
         os.execvp("sh", ["sh", "-c", "head -c 400000000 /dev/zero | tail > /dev/null"])
         """
     /// Holds until the test creates /shared/release (or 300 s pass).
@@ -271,6 +273,8 @@ struct SwarmExecutorTests {
         let oom = try await LaunchClient.withConnection(socket: socket) { try await runToExit($0, hungry) }
         #expect(oom.result.oomKilled && oom.result.node != nil, "\(oom.result)")
         let oomOutput = scratch.root.appendingPathComponent("oom/output")
+        // The model is the kernel's first choice, so the runner lives to give the verdict.
+        #expect(scratch.read("oom/output/run/output/oom_score_adj") == "1000")
         let oomOutcome = oom.result.outcome(output: oomOutput)
         #expect(oomOutcome.code == .model && oomOutcome.message == "out of memory (limit 32 MiB)", "\(oomOutcome)")
         let oomStatus = ExitStatus.read(output: oomOutput)

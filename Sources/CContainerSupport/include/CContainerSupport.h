@@ -17,10 +17,17 @@ int gssa_signalfd_read(int fd);
 /// permission `mode`. Returns the fd, -1 (errno set) or -2 when the path is too long.
 int gssa_unix_listen(const char *path, int backlog, unsigned int mode);
 
-/// Spawns `argv` (PATH lookup on argv[0]) in directory `cwd` with `envp`, stdin from /dev/null,
-/// stdout/stderr onto the given fds, in its own process group, with default signal handling and
-/// an empty signal mask. Returns 0 and sets *pid, or an errno value.
-int gssa_spawn(char *const argv[], char *const envp[], const char *cwd, int stdout_fd, int stderr_fd, pid_t *pid);
+/// Spawns `argv` (PATH lookup on argv[0], as execvp) in directory `cwd` with `envp`, stdin from
+/// /dev/null, stdout/stderr onto the given fds, in its own process group, with default signal
+/// handling and an empty signal mask. Returns 0 and sets *pid, or an errno value (also when the
+/// exec fails).
+///
+/// The child raises its own OOM score adjustment to 1000 before the exec, so that in a
+/// memory-limited container the kernel kills the model rather than the runner that reports it;
+/// the caller's score is never touched. `*oom_first` (when not NULL) says whether that took: 0
+/// where /proc is missing.
+int gssa_spawn(char *const argv[], char *const envp[], const char *cwd, int stdout_fd, int stderr_fd, pid_t *pid,
+               int *oom_first);
 
 /// Exit code of a wait status: the code for a normal exit, 128 + signal for a killed child.
 int gssa_exit_code(int wait_status);
