@@ -18,7 +18,7 @@ struct MeshCommand: AsyncParsableCommand {
         commandName: "mesh",
         abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
         discussion: """
-            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--volume-mesher hxt|cgal] [--no-optimise] [--optimise-steps N] [--optimise-time S] [--json]
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--volume-mesher hxt|cgal] [--no-optimise] [--quality-retries N] [--optimise-steps N] [--optimise-time S] [--json]
             gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
             gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
             gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
@@ -32,6 +32,9 @@ struct MeshCommand: AsyncParsableCommand {
             and settings give the same mesh bit for bit, whatever --threads says. With cgal only --threads 1 does
             (optimisation stops at the 10° target or after --optimise-steps vertex moves, default one per
             vertex); --optimise-time S gives each CGAL optimiser a wall-clock budget instead (not reproducible).
+            --quality-retries N (hxt, default 4, 0 turns it off): when the mesh has tetrahedra under 10°, mesh
+            again with up to N other surface criteria from a fixed list and keep the first mesh without such
+            tetrahedra, else the best (mesh_report.json: tries, facetAngle, facetDistanceRatio).
             """)
 
     @Argument(parsing: .captureForPassthrough, help: "Settings file(s) and options (see discussion).")
@@ -48,6 +51,7 @@ struct MeshCommand: AsyncParsableCommand {
         var volumeMesher: VolumeMesher?
         var optimiseTime: Double?
         var optimiseSteps: Int?
+        var qualityRetries: Int?
         var json = false
         var batch = false
         var jobs = 1
@@ -79,6 +83,10 @@ struct MeshCommand: AsyncParsableCommand {
             print("  boundaries: " + r.boundaries.map { "\($0.id) (\($0.name)): \($0.triangles)" }.joined(separator: "; "))
             print(String(format: "  min dihedral %.1f°, max radius-edge %.2f, %.2f s total",
                          r.quality.minDihedral, r.quality.maxRadiusEdgeRatio, r.timings.map(\.seconds).reduce(0, +)))
+            if let tries = r.tries, tries > 1, let angle = r.facetAngle, let distance = r.facetDistanceRatio {
+                print(String(format: "  %d meshes made for the 10° target; kept: facet angle %g°, facet distance %g × size",
+                             tries, angle, distance))
+            }
         }
     }
 
@@ -124,6 +132,12 @@ struct MeshCommand: AsyncParsableCommand {
                 guard let v = Double(raw), v >= 0 else { throw GSSAError.client("--optimise-time expects seconds, got '\(raw)'") }
                 o.optimiseTime = v
             case "--optimise-steps", "--optimize-steps": o.optimiseSteps = try positive(arg)
+            case "--quality-retries":
+                let raw = try value(arg)
+                guard let v = Int(raw), v >= 0 else {
+                    throw GSSAError.client("--quality-retries expects a count (0 or more), got '\(raw)'")
+                }
+                o.qualityRetries = v
             case "--json": o.json = true
             case "--batch": o.batch = true
             case "-j", "--jobs": o.jobs = try positive(arg)
@@ -163,6 +177,7 @@ struct MeshCommand: AsyncParsableCommand {
         if let mesher = o.volumeMesher { settings.volumeMesher = mesher }
         if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
         if let steps = o.optimiseSteps { settings.optimiseMaxSteps = steps }
+        if let retries = o.qualityRetries { settings.qualityRetries = retries }
         return try await CGALMesher().mesh(settings, into: out, options: o.output)
     }
 

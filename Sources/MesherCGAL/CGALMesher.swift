@@ -74,7 +74,10 @@ public struct CGALMesher: Mesher {
             throw GSSAError.server("mesher report is not valid JSON: \(error)")
         }
         report.estimatedTetrahedra = Int(estimate)
-        report.warnings = MeshQualityGate.warnings(for: report.quality)
+        report.warnings = MeshQualityGate.warnings(for: report.quality).map { warning in
+            guard let tries = report.tries, tries > 1 else { return warning }
+            return warning + " (this is the best of \(tries) meshes made with different surface criteria)"
+        }
         if let failure = report.hxtFailure {
             report.warnings?.append("HXT could not fill the volumes (\(failure)); CGAL meshed them instead")
         }
@@ -159,6 +162,7 @@ private final class Core {
         params.dense_centre = settings.denseCentre ? 1 : 0
         params.optimise = settings.optimise ? 1 : 0
         params.volume_mesher = Int32(settings.volumeMesher == .hxt ? GSSA_VOLUME_HXT.rawValue : GSSA_VOLUME_CGAL.rawValue)
+        params.quality_retries = Int32(max(0, min(settings.qualityRetries, 1000)))
         params.optimise_time_limit = settings.optimiseTimeLimit
         params.optimise_max_steps = Int64(max(0, settings.optimiseMaxSteps))
         params.threads = Int32(max(1, settings.threads))

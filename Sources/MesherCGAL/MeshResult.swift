@@ -69,6 +69,13 @@ public struct MeshReport: Sendable, Codable, Hashable {
     public var volumeMesher: String?
     /// Surface triangles dropped because HXT left the pocket they bound without tetrahedra.
     public var droppedTriangles: Int?
+    /// Meshes made to reach the 10° target (HXT volumes): 1 when the first had no tetrahedron
+    /// under 10°, more when other surface criteria were tried.
+    public var tries: Int?
+    /// The surface criteria of the kept mesh: CGAL's facet angle (degrees) and facet distance
+    /// relative to the local size.
+    public var facetAngle: Double?
+    public var facetDistanceRatio: Double?
     /// Why HXT could not fill the volumes, when CGAL filled them instead.
     public var hxtFailure: String?
     /// The pre-check estimate of the tetrahedron count.

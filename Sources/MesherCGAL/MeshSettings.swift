@@ -43,6 +43,10 @@ public struct MeshSettings: Sendable, Hashable, Codable {
     public var optimiseTimeLimit = 0.0
     /// CGAL volumes only: vertex moves the perturber may try with one thread (a bound linear in the mesh size); 0 = one per vertex.
     public var optimiseMaxSteps = 0
+    /// HXT volumes: when the mesh has tetrahedra under 10°, how many other surface criteria (a
+    /// fixed list) to mesh with; the first mesh without such tetrahedra is kept, else the best.
+    /// Each try is deterministic, so the mesh stays reproducible. 0 turns it off.
+    public var qualityRetries = 4
     /// Threads: all cores by default (`--threads` overrides). With HXT the same input, settings
     /// and thread count give the same mesh bit for bit; with CGAL volumes only one thread does.
     public var threads = MeshSettings.defaultThreads

@@ -57,6 +57,7 @@ void gssa_mesh_params_default(gssa_mesh_params *p) {
     p->optimise_smoother = 0;
     p->optimise_smoother_iterations = 10;
     p->volume_mesher = GSSA_VOLUME_HXT;
+    p->quality_retries = 4;
 }
 
 gssa_mesher *gssa_mesher_new(const gssa_mesh_params *params) {
@@ -127,7 +128,7 @@ gssa_status gssa_mesher_run(gssa_mesher *m) {
     }
     m->report.clear();
     try {
-        return refine_and_extract(m);
+        return mesh_to_quality_target(m);
     } catch (const std::exception &e) {
         return m->fail(GSSA_MESH_INTERNAL, std::string("CGAL meshing failed: ") + e.what());
     }

@@ -208,4 +208,9 @@ std::vector<std::vector<Point>> feature_polylines(const gssa_mesher *m, std::vec
 /// `m->arrays` (the only function that needs Mesh_3; defined in refine.cpp).
 gssa_status refine_and_extract(gssa_mesher *m);
 
+/// refine_and_extract, then, with HXT volumes and optimisation on, while the mesh has tetrahedra
+/// under 10 degrees, again with other surface criteria, up to `params.quality_retries` times;
+/// keeps the first mesh without such tetrahedra, else the best (defined in quality_target.cpp).
+gssa_status mesh_to_quality_target(gssa_mesher *m);
+
 } // namespace gssa_mesher_internal

@@ -34,6 +34,9 @@ struct MeshArrays {
     bool hxt = false;                       // volumes filled by gmsh's HXT
     std::size_t dropped_triangles = 0;      // surface triangles of pockets HXT left empty
     std::string hxt_failure;                // why HXT failed, when CGAL filled the volumes instead
+    int tries = 1;                          // meshes made for the quality target (mesh_to_quality_target)
+    double facet_angle = 0;                 // the surface criteria of the kept mesh
+    double facet_distance_ratio = 0;
 };
 
 /// CGAL's labelled surface mesh: every facet between two different labels, oriented so that its
@@ -75,6 +78,10 @@ bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const s
 /// computed from the arrays alone; `timings` and `threads` close it.
 std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
                              const std::vector<std::pair<std::string, double>> &timings, int threads, bool tbb);
+
+/// How many tetrahedra of `mesh` have a dihedral angle under `bound` degrees; `smallest` gets the
+/// smallest dihedral angle of the mesh (180 when it has no tetrahedra).
+std::size_t count_slivers(const MeshArrays &mesh, double bound, double &smallest);
 
 /// `s` as the inside of a JSON string literal.
 std::string json_escape(const std::string &s);

@@ -95,6 +95,22 @@ std::string json_escape(const std::string &s) {
     return out;
 }
 
+std::size_t count_slivers(const MeshArrays &mesh, double bound, double &smallest) {
+    const double cos_bound = std::cos(bound / kDegrees);
+    double cos_worst = -1;
+    std::size_t count = 0;
+    for (std::size_t t = 0; t < mesh.tet_labels.size(); ++t) {
+        Vec p[4];
+        for (int i = 0; i < 4; ++i) p[i] = node(mesh, mesh.tets[4 * t + std::size_t(i)]);
+        double cos_smallest, cos_largest;
+        dihedral_cosine_extremes(p, cos_smallest, cos_largest);
+        if (cos_smallest > cos_bound) ++count;
+        cos_worst = std::max(cos_worst, cos_smallest);
+    }
+    smallest = mesh.tet_labels.empty() ? 180 : degrees(cos_worst);
+    return count;
+}
+
 std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
                              const std::vector<std::pair<std::string, double>> &timings, int threads, bool tbb) {
     std::map<int, std::size_t> tet_count, tri_count;
@@ -176,6 +192,9 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
     js.precision(6);
     js << ",\"threads\":" << threads << ",\"tbb\":" << (tbb ? "true" : "false")
        << ",\"volumeMesher\":\"" << (mesh.hxt ? "hxt" : "cgal") << "\",\"droppedTriangles\":" << mesh.dropped_triangles;
+    if (mesh.facet_angle > 0)
+        js << ",\"tries\":" << mesh.tries << ",\"facetAngle\":" << mesh.facet_angle
+           << ",\"facetDistanceRatio\":" << mesh.facet_distance_ratio;
     if (!mesh.hxt_failure.empty()) js << ",\"hxtFailure\":\"" << json_escape(mesh.hxt_failure) << "\"";
     js << ",\"timings\":[";
     first = true;

@@ -86,6 +86,9 @@ typedef struct {
     int optimise_smoother;      /* before perturb: 0 none, 1 ODT, 2 Lloyd (CGAL's global smoothers) */
     int optimise_smoother_iterations; /* iteration bound of the smoother (no time limit: reproducible) */
     int volume_mesher;          /* a gssa_volume_mesher; GSSA_VOLUME_HXT by default */
+    int quality_retries;        /* HXT volumes: when the mesh has tetrahedra under 10 degrees, mesh again
+                                   with up to this many other surface criteria (a fixed list) and keep
+                                   the first mesh that has none, else the best; 0: off; default 4 */
 } gssa_mesh_params;
 
 /** Optional activity sphere of a zone, centre given as an offset from the mesh centre. */
