@@ -7,6 +7,7 @@
 #include "domain.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -59,7 +60,11 @@ gssa_status mesh_to_quality_target(gssa_mesher *m) {
         m->params.facet_angle = angle;
         m->params.facet_distance_ratio = distance;
         std::size_t first_timing = m->timings.size();
-        status = refine_and_extract(m);
+        try {
+            status = refine_and_extract(m);
+        } catch (const std::exception &) {
+            status = GSSA_MESH_INTERNAL; // a retry that throws loses nothing already made
+        }
         ++tries;
         // "surfaces try 2": the report's per-stage totals still count every try.
         const std::string suffix = " try " + std::to_string(tries);
