@@ -63,7 +63,10 @@ gssa_status mesh_to_quality_target(gssa_mesher *m) {
         try {
             status = refine_and_extract(m);
         } catch (const std::exception &) {
-            status = GSSA_MESH_INTERNAL; // a retry that throws loses nothing already made
+            // A retry that throws loses nothing already made; the CGAL fallback it may have been
+            // in leaves the volume mesher switched, so it is put back.
+            status = GSSA_MESH_INTERNAL;
+            m->params.volume_mesher = GSSA_VOLUME_HXT;
         }
         ++tries;
         // "surfaces try 2": the report's per-stage totals still count every try.
