@@ -79,6 +79,10 @@ bool write_msh_with_gmsh(const MeshArrays &mesh, const MeshNames &names, const s
 std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
                              const std::vector<std::pair<std::string, double>> &timings, int threads, bool tbb);
 
+/// The minimum dihedral angle a mesh should reach: the report's `slivers_below_10deg` counts the
+/// tetrahedra under it, and mesh_to_quality_target retries while there are any.
+constexpr double kSliverDegrees = 10;
+
 /// How many tetrahedra of `mesh` have a dihedral angle under `bound` degrees; `smallest` gets the
 /// smallest dihedral angle of the mesh (180 when it has no tetrahedra).
 std::size_t count_slivers(const MeshArrays &mesh, double bound, double &smallest);

@@ -180,7 +180,7 @@ std::string mesh_report_json(const MeshArrays &mesh, const MeshNames &names,
            << ",\"area\":" << finite(area[label]) << "}";
         first = false;
     }
-    std::size_t slivers = std::size_t(std::count_if(min_dihedral.begin(), min_dihedral.end(), [](double d) { return d < 10; }));
+    std::size_t slivers = std::size_t(std::count_if(min_dihedral.begin(), min_dihedral.end(), [](double d) { return d < kSliverDegrees; }));
     double lowest = min_dihedral.empty() ? 0 : *std::min_element(min_dihedral.begin(), min_dihedral.end());
     js << "],\"quality\":{\"min_dihedral\":" << finite(lowest) << ",\"max_dihedral\":" << finite(max_dihedral)
        << ",\"min_dihedral_p1\":" << finite(percentile(min_dihedral, 0.01))

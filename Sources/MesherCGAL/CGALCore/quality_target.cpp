@@ -16,8 +16,6 @@ namespace gssa_mesher_internal {
 
 namespace {
 
-constexpr double kTargetDegrees = 10;
-
 /// The surface criteria tried after the defaults, in order: facet angle (degrees, at most
 /// CGAL's bound of 30) and facet distance relative to the local size. The order is by how many
 /// of the thirteen geometries above each one met the target with.
@@ -35,7 +33,7 @@ struct Quality {
 
 Quality quality_of(const MeshArrays &mesh) {
     Quality q{};
-    q.slivers = count_slivers(mesh, kTargetDegrees, q.smallest);
+    q.slivers = count_slivers(mesh, kSliverDegrees, q.smallest);
     return q;
 }
 
