@@ -132,6 +132,17 @@ extension CGALMesher {
         let wrong = flat.withUnsafeBufferPointer { gssa_mesher_check_inside(core.handle, $0.baseAddress, points.count, &decided) }
         return (decided, wrong)
     }
+
+    /// A self-check of the size field's bounded distance query against the exact distance, for
+    /// tests: how many questions had a distance at or beyond `limit`, and how many answers were wrong.
+    func checkDistanceTest(_ settings: MeshSettings, points: [SIMD3<Double>], limit: Double) throws(GSSAError) -> (beyond: Int, wrong: Int) {
+        let core = try Core(settings)
+        defer { core.free() }
+        let flat = points.flatMap { [$0.x, $0.y, $0.z] }
+        var beyond = 0
+        let wrong = flat.withUnsafeBufferPointer { gssa_mesher_check_distance(core.handle, $0.baseAddress, points.count, limit, &beyond) }
+        return (beyond, wrong)
+    }
 }
 
 private final class Core {

@@ -3,6 +3,7 @@
 #include "domain.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <exception>
 
@@ -180,6 +181,25 @@ size_t gssa_mesher_check_inside(const gssa_mesher *m, const double *xyz, size_t 
             if (answer < 0) continue;
             ++*decided;
             if ((answer == 1) != ((*solid->side)(p) == CGAL::ON_BOUNDED_SIDE)) ++wrong;
+        }
+    }
+    return wrong;
+}
+
+size_t gssa_mesher_check_distance(const gssa_mesher *m, const double *xyz, size_t count, double limit, size_t *beyond) {
+    std::size_t wrong = 0;
+    for (const auto &region : m->regions) {
+        auto *solid = dynamic_cast<const MeshSolid *>(region->solid.get());
+        if (!solid) continue;
+        for (std::size_t i = 0; i < count; ++i) {
+            Point p(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]);
+            double exact = solid->distance(p), bounded = solid->distance_below(p, limit);
+            if (exact >= limit) {
+                ++*beyond;
+                if (bounded < limit) ++wrong;
+            } else if (std::abs(bounded - exact) > 1e-12 * (1 + exact)) {
+                ++wrong;
+            }
         }
     }
     return wrong;

@@ -50,7 +50,8 @@ double gssa_mesher::size(const Point &p) const {
         double r = reach(c, s);
         if (r < 0) return;
         if (solid.box_distance(p) - pad >= r) return; // cannot lower s
-        s = std::min(s, grade(c, solid.distance(p) - pad));
+        double d = solid.distance_below(p, r + pad) - pad;
+        if (d < r) s = std::min(s, grade(c, d));
     };
     if (params.dense_centre) {
         double d = std::sqrt(dist2(p, centre)) - params.centre_radius;

@@ -52,6 +52,10 @@ struct Solid {
     virtual ~Solid() = default;
     virtual bool inside(const Point &p) const = 0;
     virtual double distance(const Point &p) const = 0;
+    /// distance(p) when it is below `limit`, else any value >= `limit`: the size field needs a
+    /// surface's distance only within the reach of its grading, and a far point's exact
+    /// distance is the expensive one.
+    virtual double distance_below(const Point &p, double limit) const { return distance(p); }
     /// A few surface probes on every component of the solid.
     virtual void seeds(std::vector<Probe> &out) const = 0;
     /// Cheap lower bound on distance(p).
@@ -108,6 +112,7 @@ struct MeshSolid final : Solid {
         return answer < 0 ? (*side)(p) == CGAL::ON_BOUNDED_SIDE : answer == 1;
     }
     double distance(const Point &p) const override { return std::sqrt(tree->squared_distance(p)); }
+    double distance_below(const Point &p, double limit) const override;
     void seeds(std::vector<Probe> &out) const override;
 };
 

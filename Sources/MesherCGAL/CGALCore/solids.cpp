@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace gssa_mesher_internal {
 
@@ -66,6 +67,19 @@ void MeshSolid::seeds(std::vector<Probe> &out) const {
 CylinderSolid::CylinderSolid(const Point &a_, const Point &b_, double r_) : a(a_), b(b_), r(r_) {
     bbox = CGAL::Bbox_3(std::min(a.x(), b.x()) - r, std::min(a.y(), b.y()) - r, std::min(a.z(), b.z()) - r,
                         std::max(a.x(), b.x()) + r, std::max(a.y(), b.y()) + r, std::max(a.z(), b.z()) + r);
+}
+
+double MeshSolid::distance_below(const Point &p, double limit) const {
+    if (!(limit < std::numeric_limits<double>::infinity())) return distance(p);
+    // The traversal prunes every box farther than its current best point. Started from the
+    // nearest sample (the kd-tree's hint) when that is within the limit, else from a stand-in
+    // point at the limit, it visits only boxes within the limit; if the stand-in survives,
+    // nothing is nearer.
+    auto hint = tree->best_hint(p);
+    if (CGAL::squared_distance(p, hint.first) < limit * limit) return std::sqrt(tree->squared_distance(p, hint.first));
+    Point bound(p.x() + limit, p.y(), p.z());
+    Point closest = tree->closest_point(p, bound);
+    return closest == bound ? std::numeric_limits<double>::infinity() : std::sqrt(CGAL::squared_distance(p, closest));
 }
 
 double CylinderSolid::signed_distance(const Point &p) const {

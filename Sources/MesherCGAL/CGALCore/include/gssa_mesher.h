@@ -154,6 +154,15 @@ size_t gssa_mesher_report_json(const gssa_mesher *mesher, char *buffer, size_t c
  */
 size_t gssa_mesher_check_inside(const gssa_mesher *mesher, const double *xyz, size_t count, size_t *decided);
 
+/**
+ * A self-check of the size field's bounded distance query (after prepare): for each of `count`
+ * points and each surface region, compares the distance below `limit` with the exact distance.
+ * Adds to `*beyond` the questions whose exact distance is at least `limit` and returns how many
+ * answers are wrong (0 when correct). Tests call it; meshing never does.
+ */
+size_t gssa_mesher_check_distance(const gssa_mesher *mesher, const double *xyz, size_t count, double limit,
+                                  size_t *beyond);
+
 #ifdef __cplusplus
 }
 #endif
