@@ -11,7 +11,10 @@
 #         tetrahedron count is within 10 % of ours; the last run counts
 # The minimum dihedral angle of our MSH and of gmsh's is computed by dihedral.py (meshio),
 # independently of either mesher; raw CGAL reports its own.
-# Then every example in examples/mesh and the main example, meshed both ways (EXAMPLES=0 skips).
+# Then every example in examples/mesh and the main example, meshed both ways (EXAMPLES=0 skips),
+# and the main example against raw_cgal_domain.cpp: plain CGAL Mesh_3 (make_mesh_3, perturb,
+# exude; the same budget as raw above) on our labelled domain and size field, read from
+# `gssa mesh --plan` and built through MesherCGAL's C API (linked from the build's objects).
 # Needs: swift build (gssa), g++ + libcgal-dev + libtbb-dev, gmsh, python3 with meshio + numpy.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +24,7 @@ THREADS=${3:-2}
 WORK=${WORK:-$(mktemp -d /tmp/gssa-bench-mesh.XXXX)}
 GSSA=${GSSA:-$(swift build --show-bin-path)/gssa}
 RAW=$WORK/raw_cgal_mesh3
+RAW_DOMAIN=$WORK/raw_cgal_domain
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# work dir $WORK, size $SIZE, radius $RADIUS, $THREADS threads, $(nproc) cores, load average $LOAD_BEFORE" >&2
 
@@ -117,3 +121,31 @@ print(f"| `{sys.argv[3]}` | {sys.argv[4]} | {r['tetrahedra']:,} | {float(sys.arg
 PY
   done
 done
+
+# The main example: ours (its default run above) against plain CGAL Mesh_3 on the same domain.
+OBJECTS=$(dirname "$GSSA")/CGALMesherCore.build
+[ -x "$RAW_DOMAIN" ] || g++ -std=c++17 -O2 -DNDEBUG -DCGAL_LINKED_WITH_TBB -I Sources/MesherCGAL/CGALCore \
+  -I Sources/MesherCGAL/CGALCore/include Benchmarks/mesh/raw_cgal_domain.cpp \
+  $(for f in Sources/MesherCGAL/CGALCore/*.cpp; do echo "$OBJECTS/$(basename "$f").o"; done) \
+  -o "$RAW_DOMAIN" -lgmsh -ltbb -ltbbmalloc -lgmp -lmpfr
+"$GSSA" mesh examples/fenics-ire/definition.xml --inputs examples/fenics-ire/inputs --plan --out "$WORK/main-plan" > /dev/null
+python3 Benchmarks/mesh/plan_lines.py "$WORK/main-plan/mesh_plan.json" > "$WORK/main-plan.txt"
+timed main-raw "$RAW_DOMAIN" "$THREADS" < "$WORK/main-plan.txt" > "$WORK/main-raw.json"
+python3 - "$WORK" "$(wall fenics-ire-definition-hxt)" "$(wall fenics-ire-definition-cgal)" "$(wall main-raw)" <<'PY'
+import json, sys
+work, w_ours, w_cgal, w_raw = sys.argv[1], *map(float, sys.argv[2:5])
+ours = json.load(open(f"{work}/fenics-ire-definition-hxt/mesh_report.json"))
+cgal = json.load(open(f"{work}/fenics-ire-definition-cgal/mesh_report.json"))
+raw = json.load(open(f"{work}/main-raw.json"))
+tpt = lambda w, n: w / n * 1e6
+n_o, n_c, n_r = ours["tetrahedra"], cgal["tetrahedra"], raw["tetrahedra"]
+print()
+print("| main example, whole process | tetrahedra | wall | µs per tet | min dihedral |")
+print("|---|---|---|---|---|")
+print(f"| `gssa mesh` (default) | {n_o:,} | {w_ours:.2f} s | {tpt(w_ours, n_o):.1f} | {ours['quality']['min_dihedral']:.1f}° |")
+print(f"| `gssa mesh --volume-mesher cgal` | {n_c:,} | {w_cgal:.2f} s | {tpt(w_cgal, n_c):.1f} | {cgal['quality']['min_dihedral']:.1f}° |")
+print(f"| raw CGAL Mesh_3 on the same domain (refine {raw['refine_seconds']:.2f} s, {raw['refined_tetrahedra']:,} tets before optimising) | {n_r:,} | {w_raw:.2f} s | {tpt(w_raw, n_r):.1f} | {raw['min_dihedral']:.1f}° (own figure) |")
+print()
+print(f"- ours / raw CGAL, time per tetrahedron: **{tpt(w_ours, n_o)/tpt(w_raw, n_r):.2f}×** (target ≤ 1.2×); wall {w_ours/w_raw:.2f}×; "
+      f"with `--volume-mesher cgal`: {tpt(w_cgal, n_c)/tpt(w_raw, n_r):.2f}× per tetrahedron")
+PY

@@ -18,7 +18,7 @@ struct MeshCommand: AsyncParsableCommand {
         commandName: "mesh",
         abstract: "Mesh a labelled domain with CGAL and write Gmsh MSH.",
         discussion: """
-            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--volume-mesher hxt|cgal] [--no-optimise] [--quality-retries N] [--optimise-steps N] [--optimise-time S] [--json]
+            gssa mesh SETTINGS.xml --out DIR [--format msh22|msh41] [--binary] [--threads N] [--max-cells N] [--volume-mesher hxt|cgal] [--no-optimise] [--quality-retries N] [--optimise-steps N] [--optimise-time S] [--json] [--plan]
             gssa mesh DEF.xml [--inputs DIR] --out DIR          (GSSA-XML: configure the family, then mesh)
             gssa mesh --batch FILE... --out DIR [-j N]         (one sub-folder per item, summary table)
             gssa mesh --organ FILE:ID [--zones FILE:ID[:CL[:PRIORITY[:X_Y_Z_R_I]]] ...] [--vessels FILE:ID ...]
@@ -27,6 +27,8 @@ struct MeshCommand: AsyncParsableCommand {
                       [--mark_zone_boundaries] [--tissueid N] [--output_prefix NAME] --out DIR
                       (flags of the original mesher_cgal)
             Writes DIR/<name>.msh, DIR/mesh_labelling.yml and DIR/mesh_report.json.
+            --plan: mesh nothing; write the resolved settings (regions, library needles as cylinders, sizes)
+            to DIR/mesh_plan.json and print the size field's estimate of the tetrahedron count.
             --volume-mesher: CGAL meshes the labelled surfaces; gmsh's HXT fills the volumes (hxt, the default)
             or CGAL does (cgal, with perturb and exude). --threads: default all cores. With hxt the same input
             and settings give the same mesh bit for bit, whatever --threads says. With cgal only --threads 1 does
@@ -53,6 +55,7 @@ struct MeshCommand: AsyncParsableCommand {
         var optimiseSteps: Int?
         var qualityRetries: Int?
         var json = false
+        var plan = false
         var batch = false
         var jobs = 1
         var flags = MesherCGALFlags()
@@ -67,6 +70,15 @@ struct MeshCommand: AsyncParsableCommand {
         if options.batch {
             let failed = try await BatchMesh(options: options).run()
             if failed > 0 { throw ExitCode(1) }
+            return
+        }
+        if options.plan {
+            let plan = try Self.planOne(options)
+            if options.json {
+                CLIOutput.printJSON(plan)
+            } else {
+                print("wrote \(plan.file): \(plan.settings.regions.count) regions; about \(plan.estimatedTetrahedra) tetrahedra (nothing meshed)")
+            }
             return
         }
         let result = try await Self.meshOne(options)
@@ -139,6 +151,7 @@ struct MeshCommand: AsyncParsableCommand {
                 }
                 o.qualityRetries = v
             case "--json": o.json = true
+            case "--plan": o.plan = true
             case "--batch": o.batch = true
             case "-j", "--jobs": o.jobs = try positive(arg)
             default:
@@ -151,6 +164,7 @@ struct MeshCommand: AsyncParsableCommand {
         if o.batch {
             guard !o.files.isEmpty else { throw GSSAError.client("--batch needs at least one settings file") }
             guard !o.flags.used else { throw GSSAError.client("--batch takes settings files, not mesher_cgal flags") }
+            guard !o.plan else { throw GSSAError.client("--plan takes one item, not --batch") }
         } else if o.flags.used {
             guard o.files.isEmpty else { throw GSSAError.client("give either a settings file or mesher_cgal flags, not both") }
         } else {
@@ -164,6 +178,40 @@ struct MeshCommand: AsyncParsableCommand {
 
     /// Meshes one item: GSSF settings, GSSA-XML definition, or original flags.
     static func meshOne(_ o: Options) async throws -> MeshResult {
+        let settings = try resolvedSettings(o)
+        return try await CGALMesher().mesh(settings, into: URL(fileURLWithPath: o.out!), options: o.output)
+    }
+
+    /// What `--plan` writes and prints: the resolved settings and the size field's estimate.
+    struct Plan: Encodable {
+        var file: String
+        var estimatedTetrahedra: Int
+        var settings: MeshSettings
+    }
+
+    /// Resolves one item as ``meshOne`` would (library needles become cylinders, files absolute
+    /// paths), writes it to DIR/mesh_plan.json and estimates the tetrahedron count, without
+    /// meshing: a cheap look at what a long run would mesh, and the input of the raw-CGAL
+    /// baseline in `Benchmarks/mesh`.
+    static func planOne(_ o: Options) throws(GSSAError) -> Plan {
+        let settings = try resolvedSettings(o)
+        let out = URL(fileURLWithPath: o.out!)
+        let estimate = try CGALMesher().estimate(settings)
+        let file = out.appendingPathComponent("mesh_plan.json")
+        let plan = Plan(file: file.path, estimatedTetrahedra: estimate, settings: settings)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            try encoder.encode(plan).write(to: file, options: .atomic)
+        } catch {
+            throw GSSAError.server("cannot write \(file.path): \(error.localizedDescription)")
+        }
+        return plan
+    }
+
+    /// The settings of one item with the command line's overrides applied.
+    static func resolvedSettings(_ o: Options) throws(GSSAError) -> MeshSettings {
         let out = URL(fileURLWithPath: o.out!)
         var settings: MeshSettings
         if o.flags.used {
@@ -178,7 +226,7 @@ struct MeshCommand: AsyncParsableCommand {
         if let t = o.optimiseTime { settings.optimiseTimeLimit = t }
         if let steps = o.optimiseSteps { settings.optimiseMaxSteps = steps }
         if let retries = o.qualityRetries { settings.qualityRetries = retries }
-        return try await CGALMesher().mesh(settings, into: out, options: o.output)
+        return settings
     }
 
     /// GSSF settings directly, or a GSSA-XML definition configured through its family first.

@@ -80,6 +80,35 @@ public enum MeshGeometry: Sendable, Hashable, Codable {
     case surface(URL)
     /// An analytic capped cylinder between two points (library needles).
     case cylinder(from: SIMD3<Double>, to: SIMD3<Double>, radius: Double)
+
+    // Coded as `{"surface": "/abs/path"}` or `{"cylinder": {"from": [x, y, z], "to": …, "radius": r}}`:
+    // `gssa mesh --plan` shows it to people and the raw-CGAL benchmark reads it.
+    private enum CodingKeys: String, CodingKey { case surface, cylinder }
+    private struct Cylinder: Codable {
+        var from: SIMD3<Double>
+        var to: SIMD3<Double>
+        var radius: Double
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let path = try container.decodeIfPresent(String.self, forKey: .surface) {
+            self = .surface(URL(fileURLWithPath: path))
+        } else if let c = try container.decodeIfPresent(Cylinder.self, forKey: .cylinder) {
+            self = .cylinder(from: c.from, to: c.to, radius: c.radius)
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a geometry is a 'surface' path or a 'cylinder'"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .surface(let url): try container.encode(url.path, forKey: .surface)
+        case .cylinder(let from, let to, let radius): try container.encode(Cylinder(from: from, to: to, radius: radius), forKey: .cylinder)
+        }
+    }
 }
 
 /// An activity sphere: points of the zone outside it form a hole labelled ``inactiveID``.

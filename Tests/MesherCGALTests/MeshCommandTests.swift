@@ -3,6 +3,8 @@ import GSSA
 import GSSATestSupport
 import Testing
 
+@testable import MesherCGAL
+
 /// `gssa mesh` end to end through the built executable (batch runs spawn it anyway).
 @Suite("gssa mesh command")
 struct MeshCommandTests {
@@ -184,6 +186,40 @@ struct MeshCommandTests {
         let minimum = try Self.minimumDihedral(in: out)
         #expect((minimum ?? 0) >= 10, "\(name): minimum dihedral \(String(describing: minimum))")
         #expect(!run.err.contains("warning:"), "\(run.err)")
+    }
+
+    @Test("--plan writes the resolved regions (library needles as cylinders) and an estimate, and meshes nothing")
+    func plan() async throws {
+        let scratch = try Scratch()
+        let example = Self.repo.appendingPathComponent("examples/fenics-ire")
+        let out = scratch.file("plan")
+        let run = try await gssa(["mesh", example.appendingPathComponent("definition.xml").path,
+                                  "--inputs", example.appendingPathComponent("inputs").path, "--out", out.path, "--plan", "--threads", "1"])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("mesh_plan.json: 7 regions; about "), "\(run.out)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(!files.contains { $0.hasSuffix(".msh") || $0 == "mesh_report.json" }, "\(files)")
+
+        struct Plan: Decodable {
+            var estimatedTetrahedra: Int
+            var settings: MeshSettings
+        }
+        let plan = try JSONDecoder().decode(Plan.self, from: Data(contentsOf: out.appendingPathComponent("mesh_plan.json")))
+        // The main example meshes to about 42,000 tetrahedra: the estimate is of that order.
+        #expect((20_000...100_000).contains(plan.estimatedTetrahedra), "\(plan.estimatedTetrahedra)")
+        #expect(plan.settings.threads == 1)
+        let cylinders = plan.settings.regions.compactMap { region -> Double? in
+            if case .cylinder(_, _, let radius) = region.geometry { return radius }
+            return nil
+        }
+        // Two library needles of two parts each, radius 0.5 mm (ire-two-cylinder-1cm).
+        #expect(cylinders == [0.5, 0.5, 0.5, 0.5], "\(cylinders)")
+        let organ = try #require(plan.settings.regions.first { $0.role == .organ })
+        guard case .surface(let url) = organ.geometry else { Issue.record("the organ is not a surface"); return }
+        #expect(FileManager.default.fileExists(atPath: url.path), "\(url.path)")
+
+        let batch = try await gssa(["mesh", "--batch", example.appendingPathComponent("definition.xml").path, "--out", out.path, "--plan"])
+        #expect(batch.status == 2 && batch.err.contains("--plan takes one item"), "\(batch.err)")
     }
 
     @Test("bad input exits 2 with E_CLIENT on stderr")
