@@ -1,3 +1,3 @@
 // The error taxonomy and path rules live in GSSACore so that small executables (the in-container
-// runner, the launch daemon) can use them without FoundationXML; everyone else sees them here.
+// runner, the launch daemon) can use them without Foundation or libxml2; everyone else sees them here.
 @_exported import GSSACore

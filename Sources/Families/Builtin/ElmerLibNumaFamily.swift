@@ -1,8 +1,5 @@
 import Foundation
 import GSSA
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// GSSF/Elmer: the whole GSSF-XML (mesher, ElmerGrid, Elmer variant, lesion, validation) is
 /// written to `input/settings.xml` and GSSF runs inside the image.
@@ -48,32 +45,31 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
 
     /// `input/settings.xml`: the full GSSF-XML from ``settings(for:)``.
     public func additionalFiles(for definition: SimulationDefinition) throws(GSSAError) -> [FamilyConfiguration.GeneratedFile] {
-        // Built and printed while no other libxml2 work runs (FoundationXML is libxml2 underneath).
-        let text = try LibXML2Access.exclusive { () throws(GSSAError) -> String in GSSFBuilder.render(try settings(for: definition)) }
+        let text = GSSFBuilder.render(try settings(for: definition))
         return [.init(path: "input/settings.xml", contents: Data(text.utf8))]
     }
 
     /// The full GSSF-XML: the mesher document plus the Elmer sections.
-    public func settings(for definition: SimulationDefinition) throws(GSSAError) -> XMLElement {
+    public func settings(for definition: SimulationDefinition) throws(GSSAError) -> LocatedElement {
         try validate(definition)
-        let root = try gssfDocument(for: definition)
+        var root = try gssfDocument(for: definition)
         let parameters = definition.parameters
         root.addChild(element("elmergrid"))
 
-        let elmer = element("elmer")
+        var elmer = element("elmer")
         var modules: [String] = []
         if let value = parameters.value("ELMER_NUMA_MODULES") {
             modules = value.arrayValue?.map { $0.stringValue ?? $0.pythonJSON } ?? [value.stringValue ?? value.pythonJSON]
         }
-        let variant = element("variant", [("modules", modules.joined(separator: "; "))])
-        variant.stringValue = definition.definition.inlineText ?? ""
+        var variant = element("variant", [("modules", modules.joined(separator: "; "))])
+        variant.text = definition.definition.inlineText ?? ""
         elmer.addChild(variant)
 
         for needle in definition.needles where needle.needleClass == "point-sources" {
             let system = needle.file.mode == .library ? needle.file.value : "extrapolated"
-            let sources = element("pointsources", [("system", system)])
+            var sources = element("pointsources", [("system", system)])
             if case .object(let phases)? = parameters.value("CONSTANT_NEEDLE_EXTENSIONS") {
-                let extensions = element("extensions")
+                var extensions = element("extensions")
                 for phase in phases.keys.sorted() {
                     let length = phases[phase]!.doubleValue.map { "\($0)" } ?? phases[phase]!.pythonJSON
                     extensions.addChild(element("extension", [("phase", phase), ("length", length)]))
@@ -83,7 +79,7 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
             if needle.file.mode == .library && needle.file.value == "straight tines",
                 let prongs = needle.parameters.array([[Double]].self, "NEEDLE_PRONGS_LOCATIONS")
             {
-                let points = element("points")
+                var points = element("points")
                 for (i, prong) in prongs.enumerated() where prong.count == 3 {
                     points.addChild(element("point", [("i", "\(i)"), ("x", "\(prong[0])"), ("y", "\(prong[1])"), ("z", "\(prong[2])")]))
                 }
@@ -93,14 +89,14 @@ public struct ElmerLibNumaFamily: DockerFamily, MesherGSSF {
         }
 
         if !definition.algorithms.isEmpty {
-            let algorithms = element("algorithms")
+            var algorithms = element("algorithms")
             for algorithm in definition.algorithms {
-                let node = element("algorithm", [("result", algorithm.result), ("arguments", algorithm.arguments.joined(separator: ","))])
-                let arguments = element("arguments")
+                var node = element("algorithm", [("result", algorithm.result), ("arguments", algorithm.arguments.joined(separator: ","))])
+                var arguments = element("arguments")
                 for argument in algorithm.arguments { arguments.addChild(element("argument", [("name", argument)])) }
                 node.addChild(arguments)
-                let content = element("content")
-                content.stringValue = algorithm.content
+                var content = element("content")
+                content.text = algorithm.content
                 node.addChild(content)
                 algorithms.addChild(node)
             }

@@ -1,8 +1,5 @@
 import Foundation
 import GSSA
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Builds GSSF-XML from a definition. See ``MesherGSSF``.
 struct GSSFBuilder {
@@ -21,23 +18,19 @@ struct GSSFBuilder {
         var spaced: String { "\(x) \(y) \(z)" }
     }
 
-    static func render(_ root: XMLElement) -> String {
-        let document = XMLDocument(rootElement: root)
-        document.version = "1.0"
-        document.characterEncoding = "UTF-8"
-        let text = document.xmlString(options: [.nodePrettyPrint, .nodeCompactEmptyElement])
-        return text.hasSuffix("\n") ? text : text + "\n"
+    /// The document as indented text, the way the original's GSSF-XML files are laid out.
+    static func render(_ root: LocatedElement) -> String {
+        XMLTreeWriter.string(root, layout: .gssf)
     }
 
-    func build() throws(GSSAError) -> XMLElement {
-        let root = element("gssf", [("name", "elmer_libnuma"), ("version", "1.0.2")])
-        let regionsElement = element("regions")
-        let needleLibrary = element("needlelibrary")
-        let needlesElement = element("needles")
-        let mesher = element("mesher", [("type", "CGAL"), ("zone_boundaries", "true")])
+    func build() throws(GSSAError) -> LocatedElement {
+        var root = element("gssf", [("name", "elmer_libnuma"), ("version", "1.0.2")])
+        var regionsElement = element("regions")
+        var needleLibrary = element("needlelibrary")
+        var needlesElement = element("needles")
+        var mesher = element("mesher", [("type", "CGAL"), ("zone_boundaries", "true")])
 
         let (geometry, centre) = try self.geometry()
-        root.addChild(geometry)
 
         let effective = SolverInput(definition: definition).effectiveRegions
         for region in effective where region.format != .mesh {
@@ -47,18 +40,16 @@ struct GSSFBuilder {
                 ("groups", region.groups.joined(separator: "; ")),
             ]))
         }
-        root.addChild(regionsElement)
 
-        let constants = element("constants")
+        var constants = element("constants")
         for parameter in parameters {
             var attributes = [("name", parameter.name), ("value", parameter.value.pythonJSON)]
             if let type = parameter.type { attributes.append(("type", type)) }
             constants.addChild(element("parameter", attributes))
         }
-        root.addChild(constants)
 
         if parameters.contains("SETTING_SOLID_NEEDLES") {
-            needleLibrary.addAttribute(attribute("zones", parameters.isSet("SETTING_SOLID_NEEDLES") ? "true" : "false"))
+            needleLibrary.attributes.append((name: "zones", value: parameters.isSet("SETTING_SOLID_NEEDLES") ? "true" : "false"))
         }
 
         // Mesher header: inner templates, extent, dense centre, length scales.
@@ -90,19 +81,18 @@ struct GSSFBuilder {
             }
         }
 
-        // Needles, renumbered 1-based.
-        var zonesByRegion: [String: XMLElement] = [:]
+        // Needles, renumbered 1-based. A needle's zone is found again by its place in <mesher>.
+        var zonesByRegion: [String: Int] = [:]
         for (needle, number) in zip(definition.needles, needleNumbers()) {
             let name = String(number)
-            let entry = element("needle", [("name", name)])
+            var entry = element("needle", [("name", name)])
             if needle.needleClass == "boundary" || needle.needleClass == "solid-boundary" {
                 switch needle.file.mode {
                 case .surface, .zone, .both:
                     let local = SolverInput.localName(key: needle.index, remote: needle.file.value)
                     regionsElement.addChild(element(needle.file.mode.rawValue, [("name", name), ("input", "input/" + local), ("groups", "needles")]))
-                    let zone = element("zone", [("region", name), ("characteristic_length", needleZoneLength), ("priority", "0")])
-                    mesher.addChild(zone)
-                    zonesByRegion[name] = zone
+                    zonesByRegion[name] = mesher.children.count
+                    mesher.addChild(element("zone", [("region", name), ("characteristic_length", needleZoneLength), ("priority", "0")]))
                 case .library, .transfer:
                     let tip = try point(needle, "NEEDLE_TIP_LOCATION")
                     let entryPoint = try point(needle, "NEEDLE_ENTRY_LOCATION")
@@ -117,7 +107,7 @@ struct GSSFBuilder {
                         attributes.append(("scaling", scaling.doubleValue.map { "\($0)" } ?? scaling.pythonJSON))
                     }
                     needleLibrary.addChild(element("needle", attributes))
-                    let constants = element("parameters")
+                    var constants = element("parameters")
                     for parameter in needle.parameters {
                         constants.addChild(element("constant", [("name", parameter.name), ("value", parameter.value.pythonJSON)]))
                     }
@@ -130,20 +120,23 @@ struct GSSFBuilder {
                     }
                     let tip = try point(needle, "NEEDLE_TIP_LOCATION")
                     let offset = tip - (centre ?? tip)
-                    let zone: XMLElement
+                    let zone: Int
                     if let existing = zonesByRegion[name] {
                         zone = existing
                     } else {
-                        zone = element("zone", [("characteristic_length", needleZoneLength), ("priority", "0"), ("region", "needle-\(name)")])
-                        mesher.addChild(zone)
+                        zone = mesher.children.count
+                        mesher.addChild(element("zone", [("characteristic_length", needleZoneLength), ("priority", "0"), ("region", "needle-\(name)")]))
                         zonesByRegion[name] = zone
                     }
-                    zone.addChild(element("activity", [("x", "\(offset.x)"), ("y", "\(offset.y)"), ("z", "\(offset.z)"), ("r", "\(radius)")]))
+                    mesher.children[zone].addChild(element("activity", [("x", "\(offset.x)"), ("y", "\(offset.y)"), ("z", "\(offset.z)"), ("r", "\(radius)")]))
                 }
             }
             needlesElement.addChild(entry)
         }
 
+        root.addChild(geometry)
+        root.addChild(regionsElement)
+        root.addChild(constants)
         root.addChild(needleLibrary)
         root.addChild(mesher)
         root.addChild(element("optimizer"))
@@ -152,8 +145,8 @@ struct GSSFBuilder {
     }
 
     /// `<geometry>` and the centre it settles on (nil when nothing defines one).
-    private func geometry() throws(GSSAError) -> (XMLElement, Vector3?) {
-        let geometry = element("geometry")
+    private func geometry() throws(GSSAError) -> (LocatedElement, Vector3?) {
+        var geometry = element("geometry")
         let first = definition.needles.first
         let axis: Vector3? = try first.map { needle throws(GSSAError) in
             try point(needle, "NEEDLE_ENTRY_LOCATION") - point(needle, "NEEDLE_TIP_LOCATION")
@@ -238,12 +231,11 @@ struct GSSFBuilder {
     }
 }
 
-func element(_ name: String, _ attributes: [(String, String)] = []) -> XMLElement {
-    let node = XMLElement(name: name)
-    for (key, value) in attributes { node.addAttribute(attribute(key, value)) }
-    return node
+func element(_ name: String, _ attributes: [(String, String)] = []) -> LocatedElement {
+    LocatedElement(name: name, attributes: attributes.map { (name: $0.0, value: $0.1) })
 }
 
-func attribute(_ name: String, _ value: String) -> FoundationXML.XMLNode {
-    XMLNode.attribute(withName: name, stringValue: value) as! FoundationXML.XMLNode
+extension LocatedElement {
+    /// Appends a child element (the GSSF builders assemble documents this way).
+    mutating func addChild(_ child: LocatedElement) { children.append(child) }
 }

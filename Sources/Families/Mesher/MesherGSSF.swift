@@ -1,8 +1,5 @@
 import Foundation
 import GSSA
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// The mesher mixin: families that need a volumetric mesh describe it as GSSF-XML.
 ///
@@ -19,13 +16,12 @@ extension MesherGSSF {
     public var nonMeshingGroups: Set<String> { ["segmented-lesions"] }
 
     /// The `<gssf>` root element describing geometry, regions, constants, needles and mesher.
-    public func gssfDocument(for definition: SimulationDefinition) throws(GSSAError) -> XMLElement {
+    public func gssfDocument(for definition: SimulationDefinition) throws(GSSAError) -> LocatedElement {
         try GSSFBuilder(definition: definition, nonMeshingGroups: nonMeshingGroups).build()
     }
 
-    /// The document as indented XML text, built and printed while no other libxml2 work runs
-    /// (``LibXML2Access``).
+    /// The document as indented XML text.
     public func gssfXML(for definition: SimulationDefinition) throws(GSSAError) -> String {
-        try LibXML2Access.exclusive { () throws(GSSAError) -> String in GSSFBuilder.render(try gssfDocument(for: definition)) }
+        GSSFBuilder.render(try gssfDocument(for: definition))
     }
 }

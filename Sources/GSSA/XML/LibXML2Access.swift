@@ -2,13 +2,13 @@ import Synchronization
 
 /// One libxml2 user at a time in this process.
 ///
-/// libxml2 2.9 is used from two places: ``XMLTreeReader`` (its SAX2 parser) and FoundationXML's
-/// `XMLDocument`, which builds and prints the GSSF-XML that families write. Each keeps its own
-/// documents and contexts, but libxml2 2.9 keeps process state behind them (the dictionary, the
-/// per-thread error state, FoundationXML's own node bookkeeping), and the full suite saw one
-/// crash inside libxml2 while both were busy on different threads. A parse or a render takes
-/// milliseconds within the input limits, so running them one at a time costs little and takes
-/// that interleaving away.
+/// ``XMLTreeReader`` (libxml2's SAX2 parser) is the only libxml2 user in gssa's processes: GSSF-XML
+/// is written from ``LocatedElement`` trees by ``XMLTreeWriter``, not by FoundationXML, whose
+/// `XMLDocument` shared libxml2 underneath and whose nodes outlived the calls that made them. The
+/// full suite once crashed inside libxml2 (freeing a node against a dictionary) while a parse and a
+/// FoundationXML render ran on different threads. libxml2 2.9 keeps process state behind its
+/// contexts (the dictionary mutex, per-thread error state), so parses still take turns: each takes
+/// milliseconds within the input limits.
 public enum LibXML2Access {
     private static let lock = Mutex(())
 

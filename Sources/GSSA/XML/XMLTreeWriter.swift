@@ -8,21 +8,48 @@ import Foundation
 /// instructions, and the interleaving of text with child elements (an element's text comes
 /// before its children). Reading the output gives an equal tree. Iterative, so depth is no risk.
 public enum XMLTreeWriter {
-    /// The document as UTF-8 bytes, with an XML declaration.
-    public static func data(_ root: LocatedElement) -> Data {
-        Data(string(root).utf8)
+    /// How a document is laid out.
+    public struct Layout: Sendable, Hashable {
+        /// Spaces per level; 0 writes the whole tree on one line.
+        public var indent: Int
+        /// The first line.
+        public var declaration: String
+
+        public init(indent: Int = 0, declaration: String = #"<?xml version="1.0" encoding="UTF-8"?>"#) {
+            self.indent = max(0, indent)
+            self.declaration = declaration
+        }
+
+        /// One line, UTF-8 declaration: for documents only programs read.
+        public static let compact = Layout()
+        /// Two spaces per level and the declaration the original GSSF-XML files carry: the layout
+        /// of `settings.xml` (people read it, and its golden test compares bytes).
+        public static let gssf = Layout(indent: 2, declaration: #"<?xml version="1.0" encoding="utf-8" standalone="no"?>"#)
     }
 
-    /// The document as text, with an XML declaration; special characters are escaped.
-    public static func string(_ root: LocatedElement) -> String {
-        enum Step { case open(LocatedElement), close(String) }
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        var pending: [Step] = [.open(root)]
+    /// The document as UTF-8 bytes, with an XML declaration.
+    public static func data(_ root: LocatedElement, layout: Layout = .compact) -> Data {
+        Data(string(root, layout: layout).utf8)
+    }
+
+    /// The document as text, with an XML declaration; special characters are escaped. With an
+    /// indent, each element starts on its own line, so an element with children reads back with
+    /// whitespace for text; an element with text of its own is written on one line, children and
+    /// all, so indenting never changes a text.
+    public static func string(_ root: LocatedElement, layout: Layout = .compact) -> String {
+        enum Step { case open(LocatedElement, depth: Int, flat: Bool), close(String, depth: Int, flat: Bool) }
+        var out = layout.declaration + "\n"
+        func newline(_ depth: Int, flat: Bool) {
+            if layout.indent > 0 && !flat { out += "\n" + String(repeating: " ", count: depth * layout.indent) }
+        }
+        var pending: [Step] = [.open(root, depth: 0, flat: true)]
         while let step = pending.popLast() {
             switch step {
-            case .close(let name):
+            case .close(let name, let depth, let flat):
+                newline(depth, flat: flat)
                 out += "</\(name)>"
-            case .open(let element):
+            case .open(let element, let depth, let flat):
+                newline(depth, flat: flat)
                 out += "<" + element.name
                 for attribute in element.attributes {
                     out += " \(attribute.name)=\"\(escape(attribute.value, attribute: true))\""
@@ -33,8 +60,10 @@ public enum XMLTreeWriter {
                     continue
                 }
                 out += ">" + escape(element.text, attribute: false)
-                pending.append(.close(element.name))
-                pending.append(contentsOf: children.reversed().map { .open($0) })
+                // `flat` here means "inside an element with text": everything stays on its line.
+                let inner = (flat && depth > 0) || !element.text.isEmpty
+                pending.append(.close(element.name, depth: depth, flat: inner || children.isEmpty))
+                pending.append(contentsOf: children.reversed().map { .open($0, depth: depth + 1, flat: inner) })
             }
         }
         return out + "\n"
