@@ -17,6 +17,7 @@
 // ROLE: organ, extent, vessel, needle, zone. Output: one JSON line on stdout.
 // Usage: raw_cgal_domain THREADS < plan.txt
 #include "domain.hpp"
+#include "min_dihedral.hpp"
 
 #include <CGAL/Labeled_mesh_domain_3.h>
 #include <CGAL/Mesh_complex_3_in_triangulation_3.h>
@@ -85,18 +86,6 @@ gssa_role role_of(const std::string &s) {
     if (s == "needle") return GSSA_ROLE_NEEDLE;
     if (s == "zone") return GSSA_ROLE_ZONE;
     fail("unknown role " + s);
-}
-
-template <class C3T3> double min_dihedral(const C3T3 &c3t3) {
-    double worst = 180;
-    for (auto c = c3t3.cells_in_complex_begin(); c != c3t3.cells_in_complex_end(); ++c) {
-        Point q[4];
-        for (int i = 0; i < 4; ++i) q[i] = c3t3.triangulation().point(c->vertex(i)).point();
-        const int e[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}, {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
-        for (auto &x : e)
-            worst = std::min(worst, std::abs(CGAL::approximate_dihedral_angle(q[x[0]], q[x[1]], q[x[2]], q[x[3]])));
-    }
-    return worst;
 }
 
 template <class Concurrency> int run(const gssa_mesher *m) {

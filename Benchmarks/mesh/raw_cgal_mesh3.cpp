@@ -18,6 +18,8 @@
 #include <CGAL/Side_of_triangle_mesh.h>
 #include <CGAL/Surface_mesh.h>
 #include <CGAL/Polygon_mesh_processing/IO/polygon_mesh_io.h>
+#include "min_dihedral.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -57,14 +59,7 @@ template <class Concurrency> int run(const SM &sm, double s, bool opt) {
         CGAL::exude_mesh_3(c3t3, p::time_limit = limit, p::sliver_bound = 0);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    double worst = 180;
-    for (auto c = c3t3.cells_in_complex_begin(); c != c3t3.cells_in_complex_end(); ++c) {
-        Point q[4];
-        for (int i = 0; i < 4; ++i) q[i] = c3t3.triangulation().point(c->vertex(i)).point();
-        const int e[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}, {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
-        for (auto &x : e)
-            worst = std::min(worst, std::abs(CGAL::approximate_dihedral_angle(q[x[0]], q[x[1]], q[x[2]], q[x[3]])));
-    }
+    double worst = min_dihedral(c3t3);
     std::cout << "{\"tetrahedra\":" << c3t3.number_of_cells_in_complex() << ",\"seconds\":" << secs
               << ",\"min_dihedral\":" << worst << "}" << std::endl;
     return 0;

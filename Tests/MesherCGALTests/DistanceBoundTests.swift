@@ -10,15 +10,7 @@ import Testing
 @Suite("MesherCGAL bounded distance query (real CGAL)")
 struct DistanceBoundTests {
     func settings(_ scratch: Scratch, _ surface: TestSurfaces.Mesh) throws -> MeshSettings {
-        let organ = scratch.file("organ.stl")
-        try TestSurfaces.writeBinarySTL(surface, to: organ)
-        var s = MeshSettings()
-        s.nearField = 1
-        s.farField = 1
-        s.zoneField = 1
-        s.boundingRadius = nil
-        s.regions = [MeshRegion(name: "organ", role: .organ, geometry: .surface(organ), id: 2)]
-        return s
+        try TestSurfaces.organOnlySettings(scratch, surface)
     }
 
     @Test("a sphere and a box: exact below the limit, never under it beyond", arguments: [0.5, 3.0, 12.0])

@@ -9,15 +9,7 @@ import Testing
 @Suite("MesherCGAL inside test (real CGAL)")
 struct InsideGridTests {
     func settings(_ scratch: Scratch, _ surface: TestSurfaces.Mesh) throws -> MeshSettings {
-        let organ = scratch.file("organ.stl")
-        try TestSurfaces.writeBinarySTL(surface, to: organ)
-        var s = MeshSettings()
-        s.nearField = 1
-        s.farField = 1
-        s.zoneField = 1
-        s.boundingRadius = nil
-        s.regions = [MeshRegion(name: "organ", role: .organ, geometry: .surface(organ), id: 2)]
-        return s
+        try TestSurfaces.organOnlySettings(scratch, surface)
     }
 
     /// Points a bisection meets: on the surface, and a hair either side of it.

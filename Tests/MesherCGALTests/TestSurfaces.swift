@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import MesherCGAL
+
 /// Closed test surfaces written by the tests themselves: icospheres, ellipsoids, capped
 /// cylinders, plus deliberately broken ones (open, inverted, self-intersecting).
 enum TestSurfaces {
@@ -109,6 +111,20 @@ enum TestSurfaces {
         for p in m.points { s += "\(p.x) \(p.y) \(p.z)\n" }
         for (a, b, c) in m.triangles { s += "3 \(a) \(b) \(c)\n" }
         try s.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// Settings with `surface` (written as binary STL into `scratch`) as the only region, the
+    /// organ, at size 1 everywhere: what the core's self-checks need.
+    static func organOnlySettings(_ scratch: Scratch, _ surface: Mesh) throws -> MeshSettings {
+        let organ = scratch.file("organ.stl")
+        try writeBinarySTL(surface, to: organ)
+        var s = MeshSettings()
+        s.nearField = 1
+        s.farField = 1
+        s.zoneField = 1
+        s.boundingRadius = nil
+        s.regions = [MeshRegion(name: "organ", role: .organ, geometry: .surface(organ), id: 2)]
+        return s
     }
 
     static func normalize(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }

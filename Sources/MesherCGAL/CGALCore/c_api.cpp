@@ -31,6 +31,18 @@ gssa_status add_region(gssa_mesher *m, gssa_role role, const char *name, int id,
     return GSSA_MESH_OK;
 }
 
+/// The self-checks' loop: `wrong(solid, point)` for every surface region and point, counted.
+template <class Check> std::size_t count_wrong(const gssa_mesher *m, const double *xyz, std::size_t count, Check wrong) {
+    std::size_t n = 0;
+    for (const auto &region : m->regions) {
+        auto *solid = dynamic_cast<const MeshSolid *>(region->solid.get());
+        if (!solid) continue;
+        for (std::size_t i = 0; i < count; ++i)
+            if (wrong(*solid, Point(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]))) ++n;
+    }
+    return n;
+}
+
 } // namespace
 
 extern "C" {
@@ -171,38 +183,21 @@ size_t gssa_mesher_report_json(const gssa_mesher *m, char *buffer, size_t capaci
 }
 
 size_t gssa_mesher_check_inside(const gssa_mesher *m, const double *xyz, size_t count, size_t *decided) {
-    std::size_t wrong = 0;
-    for (const auto &region : m->regions) {
-        auto *solid = dynamic_cast<const MeshSolid *>(region->solid.get());
-        if (!solid) continue;
-        for (std::size_t i = 0; i < count; ++i) {
-            Point p(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]);
-            int answer = solid->grid->classify(p);
-            if (answer < 0) continue;
-            ++*decided;
-            if ((answer == 1) != ((*solid->side)(p) == CGAL::ON_BOUNDED_SIDE)) ++wrong;
-        }
-    }
-    return wrong;
+    return count_wrong(m, xyz, count, [decided](const MeshSolid &solid, const Point &p) {
+        int answer = solid.grid->classify(p);
+        if (answer < 0) return false;
+        ++*decided;
+        return (answer == 1) != ((*solid.side)(p) == CGAL::ON_BOUNDED_SIDE);
+    });
 }
 
 size_t gssa_mesher_check_distance(const gssa_mesher *m, const double *xyz, size_t count, double limit, size_t *beyond) {
-    std::size_t wrong = 0;
-    for (const auto &region : m->regions) {
-        auto *solid = dynamic_cast<const MeshSolid *>(region->solid.get());
-        if (!solid) continue;
-        for (std::size_t i = 0; i < count; ++i) {
-            Point p(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]);
-            double exact = solid->distance(p), bounded = solid->distance_below(p, limit);
-            if (exact >= limit) {
-                ++*beyond;
-                if (bounded < limit) ++wrong;
-            } else if (std::abs(bounded - exact) > 1e-12 * (1 + exact)) {
-                ++wrong;
-            }
-        }
-    }
-    return wrong;
+    return count_wrong(m, xyz, count, [limit, beyond](const MeshSolid &solid, const Point &p) {
+        double exact = solid.distance(p), bounded = solid.distance_below(p, limit);
+        if (exact < limit) return std::abs(bounded - exact) > 1e-12 * (1 + exact);
+        ++*beyond;
+        return bounded < limit;
+    });
 }
 
 } // extern "C"
