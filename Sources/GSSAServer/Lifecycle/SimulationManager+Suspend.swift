@@ -92,22 +92,10 @@ extension SimulationManager {
         guard claimed?.rescheduledAs == name else {
             throw APIFailure.conflict("simulation \(record.name) was rescheduled already as \(claimed?.rescheduledAs ?? "?")")
         }
-        let owner = acting(as: record.owner)
-        let run = try await initialize(guid: name, user: owner)
-        try await store.update(guid: run.guid) {
+        let made = try await derive(name, from: record, definition: nil, user: acting(as: record.owner)) {
             $0.rescheduledFrom = record.name
-            // Charged as the run it repeats was.
-            $0.project = record.project
-            $0.priority = record.priority
         }
-        try await copyInputs(from: record, to: run, definition: nil, user: owner)
-        let finalized: SimulationRecord
-        do {
-            finalized = try await finalize(guid: name, remoteDirectory: record.remoteDirectory, user: owner)
-        } catch {
-            await finish(guid: run.guid, outcome: APIFailure.from(error).error)
-            return try await store.record(guid: run.guid) ?? run
-        }
+        guard let finalized = made.finalized else { return try await store.record(guid: made.run.guid) ?? made.run }
         return try await enqueue(finalized)
     }
 }

@@ -96,60 +96,16 @@ extension SimulationManager {
     private func createChild(
         _ name: String, of parent: SimulationRecord, values: [String: String], definition: Data, after: [String], user: UserRecord
     ) async throws {
-        let child = try await initialize(guid: name, user: user)
-        try await store.update(guid: child.guid) {
+        let made = try await derive(name, from: parent, definition: definition, user: user) {
             $0.parent = parent.name
             $0.sweepValues = values
-            $0.project = parent.project
-            $0.priority = parent.priority
         }
-        try await copyInputs(from: parent, to: child, definition: definition, user: user)
-        let finalized: SimulationRecord
-        do {
-            finalized = try await finalize(guid: name, remoteDirectory: parent.remoteDirectory, user: user)
-        } catch {
-            // Refused or failed: the child ends failed (a refused one would otherwise stay `created`).
-            await finish(guid: child.guid, outcome: APIFailure.from(error).error)
-            return
-        }
+        guard let finalized = made.finalized else { return }
         if after.isEmpty {
             try await enqueue(finalized)
         } else {
             _ = try await wait(finalized, after: after)
         }
-    }
-
-    /// Gives `target` the definition (`definition`, or `source`'s own) and `source`'s inputs:
-    /// its uploaded archive and its `update_files` map.
-    func copyInputs(from source: SimulationRecord, to target: SimulationRecord, definition: Data?, user: UserRecord) async throws {
-        let xml: Data
-        if let definition {
-            xml = definition
-        } else {
-            let url = URL(fileURLWithPath: source.directory).appendingPathComponent("original.xml")
-            xml = try await work.run(.writeDefinition, key: target.guid) { () throws -> Data in
-                do {
-                    return try Data(contentsOf: url)
-                } catch {
-                    throw GSSAError.server("cannot read the definition of \(source.name): \(error.localizedDescription)")
-                }
-            }
-        }
-        try await uploadDefinition(guid: target.name, xml: xml, user: user)
-        let archive = Self.uploadedArchive(in: URL(fileURLWithPath: source.directory))
-        let copy = Self.uploadedArchive(in: URL(fileURLWithPath: target.directory))
-        try await work.run(.writeDefinition, key: target.guid) {
-            let fm = FileManager.default
-            guard fm.fileExists(atPath: archive.path) else { return }
-            do {
-                try fm.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try fm.copyItem(at: archive, to: copy)
-            } catch {
-                throw GSSAError.server("cannot copy the input archive of \(source.name): \(error.localizedDescription)")
-            }
-        }
-        let files = source.files
-        if !files.isEmpty { try await updateFiles(guid: target.name, files: files, user: user) }
     }
 
     /// The sweep's aggregate; when every child has ended, the parent ends too: succeeded when
