@@ -4,9 +4,9 @@ import Synchronization
 ///
 /// ``XMLTreeReader`` (libxml2's SAX2 parser) is the only libxml2 user in gssa's processes: GSSF-XML
 /// is written from ``LocatedElement`` trees by ``XMLTreeWriter``, not by FoundationXML, whose
-/// `XMLDocument` shared libxml2 underneath and whose nodes outlived the calls that made them. The
-/// full suite once crashed inside libxml2 (freeing a node against a dictionary) while a parse and a
-/// FoundationXML render ran on different threads. libxml2 2.9 keeps process state behind its
+/// `XMLDocument` shared libxml2 underneath and freed its nodes whenever Swift released them. The
+/// full suite once crashed inside libxml2 (in `xmlDictOwns`, which runs as a node is freed) while
+/// both were in use on different threads. libxml2 2.9 keeps process state behind its
 /// contexts (the dictionary mutex, per-thread error state), so parses still take turns: each takes
 /// milliseconds within the input limits.
 public enum LibXML2Access {

@@ -6,7 +6,8 @@ import Foundation
 /// read with ``XMLTreeReader``, change the tree, write it here, and no second XML parser ever
 /// sees the input. What the tree does not keep is not written: comments, processing
 /// instructions, and the interleaving of text with child elements (an element's text comes
-/// before its children). Reading the output gives an equal tree. Iterative, so depth is no risk.
+/// before its children). Reading the compact output gives an equal tree. Iterative, so depth is no
+/// risk.
 public enum XMLTreeWriter {
     /// How a document is laid out.
     public struct Layout: Sendable, Hashable {
