@@ -22,7 +22,8 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                        StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -67,7 +68,11 @@ def driver():
 
 def wait(browser, condition, seconds=60, what="condition"):
     try:
-        return WebDriverWait(browser, seconds, poll_frequency=0.1).until(lambda b: condition(b))
+        # Live pages re-render their rows on events: an element found a moment ago may be gone,
+        # so a stale or missing element means "not yet", and the condition is tried again.
+        return WebDriverWait(browser, seconds, poll_frequency=0.1,
+                             ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
+                             ).until(lambda b: condition(b))
     except Exception:
         shot(browser, "timeout-" + what.replace(" ", "-")[:40], [], check_errors=False)
         raise AssertionError("timed out after %d s waiting for %s (url %s)" % (seconds, what, browser.current_url))
@@ -85,7 +90,9 @@ def shot(browser, name, key_texts, check_errors=True):
     for bad in ("no such endpoint", "Internal Server Error", "Loading…"):
         check(bad not in text, "%s: no '%s' on the page" % (name, bad))
     if check_errors:
-        errors = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()]
+        # In a 1-tuple, so that no error box (an empty list) still ends the wait.
+        errors = wait(browser, lambda b: ([e.text for e in b.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()],),
+                      what="the error boxes")[0]
         check(not errors, "%s: no error box shown (%s)" % (name, errors))
     for key in key_texts:
         check(key in text, "%s: shows '%s'" % (name, key))
@@ -206,15 +213,20 @@ def main():
              and all("succeeded" in row.text for row in b.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")),
              seconds=240, what="the sweep succeeded with three points")
         check(browser.execute_script("return window.__noReload") == "sweep", "the sweep's page followed its children without a reload")
-        rows = browser.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")
-        check([row.get_attribute("data-guid").startswith(parent + "-") for row in rows] == [True] * 3, "the children are the parent's")
-        shown = [row.find_elements(By.TAG_NAME, "td")[3].text for row in rows]
+        # The children's table follows events, so its rows are read in one go (again if a row
+        # is replaced while being read) and never kept.
+        children = wait(browser, lambda b: [(row.get_attribute("data-guid"), row.find_elements(By.TAG_NAME, "td")[3].text)
+                                            for row in b.find_elements(By.CSS_SELECTOR, "#sweep-children tbody tr")],
+                        what="the sweep's rows")
+        check([name.startswith(parent + "-") for name, _ in children] == [True] * 3, "the children are the parent's")
+        shown = [rate for _, rate in children]
         check(shown == rates, "each child's row shows its rate, in order (%s)" % shown)
         check(browser.find_element(By.ID, "sweep-x").get_attribute("value") == "CONSTANT_COOLING_RATE"
               and browser.find_element(By.ID, "sweep-y").get_attribute("value") == "final_temperature",
               "the plot is final_temperature against CONSTANT_COOLING_RATE")
-        points = sorted((float(c.get_attribute("cx")), float(c.get_attribute("cy")))
-                        for c in browser.find_elements(By.CSS_SELECTOR, "#sweep-plot svg circle"))
+        points = sorted(wait(browser, lambda b: [(float(c.get_attribute("cx")), float(c.get_attribute("cy")))
+                                                 for c in b.find_elements(By.CSS_SELECTOR, "#sweep-plot svg circle")],
+                             what="the plotted points"))
         # Faster cooling, lower final temperature: further down the plot (SVG y grows downwards).
         check(points[0][1] < points[1][1] < points[2][1], "the plotted temperature falls as the rate grows (%s)" % points)
         check("3 runs" in browser.find_element(By.ID, "sweep-counts").text and "succeeded: 3" in browser.find_element(By.ID, "sweep-counts").text,
@@ -227,8 +239,9 @@ def main():
         check(status == 404 and "not a sweep" in message, "a run that is not a sweep has no sweep view (%s %s)" % (status, message))
         status, message = browser.execute_script(fetch, "/web/api/runs/%s/sweep" % bob_run)
         check(status == 404 and bob_run in message, "another user's run has no sweep view either (%s %s)" % (status, message))
-        second = rows[1].get_attribute("data-guid")
-        rows[1].find_element(By.TAG_NAME, "a").click()
+        second = children[1][0]
+        wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "tr[data-guid='%s'] a" % second).click() or True,
+             what="a click on the second child's link")
         wait(browser, lambda b: b.current_url.endswith("/runs/" + second), what="a child's page")
         wait(browser, lambda b: b.find_elements(By.ID, "run-state") and "CONSTANT_COOLING_RATE = 0.02" in b.find_element(By.TAG_NAME, "body").text,
              what="the child's swept value")
