@@ -9,6 +9,7 @@
 // 3. events per second one WebSocket client receives.
 // With --load, only: status p99 while 30 runs execute and a 200 MB bundle downloads (LoadBenchmark.swift).
 // With --scheduler, only: one scheduling decision with 10^4 queued runs (SchedulerBenchmark.swift).
+// With --sweep, only: settling a sweep of 10^3 children, store tally against reading them all (SweepBenchmark.swift).
 import AsyncHTTPClient
 import ContainerEngine
 import Foundation
@@ -104,6 +105,11 @@ func scratch(_ label: String) -> URL {
 
 if CommandLine.arguments.contains("--scheduler") {
     schedulerBenchmark(queued: option("--queued", 10_000), users: option("--users", 100), rounds: option("--rounds", 500))
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--sweep") {
+    try await sweepBenchmark(children: option("--children", 1_000), rounds: option("--rounds", 50), scratch: scratch("sweep"))
     exit(0)
 }
 

@@ -115,11 +115,9 @@ extension SimulationManager {
             guard let parent = try await store.record(owner: owner, name: name), parent.isSweepParent,
                 !parent.state.isTerminal
             else { return }
-            let children = try await store.children(owner: owner, parent: name)
-            let status = Self.sweepStatus(size: parent.sweepSize ?? children.count, parameters: parent.sweepParameters ?? [],
-                                          children: children)
-            let ended = children.filter(\.state.isTerminal).count
-            let message = "Sweep of \(status.size) runs: \(ended) ended"
+            let tally = try await store.sweepTally(owner: owner, parent: name)
+            let status = tally.status(size: parent.sweepSize ?? tally.total, parameters: parent.sweepParameters ?? [])
+            let message = "Sweep of \(status.size) runs: \(tally.ended) ended"
             try await store.update(guid: parent.guid) {
                 guard !$0.state.isTerminal else { return }
                 $0.percentage = status.percentage
@@ -128,16 +126,16 @@ extension SimulationManager {
             }
             await hub.publish(ServerEvent(type: .status, guid: parent.guid, state: .running, percentage: status.percentage,
                                           status: GSSAError(.inProgress, message)), owner: owner)
-            guard !creatingSweeps.contains(parent.guid), children.count >= status.size, ended == children.count else { return }
-            let failed = children.filter { $0.state == .failed }
-            let cancelled = children.filter { $0.state == .cancelled }
+            guard !creatingSweeps.contains(parent.guid), tally.total >= status.size, tally.ended == tally.total else { return }
+            let failed = tally.counts[.failed] ?? 0
+            let cancelled = tally.counts[.cancelled] ?? 0
             let outcome: GSSAError
-            if let first = failed.first {
+            if let first = tally.firstFailure {
                 let code = first.exitCode.flatMap(ErrorCode.init(name:)) ?? .server
                 outcome = GSSAError(code == .success || code == .inProgress ? .server : code,
-                                    "\(failed.count) of \(status.size) runs failed (first: \(first.name): \(first.message ?? ""))")
-            } else if !cancelled.isEmpty {
-                outcome = .cancelled("\(cancelled.count) of \(status.size) runs were cancelled")
+                                    "\(failed) of \(status.size) runs failed (first: \(first.name): \(first.message ?? ""))")
+            } else if cancelled > 0 {
+                outcome = .cancelled("\(cancelled) of \(status.size) runs were cancelled")
             } else {
                 outcome = GSSAError(.success, "all \(status.size) runs succeeded")
             }
@@ -149,19 +147,8 @@ extension SimulationManager {
 
     /// The parent's summary of its children.
     func sweepStatus(of parent: SimulationRecord) async throws -> SweepStatus {
-        let children = try await store.children(owner: parent.owner, parent: parent.name)
-        return Self.sweepStatus(size: parent.sweepSize ?? children.count, parameters: parent.sweepParameters ?? [], children: children)
-    }
-
-    nonisolated static func sweepStatus(size: Int, parameters: [String], children: [SimulationRecord]) -> SweepStatus {
-        var counts: [String: Int] = [:]
-        var total = 0.0
-        for child in children {
-            counts[child.state.rawValue, default: 0] += 1
-            total += child.state.isTerminal ? 100 : min(100, max(0, child.percentage ?? 0))
-        }
-        let percentage = size > 0 ? ((total / Double(size)) * 10).rounded() / 10 : 100
-        return SweepStatus(size: size, counts: counts, percentage: percentage, parameters: parameters)
+        let tally = try await store.sweepTally(owner: parent.owner, parent: parent.name)
+        return tally.status(size: parent.sweepSize ?? tally.total, parameters: parent.sweepParameters ?? [])
     }
 
     /// Cancelling a sweep ends the parent `E_CANCELLED` and cancels every child not yet ended.

@@ -277,6 +277,35 @@ public final class SQLiteSimulationStore: SimulationStore {
         }
     }
 
+    /// Two queries on the (owner, parent) index: counts and progress per state, and the first
+    /// failed child.
+    public func sweepTally(owner: String, parent: String) async throws -> SweepTally {
+        try await pool.read { db in
+            let ended = SimulationState.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT state, COUNT(*) AS n,
+                       SUM(CASE WHEN state IN (\(ended)) THEN 100.0
+                                ELSE MIN(100.0, MAX(0.0, COALESCE(percentage, 0.0))) END) AS progress
+                FROM runs WHERE owner = ? AND parent = ? GROUP BY state
+                """, arguments: [owner, parent])
+            var counts: [SimulationState: Int] = [:]
+            var progress = 0.0
+            for row in rows {
+                guard let state = SimulationState(rawValue: row["state"]) else {
+                    throw GSSAError.server("sweep \(parent): a child in an unknown state '\(row["state"] as String? ?? "")'")
+                }
+                counts[state] = row["n"]
+                progress += row["progress"] as Double? ?? 0
+            }
+            let failure = try Row.fetchOne(db, sql: """
+                SELECT name, exitCode, message FROM runs WHERE owner = ? AND parent = ? AND state = ?
+                ORDER BY createdAt, name LIMIT 1
+                """, arguments: [owner, parent, SimulationState.failed.rawValue])
+                .map { SweepTally.Failure(name: $0["name"], exitCode: $0["exitCode"], message: $0["message"]) }
+            return SweepTally(counts: counts, progress: progress, firstFailure: failure)
+        }
+    }
+
     public func appendEvent(_ event: StoredEvent) async throws {
         try await pool.write { db in
             var event = event

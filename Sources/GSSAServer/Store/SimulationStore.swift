@@ -35,6 +35,8 @@ public protocol SimulationStore: Sendable {
 
     /// The children of `owner`'s sweep `parent` (its name), in the order they were made.
     func children(owner: String, parent: String) async throws -> [SimulationRecord]
+    /// The counts, progress and first failure of those children, without reading them all.
+    func sweepTally(owner: String, parent: String) async throws -> SweepTally
 
     /// Forgets a run and its event log (a never-finalized run cleaned, `gssa runs clean`).
     func removeRun(guid: String) async throws
@@ -61,6 +63,11 @@ extension SimulationStore {
     public func children(owner: String, parent: String) async throws -> [SimulationRecord] {
         try await search(prefix: "", owner: owner, limit: nil).filter { $0.parent == parent }
             .sorted { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }
+    }
+
+    /// Tallies ``children(owner:parent:)`` in memory; the SQLite store counts in SQL.
+    public func sweepTally(owner: String, parent: String) async throws -> SweepTally {
+        SweepTally(children: try await children(owner: owner, parent: parent))
     }
 
     /// A store without projects: every user runs in a project of their own name.
