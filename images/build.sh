@@ -167,7 +167,7 @@ build_family() { # name
     local name=$1 dir="$REPO/families/$1"
     [ -f "$dir/Dockerfile" ] || { say "families/$name has no Dockerfile"; exit 2; }
     local tag
-    tag=$(sed -n 's/^image:[[:space:]]*//p' "$dir/family.yml" 2>/dev/null | head -n1 | tr -d "\"' ")
+    tag=$(sed -n 's/^image:[[:space:]]*//p' "$dir/family.yml" 2>/dev/null | awk 'NR == 1' | tr -d "\"' ")
     [ -n "$tag" ] || { say "families/$name/family.yml names no image"; exit 2; }
     build_docker "$name" "$dir/Dockerfile" "$tag" "$dir"
 }
