@@ -3,11 +3,6 @@
 # decision (issue 13 item 3): fairshare with 10^4 queued runs from 100 users, open and with half
 # the projects at their quota, against FIFO's decision and a plain sort of the queue, measured
 # interleaved in one invocation. Target: p99 < 5 ms. Prints markdown for docs/performance.md
-# ("Scheduler"). GSSA_BENCH_CONFIG=debug runs the debug build (default release).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CONFIG=${GSSA_BENCH_CONFIG:-release}
-swift build -c "$CONFIG" --product gssa-server-bench >&2
-echo "<!-- $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg) -->"
-"$(swift build -c "$CONFIG" --show-bin-path)/gssa-server-bench" --scheduler "$@"
-echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+# ("Scheduler").
+# GSSA_BENCH_CONFIG=debug runs the debug build (default release).
+exec "$(dirname "$0")/../ServerBenchmarks/bench.sh" --scheduler "$@"

@@ -4,10 +4,4 @@
 # against reading every child, the way settling worked before, interleaved in one invocation on
 # the same database. Prints markdown for docs/performance.md ("Sweeps").
 # GSSA_BENCH_CONFIG=debug runs the debug build (default release).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CONFIG=${GSSA_BENCH_CONFIG:-release}
-swift build -c "$CONFIG" --product gssa-server-bench >&2
-echo "<!-- $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg) -->"
-"$(swift build -c "$CONFIG" --show-bin-path)/gssa-server-bench" --sweep "$@"
-echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+exec "$(dirname "$0")/../ServerBenchmarks/bench.sh" --sweep "$@"
